@@ -1,0 +1,4 @@
+"""Pure grid computation: cell codes and levels, QA, the Qingdao demo grid.
+
+Nothing in this package imports streamlit, folium or a database driver.
+"""

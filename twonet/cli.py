@@ -1,0 +1,272 @@
+"""The ``twonet`` command line.
+
+Commands are thin: they parse options, call the pure core and the storage
+edge, and print with rich.  Messages are bilingual (Chinese first).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from twonet.errors import TwoNetError
+
+app = typer.Typer(
+    name="twonet",
+    help="TwoNet 劳动保障监察“两网化”网格平台 / labour-inspection grid platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="数据库 / database schema.", no_args_is_help=True)
+grid_app = typer.Typer(help="网格 / grid cells: load, QA.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(grid_app, name="grid")
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="数据库URL / database URL (postgresql://… or sqlite:///…); "
+        "default $TWONET_DATABASE_URL or data/twonet.sqlite.",
+    ),
+]
+
+
+def _engine(url: str | None) -> Any:
+    from twonet.db.engine import describe_url, get_engine, upgrade
+
+    engine = get_engine(url)
+    upgrade(engine)
+    console.print(f"[dim]数据库 / database: {describe_url(str(engine.url))}[/dim]")
+    return engine
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err_console.print(f"[bold red]错误 / error:[/bold red] {exc}")
+    return typer.Exit(code=2)
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        msg = f"invalid date {value!r}; use YYYY-MM-DD"
+        raise TwoNetError(msg) from None
+
+
+def _counts_table(title: str, counts: dict[str, Any]) -> Table:
+    table = Table(title=title)
+    table.add_column("项目 / item")
+    table.add_column("数量 / count", justify="right")
+    for key, value in counts.items():
+        table.add_row(str(key), str(value))
+    return table
+
+
+# ----------------------------------------------------------------------- db
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """创建或升级数据库结构 / create or upgrade the schema (Alembic)."""
+    try:
+        _engine(db)
+    except TwoNetError as exc:
+        raise _fail(exc) from exc
+    console.print("[green]数据库结构已是最新 / schema up to date[/green]")
+
+
+# --------------------------------------------------------------------- grid
+@grid_app.command("load")
+def grid_load(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, Shapefile (.shp/folder/.zip) or GeoPackage")],
+    db: DbOption = None,
+    crs: Annotated[str | None, typer.Option(help="文件无坐标系时指定 / CRS when the file has none, e.g. EPSG:4490")] = None,
+    datum: Annotated[str, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09")] = "wgs84",
+    layer: Annotated[str | None, typer.Option(help="GeoPackage layer")] = None,
+    encoding: Annotated[str | None, typer.Option(help="attribute encoding, e.g. GBK")] = None,
+    code_column: Annotated[str | None, typer.Option("--code-column")] = None,
+    name_column: Annotated[str | None, typer.Option("--name-column")] = None,
+    level_column: Annotated[str | None, typer.Option("--level-column")] = None,
+    parent_column: Annotated[str | None, typer.Option("--parent-column")] = None,
+    level: Annotated[str | None, typer.Option(help="all features are this level")] = None,
+    valid_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD, default today")] = None,
+    source: Annotated[str | None, typer.Option(help="provenance stored with the cells")] = None,
+    licence: Annotated[str | None, typer.Option(help="licence stored with the cells")] = None,
+    repair: Annotated[bool, typer.Option(help="repair invalid polygons (make_valid)")] = False,
+    rejects: Annotated[Path | None, typer.Option(help="rejects CSV; default FILE.rejects.csv")] = None,
+) -> None:
+    """导入网格文件 / load grid cells from a file (one transaction, idempotent)."""
+    from ingest.grid_files import read_grid_file, write_rejects
+    from twonet.db import repository as repo
+
+    columns = {
+        key: value
+        for key, value in {
+            "code": code_column,
+            "name": name_column,
+            "level": level_column,
+            "parent_code": parent_column,
+        }.items()
+        if value
+    }
+    try:
+        engine = _engine(db)
+        result = read_grid_file(
+            file,
+            crs=crs,
+            datum=datum,
+            layer=layer,
+            encoding=encoding,
+            columns=columns or None,
+            level=level,
+            valid_from=_parse_date(valid_from) or dt.date.today(),
+            source=source,
+            licence=licence,
+            repair=repair,
+        )
+        with engine.begin() as connection:
+            run_id = repo.start_import_run(
+                connection,
+                kind="grid",
+                source_name=str(file),
+                file_sha256=result.file_sha256,
+                options={"crs": crs, "datum": datum, "layer": layer, "columns": columns},
+            )
+            saved = repo.save_cells(connection, result.cells, import_run_id=run_id)
+            counts = {
+                "features": result.n_features,
+                "rejected": len(result.rejects),
+                "invalid_kept": int(result.invalid),
+                **saved.counts,
+            }
+            repo.finish_import_run(connection, run_id, counts=counts, rejects=result.rejects)
+    except TwoNetError as exc:
+        raise _fail(exc) from exc
+    console.print(_counts_table(f"导入 / loaded {file.name} (CRS {result.source_crs})", counts))
+    if len(result.rejects):
+        path = rejects or file.with_name(file.name + ".rejects.csv")
+        write_rejects(result.rejects, path)
+        table = Table(title=f"被拒要素 / rejected features → {path}")
+        for column in ("row", "code", "reason_zh", "reason_en"):
+            table.add_column(column)
+        for record in result.rejects.head(20).to_dict("records"):
+            table.add_row(*(str(record.get(c, "")) for c in ("row", "code", "reason_zh", "reason_en")))
+        console.print(table)
+
+
+@grid_app.command("qa")
+def grid_qa(
+    db: DbOption = None,
+    as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD, default today")] = None,
+    out: Annotated[Path, typer.Option(help="GeoJSON of problem geometries")] = Path("grid_qa.geojson"),
+    repair: Annotated[bool, typer.Option(help="repair invalid geometries and store them as new versions")] = False,
+    no_land: Annotated[bool, typer.Option("--no-land", help="do not tell sea from land gaps (no land mask)")] = False,
+) -> None:
+    """网格质检 / check the grid: validity, codes, overlaps, gaps (land vs sea)."""
+    from grid.qa import repair_invalid, run_qa
+    from twonet.db import repository as repo
+
+    try:
+        engine = _engine(db)
+        date = _parse_date(as_of)
+        cells = repo.load_cells(engine, as_of=date)
+        if cells.empty:
+            raise TwoNetError("no grid cells in the database; run `twonet grid load` or `twonet demo`")
+        if repair:
+            repaired = repair_invalid(cells)
+            repaired["valid_from"] = dt.date.today()
+            saved = repo.save_cells(engine, repaired)
+            console.print(_counts_table("修复 / repaired", saved.counts))
+            cells = repo.load_cells(engine, as_of=date)
+        report = run_qa(cells, land=None if no_land else "auto")
+        report.to_geojson(out)
+    except TwoNetError as exc:
+        raise _fail(exc) from exc
+    _print_qa(report, out)
+
+
+def _print_qa(report: Any, out: Path) -> None:
+    table = Table(title=f"网格质检 / grid QA → {out}")
+    for column in ("check", "severity", "count"):
+        table.add_column(column)
+    summary = report.summary()
+    for record in summary.to_dict("records"):
+        table.add_row(*(str(record[c]) for c in ("check", "severity", "count")))
+    console.print(table)
+    problems = report.problems
+    if len(problems):
+        detail = Table(title="问题明细（前30）/ problems (first 30)")
+        for column in ("check", "severity", "code", "message_zh"):
+            detail.add_column(column)
+        for record in problems.head(30).to_dict("records"):
+            detail.add_row(*(str(record.get(c, "")) for c in ("check", "severity", "code", "message_zh")))
+        console.print(detail)
+
+
+# --------------------------------------------------------------------- demo
+@app.command("demo")
+def demo(
+    db: DbOption = None,
+    data_dir: Annotated[Path | None, typer.Option(help="folder with the Qingdao source data")] = None,
+    qa_out: Annotated[Path, typer.Option(help="GeoJSON of QA problems")] = Path("demo_qa.geojson"),
+) -> None:
+    """构建青岛示例网格 / build the Qingdao demo grid into the database."""
+    from grid.demo import build_qingdao_demo
+    from grid.qa import run_qa
+    from twonet.db import repository as repo
+    from twonet.db.engine import PROJECT_ROOT
+
+    started = time.perf_counter()
+    try:
+        engine = _engine(db)
+        cells, report = build_qingdao_demo(data_dir or PROJECT_ROOT / "data" / "qingdao")
+        with engine.begin() as connection:
+            run_id = repo.start_import_run(
+                connection, kind="demo-grid", source_name="data/qingdao"
+            )
+            saved = repo.save_cells(connection, cells, import_run_id=run_id)
+            repo.finish_import_run(connection, run_id, counts=saved.counts)
+        qa = run_qa(cells, land="auto")
+        qa.to_geojson(qa_out)
+    except TwoNetError as exc:
+        raise _fail(exc) from exc
+    console.print(_counts_table("青岛示例网格 / Qingdao demo grid", report.counts_per_level()))
+    console.print(_counts_table("写入 / stored", saved.counts))
+    _print_qa(qa, qa_out)
+    console.print(f"[green]完成 / done in {time.perf_counter() - started:.1f} s[/green]")
+
+
+# ---------------------------------------------------------------------- app
+@app.command("app")
+def run_app(
+    db: DbOption = None,
+    port: Annotated[int, typer.Option(help="HTTP port")] = 8501,
+    headless: Annotated[bool, typer.Option(help="do not open a browser")] = True,
+) -> None:
+    """启动地图应用 / start the Streamlit map app."""
+    from twonet.db.engine import PROJECT_ROOT, default_url
+
+    env = dict(os.environ, TWONET_DATABASE_URL=db or default_url())
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
+        "--server.port", str(port), "--server.headless", str(headless).lower(),
+        "--browser.gatherUsageStats", "false",
+    ]
+    raise typer.Exit(subprocess.call(command, env=env))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

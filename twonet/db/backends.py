@@ -1,0 +1,193 @@
+"""Spatial backends behind one lookup: PostGIS and SpatiaLite.
+
+Everything that differs between the two databases lives here, in one
+:class:`SpatialBackend` per dialect, found with :func:`backend_for`.  Calling
+code never asks "is this PostGIS?".
+
+SpatiaLite note
+---------------
+CPython builds without ``--enable-loadable-sqlite-extensions`` (pyenv's
+default, and the Python on our CI machines) have no
+``sqlite3.Connection.enable_load_extension``.  We therefore drive SQLite
+through ``pysqlite3`` (PyPI ``pysqlite3-binary``, which can load extensions)
+when it is installed, and fall back to the standard library only where it can
+load extensions.  ``mod_spatialite`` comes from the system package
+``libsqlite3-mod-spatialite``.
+
+``mod_spatialite`` is loaded with ``RTLD_GLOBAL`` and drags the system PROJ,
+GEOS and SQLite into the global symbol table; libraries loaded after it
+(pyogrio's and pyproj's bundled copies) would then bind to the wrong symbols
+and crash at exit.  This module therefore imports pyogrio and pyproj first.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
+from typing import Any
+
+import pyogrio  # noqa: F401  -- must be loaded before mod_spatialite (see above)
+import pyproj  # noqa: F401  -- same
+from geoalchemy2.admin.dialects.sqlite import init_spatialite
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from twonet.errors import BackendUnavailableError, UnsupportedDatabaseError
+
+#: Where ``mod_spatialite`` is looked for, first match wins.
+SPATIALITE_CANDIDATES: tuple[str, ...] = (
+    os.environ.get("SPATIALITE_LIBRARY_PATH", ""),
+    "mod_spatialite",
+    "/usr/lib/x86_64-linux-gnu/mod_spatialite.so",
+    "/usr/lib/aarch64-linux-gnu/mod_spatialite.so",
+    "/usr/local/lib/mod_spatialite.so",
+    "/opt/homebrew/lib/mod_spatialite.dylib",
+)
+
+
+@dataclass(frozen=True)
+class SpatialBackend:
+    """What TwoNet needs to know about one spatial database.
+
+    Attributes
+    ----------
+    name : str
+        Human name shown in messages and test ids.
+    dialect : str
+        SQLAlchemy dialect name (``postgresql``, ``sqlite``).
+    make_engine : callable
+        ``(url, **kwargs) -> Engine`` with the spatial extension ready.
+    prepare : callable
+        ``(connection) -> None`` run before migrations (create extension ...).
+    system_packages : tuple of str
+        Debian packages that provide the backend, for error messages.
+    """
+
+    name: str
+    dialect: str
+    make_engine: Callable[..., Engine]
+    prepare: Callable[[Connection], None]
+    system_packages: tuple[str, ...]
+
+
+# --------------------------------------------------------------------- PostGIS
+def _postgis_engine(url: str, **kwargs: Any) -> Engine:
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+
+
+def _postgis_prepare(connection: Connection) -> None:
+    connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+
+
+# ------------------------------------------------------------------ SpatiaLite
+def _sqlite_dbapi() -> ModuleType:
+    """Return a DB-API sqlite module able to load extensions."""
+    try:
+        return importlib.import_module("pysqlite3.dbapi2")
+    except ImportError:
+        import sqlite3
+
+        if hasattr(sqlite3.Connection, "enable_load_extension"):
+            return sqlite3
+    msg = (
+        "this Python's sqlite3 cannot load extensions and pysqlite3 is not "
+        "installed; install 'pysqlite3-binary' (Linux) or use a Python built "
+        "with --enable-loadable-sqlite-extensions"
+    )
+    raise BackendUnavailableError(msg)
+
+
+def _load_spatialite(dbapi_connection: Any) -> None:
+    dbapi_connection.enable_load_extension(True)
+    errors = []
+    try:
+        for candidate in filter(None, SPATIALITE_CANDIDATES):
+            try:
+                dbapi_connection.load_extension(candidate)
+                return
+            except Exception as exc:  # noqa: BLE001 -- try the next location
+                errors.append(f"{candidate}: {exc}")
+    finally:
+        dbapi_connection.enable_load_extension(False)
+    msg = (
+        "cannot load SpatiaLite (mod_spatialite); install the system package "
+        "'libsqlite3-mod-spatialite' or set SPATIALITE_LIBRARY_PATH. Tried: "
+        + "; ".join(errors)
+    )
+    raise BackendUnavailableError(msg)
+
+
+def _spatialite_engine(url: str, **kwargs: Any) -> Engine:
+    dbapi = _sqlite_dbapi()
+    engine = create_engine(url, module=dbapi, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN so that savepoints and
+        # transactional DDL work (SQLAlchemy's documented pysqlite recipe).
+        dbapi_connection.isolation_level = None
+        _load_spatialite(dbapi_connection)
+        dbapi_connection.execute("PRAGMA foreign_keys = ON")
+        init_spatialite(dbapi_connection, transaction=True, init_mode="WGS84")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def _spatialite_prepare(connection: Connection) -> None:
+    """SpatiaLite metadata is initialised on connect; nothing more to do."""
+
+
+BACKENDS: dict[str, SpatialBackend] = {
+    "postgresql": SpatialBackend(
+        name="PostGIS",
+        dialect="postgresql",
+        make_engine=_postgis_engine,
+        prepare=_postgis_prepare,
+        system_packages=("postgresql-15-postgis-3",),
+    ),
+    "sqlite": SpatialBackend(
+        name="SpatiaLite",
+        dialect="sqlite",
+        make_engine=_spatialite_engine,
+        prepare=_spatialite_prepare,
+        system_packages=("libsqlite3-mod-spatialite",),
+    ),
+}
+
+
+def backend_for(url_or_bind: str | Engine | Connection) -> SpatialBackend:
+    """Return the spatial backend for a database URL, engine or connection.
+
+    Parameters
+    ----------
+    url_or_bind : str or Engine or Connection
+
+    Raises
+    ------
+    UnsupportedDatabaseError
+        For a dialect other than PostgreSQL or SQLite.
+    """
+    if isinstance(url_or_bind, str):
+        dialect = make_url(url_or_bind).get_backend_name()
+    else:
+        dialect = url_or_bind.dialect.name
+    if dialect == "postgres":
+        dialect = "postgresql"
+    try:
+        return BACKENDS[dialect]
+    except KeyError:
+        msg = (
+            f"no spatial backend for database dialect {dialect!r}; "
+            f"use one of {sorted(BACKENDS)}"
+        )
+        raise UnsupportedDatabaseError(msg) from None
