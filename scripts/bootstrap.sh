@@ -55,12 +55,12 @@ if [ "$mode" = "test" ]; then
   fi
 fi
 
-# uv, pinned, from PyPI.
-if ! command -v uv >/dev/null 2>&1 || [ "$(uv --version | cut -d' ' -f2)" != "$UV_VERSION" ]; then
+# uv, pinned, from PyPI; always called as `python3 -m uv`.
+uv() { python3 -m uv "$@"; }
+if [ "$(uv --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
   python3 -m pip install --quiet --disable-pip-version-check "uv==$UV_VERSION" \
     || python3 -m pip install --quiet --user --disable-pip-version-check "uv==$UV_VERSION"
-  export PATH="$HOME/.local/bin:$PATH"
-fi
+  fi
 
 # The locked Python environment in .venv (no Python downloads: uses python3.11+ on PATH).
 export UV_PYTHON_DOWNLOADS=never
