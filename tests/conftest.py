@@ -91,7 +91,7 @@ def _migrated_database(
         url, handle = _create_database(backend, tmp_dir, label)
         engine = get_engine(url)
         upgrade(engine)
-    except (TwoNetError, Exception) as exc:  # noqa: BLE001 -- any failure = unavailable
+    except (TwoNetError, Exception) as exc:
         _unavailable(request.config, backend, exc)
     try:
         yield url, engine

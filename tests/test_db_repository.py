@@ -82,7 +82,10 @@ def test_same_day_change_corrects_in_place(db):
     renamed.loc[renamed["code"] == "370212", "name"] = "崂山区（更正）"
     assert repo.save_cells(db, renamed).replaced == ["370212"]
     assert len(repo.cell_history(db, "370212")) == 1
-    assert repo.load_cells(db, codes=["370212"], as_of=D0)["name"].iloc[0] == "崂山区（更正）"
+    assert (
+        repo.load_cells(db, codes=["370212"], as_of=D0)["name"].iloc[0]
+        == "崂山区（更正）"
+    )
 
 
 def test_older_version_is_refused(db):

@@ -11,6 +11,8 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,8 +33,8 @@ grid_app = typer.Typer(help="网格 / grid cells: load, QA.", no_args_is_help=Tr
 app.add_typer(db_app, name="db")
 app.add_typer(grid_app, name="grid")
 
-console = Console()
-err_console = Console(stderr=True)
+console = Console(width=200)
+err_console = Console(stderr=True, width=200)
 
 DbOption = Annotated[
     str | None,
@@ -44,13 +46,18 @@ DbOption = Annotated[
 ]
 
 
-def _engine(url: str | None) -> Any:
+@contextmanager
+def _database(url: str | None) -> Iterator[Any]:
+    """Open the database (schema upgraded), dispose of the engine afterwards."""
     from twonet.db.engine import describe_url, get_engine, upgrade
 
     engine = get_engine(url)
-    upgrade(engine)
-    console.print(f"[dim]数据库 / database: {describe_url(str(engine.url))}[/dim]")
-    return engine
+    try:
+        upgrade(engine)
+        console.print(f"[dim]数据库 / database: {describe_url(str(engine.url))}[/dim]")
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -82,7 +89,8 @@ def _counts_table(title: str, counts: dict[str, Any]) -> Table:
 def db_upgrade(db: DbOption = None) -> None:
     """创建或升级数据库结构 / create or upgrade the schema (Alembic)."""
     try:
-        _engine(db)
+        with _database(db):
+            pass
     except TwoNetError as exc:
         raise _fail(exc) from exc
     console.print("[green]数据库结构已是最新 / schema up to date[/green]")
@@ -91,22 +99,45 @@ def db_upgrade(db: DbOption = None) -> None:
 # --------------------------------------------------------------------- grid
 @grid_app.command("load")
 def grid_load(
-    file: Annotated[Path, typer.Argument(help="GeoJSON, Shapefile (.shp/folder/.zip) or GeoPackage")],
+    file: Annotated[
+        Path, typer.Argument(help="GeoJSON, Shapefile (.shp/folder/.zip) or GeoPackage")
+    ],
     db: DbOption = None,
-    crs: Annotated[str | None, typer.Option(help="文件无坐标系时指定 / CRS when the file has none, e.g. EPSG:4490")] = None,
-    datum: Annotated[str, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09")] = "wgs84",
+    crs: Annotated[
+        str | None,
+        typer.Option(
+            help="文件无坐标系时指定 / CRS when the file has none, e.g. EPSG:4490"
+        ),
+    ] = None,
+    datum: Annotated[
+        str, typer.Option(help="wgs84 | cgcs2000 | gcj02 | bd09")
+    ] = "wgs84",
     layer: Annotated[str | None, typer.Option(help="GeoPackage layer")] = None,
-    encoding: Annotated[str | None, typer.Option(help="attribute encoding, e.g. GBK")] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="attribute encoding, e.g. GBK")
+    ] = None,
     code_column: Annotated[str | None, typer.Option("--code-column")] = None,
     name_column: Annotated[str | None, typer.Option("--name-column")] = None,
     level_column: Annotated[str | None, typer.Option("--level-column")] = None,
     parent_column: Annotated[str | None, typer.Option("--parent-column")] = None,
-    level: Annotated[str | None, typer.Option(help="all features are this level")] = None,
-    valid_from: Annotated[str | None, typer.Option(help="YYYY-MM-DD, default today")] = None,
-    source: Annotated[str | None, typer.Option(help="provenance stored with the cells")] = None,
-    licence: Annotated[str | None, typer.Option(help="licence stored with the cells")] = None,
-    repair: Annotated[bool, typer.Option(help="repair invalid polygons (make_valid)")] = False,
-    rejects: Annotated[Path | None, typer.Option(help="rejects CSV; default FILE.rejects.csv")] = None,
+    level: Annotated[
+        str | None, typer.Option(help="all features are this level")
+    ] = None,
+    valid_from: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD, default today")
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="provenance stored with the cells")
+    ] = None,
+    licence: Annotated[
+        str | None, typer.Option(help="licence stored with the cells")
+    ] = None,
+    repair: Annotated[
+        bool, typer.Option(help="repair invalid polygons (make_valid)")
+    ] = False,
+    rejects: Annotated[
+        Path | None, typer.Option(help="rejects CSV; default FILE.rejects.csv")
+    ] = None,
 ) -> None:
     """导入网格文件 / load grid cells from a file (one transaction, idempotent)."""
     from ingest.grid_files import read_grid_file, write_rejects
@@ -123,39 +154,50 @@ def grid_load(
         if value
     }
     try:
-        engine = _engine(db)
-        result = read_grid_file(
-            file,
-            crs=crs,
-            datum=datum,
-            layer=layer,
-            encoding=encoding,
-            columns=columns or None,
-            level=level,
-            valid_from=_parse_date(valid_from) or dt.date.today(),
-            source=source,
-            licence=licence,
-            repair=repair,
-        )
-        with engine.begin() as connection:
-            run_id = repo.start_import_run(
-                connection,
-                kind="grid",
-                source_name=str(file),
-                file_sha256=result.file_sha256,
-                options={"crs": crs, "datum": datum, "layer": layer, "columns": columns},
+        with _database(db) as engine:
+            result = read_grid_file(
+                file,
+                crs=crs,
+                datum=datum,
+                layer=layer,
+                encoding=encoding,
+                columns=columns or None,
+                level=level,
+                valid_from=_parse_date(valid_from) or dt.date.today(),
+                source=source,
+                licence=licence,
+                repair=repair,
             )
-            saved = repo.save_cells(connection, result.cells, import_run_id=run_id)
-            counts = {
-                "features": result.n_features,
-                "rejected": len(result.rejects),
-                "invalid_kept": int(result.invalid),
-                **saved.counts,
-            }
-            repo.finish_import_run(connection, run_id, counts=counts, rejects=result.rejects)
+            with engine.begin() as connection:
+                run_id = repo.start_import_run(
+                    connection,
+                    kind="grid",
+                    source_name=str(file),
+                    file_sha256=result.file_sha256,
+                    options={
+                        "crs": crs,
+                        "datum": datum,
+                        "layer": layer,
+                        "columns": columns,
+                    },
+                )
+                saved = repo.save_cells(connection, result.cells, import_run_id=run_id)
+                counts = {
+                    "features": result.n_features,
+                    "rejected": result.n_rejected,
+                    "invalid_kept": int(result.invalid),
+                    **saved.counts,
+                }
+                repo.finish_import_run(
+                    connection, run_id, counts=counts, rejects=result.rejects
+                )
     except TwoNetError as exc:
         raise _fail(exc) from exc
-    console.print(_counts_table(f"导入 / loaded {file.name} (CRS {result.source_crs})", counts))
+    for note in result.notes:
+        console.print(f"[yellow]注意 / note:[/yellow] {note}")
+    console.print(
+        _counts_table(f"导入 / loaded {file.name} (CRS {result.source_crs})", counts)
+    )
     if len(result.rejects):
         path = rejects or file.with_name(file.name + ".rejects.csv")
         write_rejects(result.rejects, path)
@@ -163,7 +205,12 @@ def grid_load(
         for column in ("row", "code", "reason_zh", "reason_en"):
             table.add_column(column)
         for record in result.rejects.head(20).to_dict("records"):
-            table.add_row(*(str(record.get(c, "")) for c in ("row", "code", "reason_zh", "reason_en")))
+            table.add_row(
+                *(
+                    str(record.get(c, ""))
+                    for c in ("row", "code", "reason_zh", "reason_en")
+                )
+            )
         console.print(table)
 
 
@@ -171,28 +218,37 @@ def grid_load(
 def grid_qa(
     db: DbOption = None,
     as_of: Annotated[str | None, typer.Option(help="YYYY-MM-DD, default today")] = None,
-    out: Annotated[Path, typer.Option(help="GeoJSON of problem geometries")] = Path("grid_qa.geojson"),
-    repair: Annotated[bool, typer.Option(help="repair invalid geometries and store them as new versions")] = False,
-    no_land: Annotated[bool, typer.Option("--no-land", help="do not tell sea from land gaps (no land mask)")] = False,
+    out: Annotated[Path, typer.Option(help="GeoJSON of problem geometries")] = Path(
+        "grid_qa.geojson"
+    ),
+    repair: Annotated[
+        bool,
+        typer.Option(help="repair invalid geometries and store them as new versions"),
+    ] = False,
+    no_land: Annotated[
+        bool,
+        typer.Option("--no-land", help="do not tell sea from land gaps (no land mask)"),
+    ] = False,
 ) -> None:
     """网格质检 / check the grid: validity, codes, overlaps, gaps (land vs sea)."""
     from grid.qa import repair_invalid, run_qa
     from twonet.db import repository as repo
 
     try:
-        engine = _engine(db)
-        date = _parse_date(as_of)
-        cells = repo.load_cells(engine, as_of=date)
-        if cells.empty:
-            raise TwoNetError("no grid cells in the database; run `twonet grid load` or `twonet demo`")
-        if repair:
-            repaired = repair_invalid(cells)
-            repaired["valid_from"] = dt.date.today()
-            saved = repo.save_cells(engine, repaired)
-            console.print(_counts_table("修复 / repaired", saved.counts))
+        with _database(db) as engine:
+            date = _parse_date(as_of)
             cells = repo.load_cells(engine, as_of=date)
-        report = run_qa(cells, land=None if no_land else "auto")
-        report.to_geojson(out)
+            if cells.empty:
+                msg = "no grid cells in the database; run `twonet grid load` first"
+                raise TwoNetError(msg)
+            if repair:
+                repaired = repair_invalid(cells)
+                repaired["valid_from"] = dt.date.today()
+                saved = repo.save_cells(engine, repaired)
+                console.print(_counts_table("修复 / repaired", saved.counts))
+                cells = repo.load_cells(engine, as_of=date)
+            report = run_qa(cells, land=None if no_land else "auto")
+            report.to_geojson(out)
     except TwoNetError as exc:
         raise _fail(exc) from exc
     _print_qa(report, out)
@@ -212,7 +268,12 @@ def _print_qa(report: Any, out: Path) -> None:
         for column in ("check", "severity", "code", "message_zh"):
             detail.add_column(column)
         for record in problems.head(30).to_dict("records"):
-            detail.add_row(*(str(record.get(c, "")) for c in ("check", "severity", "code", "message_zh")))
+            detail.add_row(
+                *(
+                    str(record.get(c, ""))
+                    for c in ("check", "severity", "code", "message_zh")
+                )
+            )
         console.print(detail)
 
 
@@ -220,8 +281,12 @@ def _print_qa(report: Any, out: Path) -> None:
 @app.command("demo")
 def demo(
     db: DbOption = None,
-    data_dir: Annotated[Path | None, typer.Option(help="folder with the Qingdao source data")] = None,
-    qa_out: Annotated[Path, typer.Option(help="GeoJSON of QA problems")] = Path("demo_qa.geojson"),
+    data_dir: Annotated[
+        Path | None, typer.Option(help="folder with the Qingdao source data")
+    ] = None,
+    qa_out: Annotated[Path, typer.Option(help="GeoJSON of QA problems")] = Path(
+        "demo_qa.geojson"
+    ),
 ) -> None:
     """构建青岛示例网格 / build the Qingdao demo grid into the database."""
     from grid.demo import build_qingdao_demo
@@ -231,22 +296,28 @@ def demo(
 
     started = time.perf_counter()
     try:
-        engine = _engine(db)
-        cells, report = build_qingdao_demo(data_dir or PROJECT_ROOT / "data" / "qingdao")
-        with engine.begin() as connection:
-            run_id = repo.start_import_run(
-                connection, kind="demo-grid", source_name="data/qingdao"
+        with _database(db) as engine:
+            cells, report = build_qingdao_demo(
+                data_dir or PROJECT_ROOT / "data" / "qingdao"
             )
-            saved = repo.save_cells(connection, cells, import_run_id=run_id)
-            repo.finish_import_run(connection, run_id, counts=saved.counts)
-        qa = run_qa(cells, land="auto")
-        qa.to_geojson(qa_out)
+            with engine.begin() as connection:
+                run_id = repo.start_import_run(
+                    connection, kind="demo-grid", source_name="data/qingdao"
+                )
+                saved = repo.save_cells(connection, cells, import_run_id=run_id)
+                repo.finish_import_run(connection, run_id, counts=saved.counts)
+            qa = run_qa(cells, land="auto")
+            qa.to_geojson(qa_out)
     except TwoNetError as exc:
         raise _fail(exc) from exc
-    console.print(_counts_table("青岛示例网格 / Qingdao demo grid", report.counts_per_level()))
+    console.print(
+        _counts_table("青岛示例网格 / Qingdao demo grid", report.counts_per_level())
+    )
     console.print(_counts_table("写入 / stored", saved.counts))
     _print_qa(qa, qa_out)
-    console.print(f"[green]完成 / done in {time.perf_counter() - started:.1f} s[/green]")
+    console.print(
+        f"[green]完成 / done in {time.perf_counter() - started:.1f} s[/green]"
+    )
 
 
 # ---------------------------------------------------------------------- app
@@ -261,9 +332,17 @@ def run_app(
 
     env = dict(os.environ, TWONET_DATABASE_URL=db or default_url())
     command = [
-        sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
-        "--server.port", str(port), "--server.headless", str(headless).lower(),
-        "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(PROJECT_ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        str(headless).lower(),
+        "--browser.gatherUsageStats",
+        "false",
     ]
     raise typer.Exit(subprocess.call(command, env=env))
 

@@ -111,7 +111,7 @@ def _load_spatialite(dbapi_connection: Any) -> None:
             try:
                 dbapi_connection.load_extension(candidate)
                 return
-            except Exception as exc:  # noqa: BLE001 -- try the next location
+            except Exception as exc:
                 errors.append(f"{candidate}: {exc}")
     finally:
         dbapi_connection.enable_load_extension(False)

@@ -27,7 +27,15 @@ from twonet.db.models import GridCell, ImportReject, ImportRun
 
 Bind = Engine | Connection
 
-_ATTRIBUTES = ("name", "level", "parent_code", "source", "licence", "illustrative", "note")
+_ATTRIBUTES = (
+    "name",
+    "level",
+    "parent_code",
+    "source",
+    "licence",
+    "illustrative",
+    "note",
+)
 
 
 @contextmanager
@@ -95,9 +103,13 @@ def load_cells(
     if not rows:
         return empty_cells()
     frame = pd.DataFrame(rows, columns=[*CELL_COLUMNS[:-1], "wkb"])
-    geometry = shapely.from_wkb([bytes(w) if w is not None else None for w in frame.pop("wkb")])
+    geometry = shapely.from_wkb(
+        [bytes(w) if w is not None else None for w in frame.pop("wkb")]
+    )
     frame["illustrative"] = frame["illustrative"].astype(bool)
-    return gpd.GeoDataFrame(frame, geometry=geometry, crs=STORAGE_EPSG)[list(CELL_COLUMNS)]
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=STORAGE_EPSG)[
+        list(CELL_COLUMNS)
+    ]
 
 
 def child_counts(bind: Bind, *, as_of: dt.date | None = None) -> dict[str, int]:
@@ -157,7 +169,9 @@ class SaveResult:
         }
 
 
-def _current_hashes(connection: Connection, codes: list[str]) -> dict[str, tuple[int, dt.date, str]]:
+def _current_hashes(
+    connection: Connection, codes: list[str]
+) -> dict[str, tuple[int, dt.date, str]]:
     current: dict[str, tuple[int, dt.date, str]] = {}
     for start in range(0, len(codes), 900):  # stay under SQLite's variable limit
         chunk = codes[start : start + 900]
@@ -171,10 +185,16 @@ def _current_hashes(connection: Connection, codes: list[str]) -> dict[str, tuple
 
 def _none_if_missing(value: Any) -> Any:
     """Turn pandas' missing markers (NaN, NaT, NA) into ``None`` for the driver."""
-    return None if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)) else value
+    return (
+        None
+        if value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
+        else value
+    )
 
 
-def _row_values(row: pd.Series, geometry: Any, digest: str, run_id: int | None) -> dict[str, Any]:
+def _row_values(
+    row: pd.Series, geometry: Any, digest: str, run_id: int | None
+) -> dict[str, Any]:
     values = {
         c: _none_if_missing(row[c])
         for c in CELL_COLUMNS
@@ -246,16 +266,20 @@ def save_cells(
             row_id, current_from, _ = existing
             if row["valid_from"] == current_from:
                 values.pop("valid_to")
-                connection.execute(update(GridCell).where(GridCell.id == row_id).values(**values))
+                connection.execute(
+                    update(GridCell).where(GridCell.id == row_id).values(**values)
+                )
             elif row["valid_from"] > current_from:
                 connection.execute(
-                    update(GridCell).where(GridCell.id == row_id).values(valid_to=row["valid_from"])
+                    update(GridCell)
+                    .where(GridCell.id == row_id)
+                    .values(valid_to=row["valid_from"])
                 )
                 new_rows.append(values)
             else:
                 msg = (
-                    f"cell {code!r}: new version dated {row['valid_from']} is older than "
-                    f"the current one ({current_from}); pass a later valid-from date"
+                    f"cell {code!r}: new version dated {row['valid_from']} is older "
+                    f"than the current one ({current_from}); pass a later valid-from"
                 )
                 raise TwoNetError(msg)
             result.replaced.append(code)
@@ -290,7 +314,11 @@ def start_import_run(
 
 
 def finish_import_run(
-    bind: Bind, run_id: int, *, counts: dict[str, int], rejects: pd.DataFrame | None = None
+    bind: Bind,
+    run_id: int,
+    *,
+    counts: dict[str, int],
+    rejects: pd.DataFrame | None = None,
 ) -> None:
     """Store an import's counts and its rejected rows with their reasons.
 
@@ -298,7 +326,9 @@ def finish_import_run(
     and optionally ``raw`` (a dict of the original values).
     """
     with transaction(bind) as connection:
-        connection.execute(update(ImportRun).where(ImportRun.id == run_id).values(counts=counts))
+        connection.execute(
+            update(ImportRun).where(ImportRun.id == run_id).values(counts=counts)
+        )
         if rejects is not None and len(rejects):
             connection.execute(
                 insert(ImportReject),

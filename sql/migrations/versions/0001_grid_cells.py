@@ -39,7 +39,9 @@ def upgrade() -> None:
         sa.Column("reason_en", sa.Text, nullable=False),
         sa.Column("raw", sa.JSON),
     )
-    op.create_index("ix_import_reject_import_run_id", "import_reject", ["import_run_id"])
+    op.create_index(
+        "ix_import_reject_import_run_id", "import_reject", ["import_run_id"]
+    )
     op.create_geospatial_table(
         "grid_cell",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -51,7 +53,9 @@ def upgrade() -> None:
         sa.Column("valid_to", sa.Date),
         sa.Column("source", sa.Text),
         sa.Column("licence", sa.Text),
-        sa.Column("illustrative", sa.Boolean, nullable=False, server_default=sa.false()),
+        sa.Column(
+            "illustrative", sa.Boolean, nullable=False, server_default=sa.false()
+        ),
         sa.Column("note", sa.Text),
         sa.Column("content_hash", sa.String(40), nullable=False),
         sa.Column("import_run_id", sa.Integer, sa.ForeignKey("import_run.id")),
