@@ -58,7 +58,7 @@ def to_multipolygon(geom: BaseGeometry | None) -> BaseGeometry | None:
     if geom.geom_type == "MultiPolygon":
         return geom
     if geom.geom_type == "Polygon":
-        return shapely.MultiPolygon([geom])
+        return shapely.MultiPolygon(list(shapely.get_parts(geom)))
     parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
     polys: list[Any] = []
     for p in parts:
@@ -114,6 +114,9 @@ def make_cells(
     for column, value in defaults.items():
         if column not in frame:
             frame[column] = value
-    frame["geometry"] = [to_multipolygon(g) for g in frame.get("geometry", [None] * len(frame))]
+    geometries = frame["geometry"] if "geometry" in frame else [None] * len(frame)
+    frame["geometry"] = pd.Series(
+        [to_multipolygon(g) for g in geometries], index=frame.index, dtype=object
+    )
     gdf = gpd.GeoDataFrame(frame, geometry="geometry", crs=STORAGE_EPSG)
     return gdf[list(CELL_COLUMNS)]

@@ -75,6 +75,15 @@ def _parse_date(value: str | None) -> dt.date | None:
         raise TwoNetError(msg) from None
 
 
+def _frame_table(title: str, frame: Any) -> Table:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for record in frame.itertuples(index=False):
+        table.add_row(*(str(v) for v in record))
+    return table
+
+
 def _counts_table(title: str, counts: dict[str, Any]) -> Table:
     table = Table(title=title)
     table.add_column("项目 / item")
@@ -255,14 +264,19 @@ def grid_qa(
 
 
 def _print_qa(report: Any, out: Path) -> None:
-    table = Table(title=f"网格质检 / grid QA → {out}")
-    for column in ("check", "severity", "count"):
-        table.add_column(column)
     summary = report.summary()
-    for record in summary.to_dict("records"):
-        table.add_row(*(str(record[c]) for c in ("check", "severity", "count")))
-    console.print(table)
-    problems = report.problems
+    summary["area_km2"] = (summary.pop("area_m2") / 1e6).map(
+        lambda v: "" if v != v else f"{v:,.3f}"
+    )
+    console.print(_frame_table(f"网格质检 / grid QA → {out}", summary))
+    verdict = (
+        "[green]通过 / passed[/green]" if report.ok else "[red]有错误 / errors[/red]"
+    )
+    console.print(f"质检结论 / verdict: {verdict}")
+    rank = {"error": 0, "warning": 1, "info": 2}
+    problems = report.problems.sort_values(
+        "severity", key=lambda s: s.map(rank), kind="stable"
+    )
     if len(problems):
         detail = Table(title="问题明细（前30）/ problems (first 30)")
         for column in ("check", "severity", "code", "message_zh"):
@@ -310,9 +324,14 @@ def demo(
             qa.to_geojson(qa_out)
     except TwoNetError as exc:
         raise _fail(exc) from exc
+    console.print(_frame_table("青岛示例网格 / Qingdao demo grid", report.counts))
     console.print(
-        _counts_table("青岛示例网格 / Qingdao demo grid", report.counts_per_level())
+        _frame_table(
+            "无边界的乡镇（按地址定位）/ towns without boundary (placed by address)",
+            report.towns_without_geometry,
+        )
     )
+    console.print(report.summary())
     console.print(_counts_table("写入 / stored", saved.counts))
     _print_qa(qa, qa_out)
     console.print(

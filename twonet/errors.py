@@ -29,3 +29,15 @@ class BackendUnavailableError(TwoNetError):
 
 class UnsupportedDatabaseError(TwoNetError):
     """A database URL names a dialect TwoNet has no spatial backend for."""
+
+
+class LandMaskError(TwoNetError):
+    """Land polygons (to tell sea from land gaps) are missing or malformed."""
+
+
+class GridBuildError(TwoNetError):
+    """A grid (e.g. the demo) cannot be generated from its inputs."""
+
+
+class QAError(TwoNetError):
+    """A grid QA option is invalid (negative tolerance, unknown check ...)."""

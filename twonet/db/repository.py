@@ -121,7 +121,7 @@ def child_counts(bind: Bind, *, as_of: dt.date | None = None) -> dict[str, int]:
         .group_by(GridCell.parent_code)
     )
     with transaction(bind) as connection:
-        return {code: int(n) for code, n in connection.execute(query).all()}
+        return {str(code): int(n) for code, n in connection.execute(query).all()}
 
 
 def cell_history(bind: Bind, code: str) -> pd.DataFrame:
