@@ -177,29 +177,26 @@ def grid_load(
                 licence=licence,
                 repair=repair,
             )
-            with engine.begin() as connection:
-                run_id = repo.start_import_run(
-                    connection,
-                    kind="grid",
-                    source_name=str(file),
-                    file_sha256=result.file_sha256,
-                    options={
-                        "crs": crs,
-                        "datum": datum,
-                        "layer": layer,
-                        "columns": columns,
-                    },
-                )
-                saved = repo.save_cells(connection, result.cells, import_run_id=run_id)
-                counts = {
+            saved = repo.import_cells(
+                engine,
+                result.cells,
+                kind="grid",
+                source_name=str(file),
+                file_sha256=result.file_sha256,
+                options={
+                    "crs": crs,
+                    "datum": datum,
+                    "layer": layer,
+                    "columns": columns,
+                },
+                rejects=result.rejects,
+                counts={
                     "features": result.n_features,
                     "rejected": result.n_rejected,
                     "invalid_kept": int(result.invalid),
-                    **saved.counts,
-                }
-                repo.finish_import_run(
-                    connection, run_id, counts=counts, rejects=result.rejects
-                )
+                },
+            )
+            counts = saved.counts_with_extra
     except TwoNetError as exc:
         raise _fail(exc) from exc
     for note in result.notes:
@@ -210,17 +207,9 @@ def grid_load(
     if len(result.rejects):
         path = rejects or file.with_name(file.name + ".rejects.csv")
         write_rejects(result.rejects, path)
-        table = Table(title=f"被拒要素 / rejected features → {path}")
-        for column in ("row", "code", "reason_zh", "reason_en"):
-            table.add_column(column)
-        for record in result.rejects.head(20).to_dict("records"):
-            table.add_row(
-                *(
-                    str(record.get(c, ""))
-                    for c in ("row", "code", "reason_zh", "reason_en")
-                )
-            )
-        console.print(table)
+        shown = result.rejects[["row", "code", "reason_zh", "reason_en"]].head(20)
+        title = f"被拒要素（前20）/ rejected features (first 20) → {path}"
+        console.print(_frame_table(title, shown))
 
 
 @grid_app.command("qa")
@@ -278,17 +267,8 @@ def _print_qa(report: Any, out: Path) -> None:
         "severity", key=lambda s: s.map(rank), kind="stable"
     )
     if len(problems):
-        detail = Table(title="问题明细（前30）/ problems (first 30)")
-        for column in ("check", "severity", "code", "message_zh"):
-            detail.add_column(column)
-        for record in problems.head(30).to_dict("records"):
-            detail.add_row(
-                *(
-                    str(record.get(c, ""))
-                    for c in ("check", "severity", "code", "message_zh")
-                )
-            )
-        console.print(detail)
+        shown = problems[["check", "severity", "code", "message_zh"]].head(30)
+        console.print(_frame_table("问题明细（前30）/ problems (first 30)", shown))
 
 
 # --------------------------------------------------------------------- demo
@@ -314,12 +294,9 @@ def demo(
             cells, report = build_qingdao_demo(
                 data_dir or PROJECT_ROOT / "data" / "qingdao"
             )
-            with engine.begin() as connection:
-                run_id = repo.start_import_run(
-                    connection, kind="demo-grid", source_name="data/qingdao"
-                )
-                saved = repo.save_cells(connection, cells, import_run_id=run_id)
-                repo.finish_import_run(connection, run_id, counts=saved.counts)
+            saved = repo.import_cells(
+                engine, cells, kind="demo-grid", source_name="data/qingdao"
+            )
             qa = run_qa(cells, land="auto")
             qa.to_geojson(qa_out)
     except TwoNetError as exc:

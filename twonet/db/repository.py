@@ -158,6 +158,7 @@ class SaveResult:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     import_run_id: int | None = None
+    extra_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -167,6 +168,11 @@ class SaveResult:
             "replaced": len(self.replaced),
             "unchanged": len(self.unchanged),
         }
+
+    @property
+    def counts_with_extra(self) -> dict[str, int]:
+        """Return the reading counts (features, rejected ...) then :attr:`counts`."""
+        return {**self.extra_counts, **self.counts}
 
 
 def _current_hashes(
@@ -366,3 +372,48 @@ def cells_at_point(
     with transaction(bind) as connection:
         codes = list(connection.execute(query).scalars())
     return load_cells(bind, codes=codes, as_of=as_of)
+
+
+def import_cells(
+    bind: Bind,
+    cells: gpd.GeoDataFrame,
+    *,
+    kind: str,
+    source_name: str,
+    file_sha256: str | None = None,
+    options: dict[str, object] | None = None,
+    rejects: pd.DataFrame | None = None,
+    counts: dict[str, int] | None = None,
+) -> SaveResult:
+    """Store cells as one recorded import, all in a single transaction.
+
+    Records an :class:`ImportRun`, saves the cells (:func:`save_cells`) and
+    keeps every rejected feature with its reason; if anything fails, nothing
+    of it is stored.
+
+    Parameters
+    ----------
+    bind : Engine or Connection
+    cells : GeoDataFrame
+        The accepted cells.
+    kind, source_name, file_sha256, options
+        Describe the import run.
+    rejects : DataFrame, optional
+        Rejected features (``row``, ``code``, ``reason_zh``, ``reason_en``).
+    counts : dict, optional
+        Counts from reading (features, rejected ...), stored with the run.
+    """
+    with transaction(bind) as connection:
+        run_id = start_import_run(
+            connection,
+            kind=kind,
+            source_name=source_name,
+            file_sha256=file_sha256,
+            options=options,
+        )
+        saved = save_cells(connection, cells, import_run_id=run_id)
+        saved.extra_counts = dict(counts or {})
+        finish_import_run(
+            connection, run_id, counts=saved.counts_with_extra, rejects=rejects
+        )
+    return saved
