@@ -59,10 +59,11 @@ def to_multipolygon(geom: BaseGeometry | None) -> BaseGeometry | None:
         return geom
     if geom.geom_type == "Polygon":
         return shapely.MultiPolygon(list(shapely.get_parts(geom)))
-    parts = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    polygonal = ("Polygon", "MultiPolygon")
     polys: list[Any] = []
-    for p in parts:
-        polys.extend(shapely.get_parts(p))
+    for part in shapely.get_parts(geom):
+        if part.geom_type in polygonal:
+            polys.extend(shapely.get_parts(part))
     return shapely.MultiPolygon(polys) if polys else None
 
 

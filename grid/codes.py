@@ -158,8 +158,10 @@ def parent_code_of(code: str) -> str | None:
 
     Examples
     --------
-    >>> parent_code_of("370211001003"), parent_code_of("370211"), parent_code_of("370200")
-    ('370211001', '370200', None)
+    >>> parent_code_of("370211001003"), parent_code_of("370211")
+    ('370211001', '370200')
+    >>> parent_code_of("370200") is None
+    True
     """
     code = normalise_code(code)
     level = level_of_code(code)

@@ -168,9 +168,11 @@ def build_qingdao_demo(
 
     Examples
     --------
-    >>> cells, report = build_qingdao_demo(Path("data/qingdao"))  # doctest: +SKIP
-    >>> cells.groupby("level").size()["village"]  # doctest: +SKIP
-    2120
+    Building takes seconds (the land mask loads once per process), so the
+    example is not run as a doctest; ``tests/test_grid_demo.py`` checks it::
+
+        cells, report = build_qingdao_demo(Path("data/qingdao"))
+        cells.groupby("level").size()["village"]  # 2120
     """
     started = time.perf_counter()
     inputs = _read_inputs(Path(data_dir))

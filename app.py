@@ -1,0 +1,42 @@
+"""TwoNet map app: the Streamlit entry point, a router only.
+
+Run with ``streamlit run app.py`` (or ``twonet app``); the database is the
+one named by ``TWONET_DATABASE_URL`` or the embedded SpatiaLite default.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from maps.i18n import DEFAULT_LANG, LANGUAGES, t
+from maps.pages import grid_map
+
+_LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
+
+st.set_page_config(
+    page_title=t("app_title", st.session_state.get("lang", DEFAULT_LANG)),
+    page_icon="🗺️",
+    layout="wide",
+)
+st.session_state.setdefault("lang", DEFAULT_LANG)
+with st.sidebar:
+    lang = st.radio(
+        t("language", DEFAULT_LANG),
+        LANGUAGES,
+        key="lang",
+        format_func=_LANGUAGE_NAMES.__getitem__,
+        horizontal=True,
+    )
+
+page = st.navigation(
+    [
+        st.Page(
+            grid_map.render,
+            title=t("page_grid_map", lang),
+            icon="🗺️",
+            url_path="grid-map",
+            default=True,
+        ),
+    ]
+)
+page.run()

@@ -1,0 +1,326 @@
+"""网格地图 / Grid map: a choropleth of the cells, clicked to drill down.
+
+The page only wires session state to widgets.  Data comes from cached
+loaders over :mod:`twonet.db.repository`; geometry simplification, the
+GeoJSON, the folium map and the drill-down rules live in :mod:`maps.layers`.
+
+Drill-down: the map is drawn with ``st_folium(...,
+returned_objects=["last_active_drawing"], on_change=...)``.  A click on a
+cell makes Leaflet return that feature's GeoJSON (its properties carry the
+code and level); the ``on_change`` callback turns it into the next
+:class:`~maps.layers.View` before the rerun, so each click costs one rerun
+and panning or zooming none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from streamlit_folium import st_folium
+
+from grid.codes import LEVELS, Level
+from maps import layers
+from maps.basemaps import Basemap, available_basemaps, tianditu_key
+from maps.i18n import DEFAULT_LANG, level_label, t
+from twonet.db import repository
+from twonet.db.engine import default_url, get_engine
+from twonet.errors import TwoNetError
+
+_VIEW = "grid_view"
+_LEVEL = "grid_level"
+_COLOUR_BY = "grid_colour_by"
+_BASEMAP = "grid_basemap"
+_AS_OF = "grid_as_of"
+_MAP = "grid_map"
+_MAP_HEIGHT = 620
+
+
+# ------------------------------------------------------------------ loaders
+@st.cache_resource(show_spinner=False)
+def _engine(url: str) -> Engine:
+    return get_engine(url)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _cells(
+    url: str,
+    level: str | None,
+    parent_code: str | None,
+    codes: tuple[str, ...] | None,
+    as_of: dt.date,
+) -> gpd.GeoDataFrame:
+    return repository.load_cells(
+        _engine(url),
+        level=level,
+        parent_code=parent_code,
+        codes=list(codes) if codes is not None else None,
+        as_of=as_of,
+    )
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _child_counts(url: str, as_of: dt.date) -> dict[str, int]:
+    return repository.child_counts(_engine(url), as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _lineage(url: str, code: str | None, as_of: dt.date) -> list[dict[str, Any]]:
+    """Return code, name and level of ``code`` and its ancestors, top first."""
+    rows: dict[str, dict[str, Any]] = {}
+
+    def parent_of(c: str) -> str | None:
+        found = _cells(url, None, None, (c,), as_of)
+        if found.empty:
+            return None
+        row = found.iloc[0]
+        rows[c] = {"code": c, "name": row["name"], "level": row["level"]}
+        parent = row["parent_code"]
+        return None if pd.isna(parent) or not parent else str(parent)
+
+    path = layers.ancestry(code, parent_of)
+    return [rows[c] for c in path if c in rows]
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def _view_data(
+    url: str, level: str, parent_code: str | None, as_of: dt.date, datum: str, lang: str
+) -> dict[str, Any]:
+    """Return the GeoJSON and the summaries of one view on one basemap datum."""
+    cells = _cells(url, level, parent_code, None, as_of)
+    ready = layers.prepare_geometries(cells, datum=datum)  # type: ignore[arg-type]
+    return {
+        "collection": layers.feature_collection(
+            ready, counts=_child_counts(url, as_of), lang=lang
+        ),
+        "n_cells": len(cells),
+        "n_illustrative": layers.illustrative_count(cells),
+        "unplaced": layers.unplaced_cells(cells),
+        "cells": pd.DataFrame(cells.drop(columns="geometry")),
+    }
+
+
+# -------------------------------------------------------------- callbacks
+# Widgets are keyed per language (``grid_level__zh``): Streamlit would
+# otherwise keep a widget's old labels after the language changes.  The
+# values live in plain session keys, copied into the widget before it is
+# drawn and back out in its ``on_change`` callback.
+def widget_key(name: str, lang: str) -> str:
+    """Return the session key of widget ``name`` drawn in ``lang``."""
+    return f"{name}__{lang}"
+
+
+def _bind(name: str, lang: str) -> str:
+    key = widget_key(name, lang)
+    st.session_state[key] = st.session_state[name]
+    return key
+
+
+def _store(name: str, key: str) -> None:
+    st.session_state[name] = st.session_state[key]
+
+
+def _set_view(view: layers.View) -> None:
+    st.session_state[_VIEW] = view
+    st.session_state[_LEVEL] = view.level.value
+
+
+def _on_level_change(key: str) -> None:
+    _set_view(layers.View(level=Level(st.session_state[key])))
+
+
+def _on_map_click() -> None:
+    clicked = layers.clicked_cell(st.session_state.get(_MAP))
+    if clicked is not None:
+        _set_view(layers.drill(st.session_state[_VIEW], *clicked))
+
+
+# ------------------------------------------------------------------ widgets
+def _secrets() -> Any:
+    try:
+        return st.secrets if st.secrets.load_if_toml_exists() else None
+    except (FileNotFoundError, OSError):
+        return None
+
+
+def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
+    basemaps = {
+        b.key: b for b in available_basemaps(lang, tianditu=tianditu_key(_secrets()))
+    }
+    if st.session_state[_BASEMAP] not in basemaps:
+        st.session_state[_BASEMAP] = next(iter(basemaps))
+    with st.sidebar:
+        key = _bind(_LEVEL, lang)
+        st.selectbox(
+            t("level_select", lang),
+            [lv.value for lv in LEVELS],
+            key=key,
+            format_func=lambda v: level_label(v, lang),
+            help=t("level_select_help", lang),
+            on_change=_on_level_change,
+            args=(key,),
+        )
+        key = _bind(_COLOUR_BY, lang)
+        st.radio(
+            t("colour_by", lang),
+            ["children", "level"],
+            format_func=lambda v: t(f"colour_by_{v}", lang),
+            key=key,
+            horizontal=True,
+            on_change=_store,
+            args=(_COLOUR_BY, key),
+        )
+        key = _bind(_BASEMAP, lang)
+        st.selectbox(
+            t("basemap", lang),
+            list(basemaps),
+            format_func=lambda k: basemaps[k].label(lang),
+            key=key,
+            on_change=_store,
+            args=(_BASEMAP, key),
+        )
+        basemap = basemaps[st.session_state[_BASEMAP]]
+        if "tianditu" not in basemaps:
+            st.caption(t("basemap_tianditu_missing", lang))
+        if basemap.datum == "gcj02":
+            st.caption(t("basemap_gaode_note", lang))
+        key = _bind(_AS_OF, lang)
+        st.date_input(t("as_of", lang), key=key, on_change=_store, args=(_AS_OF, key))
+    return basemap, st.session_state[_COLOUR_BY], st.session_state[_AS_OF]
+
+
+def _breadcrumb(
+    crumbs: list[dict[str, Any]], root: str, view: layers.View, lang: str
+) -> None:
+    """Draw 青岛市 › 黄岛区 › 辛安街道 › …; every item but the last goes back up."""
+    if not crumbs:  # the whole city at one level
+        crumbs = [
+            {"code": None, "name": root, "level": None},
+            {"code": "", "name": level_label(view.level, lang), "level": None},
+        ]
+    with st.container(
+        horizontal=True, gap="small", vertical_alignment="center", key="breadcrumb"
+    ):
+        st.markdown(f"{t('breadcrumb', lang)}:", width="content")
+        for i, crumb in enumerate(crumbs):
+            if i:
+                st.markdown("›", width="content")
+            if i == len(crumbs) - 1:
+                st.markdown(f"**{crumb['name']}**", width="content")
+                continue
+            st.button(
+                crumb["name"],
+                key=f"crumb_{crumb['code']}",
+                type="tertiary",
+                on_click=_set_view,
+                args=(layers.view_of(crumb["code"], crumb["level"]),),
+            )
+
+
+def _legend(items: list[tuple[str, str]], lang: str) -> None:
+    swatches = " ".join(
+        f'<span style="display:inline-block;width:12px;height:12px;background:{c};'
+        f'border:1px solid #37474f;margin:0 4px -1px 10px"></span>{label}'
+        for c, label in items
+    )
+    st.markdown(
+        f'<div style="font-size:0.85rem">{t("legend", lang)}: {swatches}</div>',
+        unsafe_allow_html=True,
+    )
+
+
+def _selected_cell(cells: pd.DataFrame, code: str, lang: str) -> None:
+    row = cells.loc[cells["code"] == code]
+    if row.empty:
+        return
+    cell = row.iloc[0]
+    st.markdown(f"#### {t('selected_cell', lang)}: {cell['name']}")
+    mark = t(
+        "boundary_illustrative" if cell["illustrative"] else "boundary_mapped", lang
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                t("field_code", lang): [cell["code"]],
+                t("field_name", lang): [cell["name"]],
+                t("field_level", lang): [level_label(cell["level"], lang)],
+                t("field_boundary", lang): [mark],
+                t("field_source", lang): [cell["source"]],
+                t("field_licence", lang): [cell["licence"]],
+            }
+        ),
+        hide_index=True,
+    )
+
+
+# --------------------------------------------------------------------- page
+def render() -> None:
+    """Draw the grid map page."""
+    lang = st.session_state.get("lang", DEFAULT_LANG)
+    st.session_state.setdefault(_VIEW, layers.View())
+    st.session_state.setdefault(_LEVEL, st.session_state[_VIEW].level.value)
+    st.session_state.setdefault(_COLOUR_BY, "children")
+    st.session_state.setdefault(_BASEMAP, "osm")
+    st.session_state.setdefault(_AS_OF, dt.date.today())
+    view: layers.View = st.session_state[_VIEW]
+    url = default_url()
+
+    st.title(t("grid_map_title", lang))
+    st.caption(t("grid_map_intro", lang))
+    basemap, colour_by, as_of = _sidebar(lang)
+    try:
+        data = _view_data(
+            url, view.level.value, view.parent_code, as_of, basemap.datum, lang
+        )
+        crumbs = _lineage(url, view.focus, as_of)
+        cities = _cells(url, Level.CITY.value, None, None, as_of)
+    except (TwoNetError, SQLAlchemyError) as exc:
+        st.error(t("database_error", lang, error=exc))
+        st.info(t("database_hint", lang))
+        return
+
+    root = cities["name"].iloc[0] if len(cities) == 1 else t("whole_city", lang)
+    _breadcrumb(crumbs, root, view, lang)
+    collection = data["collection"]
+    if data["n_illustrative"]:
+        st.warning(t("illustrative_note", lang, n=data["n_illustrative"]), icon="⚠️")
+    if collection["features"]:
+        fmap = layers.build_map(collection, basemap, lang=lang, colour_by=colour_by)
+        st_folium(
+            fmap,
+            key=_MAP,
+            height=_MAP_HEIGHT,
+            use_container_width=True,
+            returned_objects=["last_active_drawing"],
+            on_change=_on_map_click,
+        )
+        _legend(layers.legend_items(collection, colour_by, lang), lang)
+    else:
+        st.info(t("no_cells", lang))
+    size = layers.format_size(layers.geojson_size(collection))
+    st.caption(
+        f"{t('cells_in_view', lang, n=data['n_cells'])} · "
+        f"{t('page_size', lang, size=size)} · {t('attribution', lang)}: "
+        + " · ".join(basemap.attributions),
+        unsafe_allow_html=True,
+    )
+    if view.selected:
+        _selected_cell(data["cells"], view.selected, lang)
+    unplaced = data["unplaced"]
+    if len(unplaced):
+        with st.expander(f"{t('no_geometry_title', lang)} ({len(unplaced)})"):
+            st.caption(t("no_geometry_help", lang))
+            st.dataframe(
+                unplaced.rename(
+                    columns={
+                        "code": t("field_code", lang),
+                        "name": t("field_name", lang),
+                    }
+                ),
+                hide_index=True,
+            )
