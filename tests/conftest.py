@@ -12,9 +12,11 @@ and dropped at the end.  SpatiaLite: a file in pytest's temporary folder.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, text
@@ -124,28 +126,27 @@ def db(db_engine: Engine) -> Iterator[Connection]:
 
 
 @pytest.fixture(scope="session")
+def qingdao_demo() -> tuple[Any, Any, float]:
+    """The Qingdao demo grid (cells, report, build seconds), built once per session."""
+    from grid.demo import build_qingdao_demo
+    from twonet.db.engine import PROJECT_ROOT
+
+    started = time.perf_counter()
+    cells, report = build_qingdao_demo(PROJECT_ROOT / "data" / "qingdao")
+    return cells, report, time.perf_counter() - started
+
+
+@pytest.fixture(scope="session")
 def demo_db_url(
     request: pytest.FixtureRequest,
     backend_name: str,
     tmp_path_factory: pytest.TempPathFactory,
+    qingdao_demo: tuple[Any, Any, float],
 ) -> Iterator[str]:
     """URL of a database of each backend holding the full Qingdao demo grid."""
-    from grid.demo import build_qingdao_demo
     from twonet.db import repository as repo
-    from twonet.db.engine import PROJECT_ROOT
 
     tmp_dir = tmp_path_factory.mktemp(f"demo-{backend_name}")
     for url, engine in _migrated_database(request, backend_name, tmp_dir, "demo"):
-        cells, _ = _cached_demo(build_qingdao_demo, PROJECT_ROOT / "data" / "qingdao")
-        repo.save_cells(engine, cells)
+        repo.save_cells(engine, qingdao_demo[0])
         yield url
-
-
-_DEMO_CACHE: dict[str, object] = {}
-
-
-def _cached_demo(builder: object, data_dir: Path) -> tuple:  # type: ignore[type-arg]
-    """Build the demo grid once per test session (it is deterministic)."""
-    if "demo" not in _DEMO_CACHE:
-        _DEMO_CACHE["demo"] = builder(data_dir)  # type: ignore[operator]
-    return _DEMO_CACHE["demo"]  # type: ignore[return-value]

@@ -322,3 +322,23 @@ def test_villages_without_children_are_coloured_by_level(
         (layers.CHILD_COLOURS[0], "0 child cells"),
         (layers.CHILD_COLOURS[1], "1–4 child cells"),
     ]
+
+
+@pytest.mark.slow
+def test_whole_city_village_view_stays_under_three_megabytes(qingdao_demo):
+    from maps.basemaps import available_basemaps
+    from maps.layers import (
+        build_map,
+        feature_collection,
+        map_html_size,
+        prepare_geometries,
+    )
+
+    cells = qingdao_demo[0]
+    villages = cells[cells["level"] == "village"]
+    fmap = build_map(
+        feature_collection(prepare_geometries(villages)), available_basemaps("zh")[0]
+    )
+    html = fmap.get_root().render()
+    assert map_html_size(fmap) <= 3_000_000
+    assert "cdn.jsdelivr.net" not in html  # Leaflet is bundled, nothing from a CDN

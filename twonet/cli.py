@@ -316,6 +316,44 @@ def demo(
     )
 
 
+# -------------------------------------------------------------------- bench
+bench_app = typer.Typer(
+    help="基准测试 / benchmarks with peer baselines.", no_args_is_help=True
+)
+app.add_typer(bench_app, name="bench")
+
+
+@bench_app.command("grid")
+def bench_grid(
+    postgres: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL admin URL; a scratch database is made and dropped"
+        ),
+    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+) -> None:
+    """网格基准 / demo build, QA, database round trips, page weight."""
+    from twonet.bench import grid_benchmark
+    from twonet.db.engine import PROJECT_ROOT
+
+    figures = grid_benchmark(
+        PROJECT_ROOT / "data" / "qingdao", postgres_admin_url=postgres
+    )
+    table = Table(title="TwoNet grid benchmark")
+    for column in ("figure", "value", "target", "peer baseline", "peer", "ratio"):
+        table.add_column(column)
+    for f in figures:
+        table.add_row(
+            f.name,
+            f"{f.value:,.3f} {f.unit}",
+            f.target,
+            f.baseline_name,
+            "" if f.baseline is None else f"{f.baseline:,.3f} {f.unit}",
+            "" if f.ratio is None else f"{f.ratio:,.1f}×",
+        )
+    console.print(table)
+
+
 # ---------------------------------------------------------------------- app
 @app.command("app")
 def run_app(
