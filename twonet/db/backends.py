@@ -23,12 +23,14 @@ and crash at exit.  This module therefore imports pyogrio and pyproj first.
 from __future__ import annotations
 
 import importlib
+import io
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
+import pandas as pd
 import pyogrio  # noqa: F401  -- must be loaded before mod_spatialite (see above)
 import pyproj  # noqa: F401  -- same
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
@@ -64,6 +66,13 @@ class SpatialBackend:
         ``(connection) -> None`` run before migrations (create extension ...).
     system_packages : tuple of str
         Debian packages that provide the backend, for error messages.
+    bulk_load : callable
+        ``(connection, table, frame) -> None``: append a DataFrame's rows to a
+        table as fast as the database allows (``COPY`` on PostgreSQL).
+    point_sql : callable
+        ``(lon_column, lat_column) -> str``: SQL for a WGS-84 point.
+    json_object_function : str
+        SQL function building a JSON object from key/value pairs.
     """
 
     name: str
@@ -71,6 +80,9 @@ class SpatialBackend:
     make_engine: Callable[..., Engine]
     prepare: Callable[[Connection], None]
     system_packages: tuple[str, ...]
+    bulk_load: Callable[[Connection, str, pd.DataFrame], None]
+    point_sql: Callable[[str, str], str]
+    json_object_function: str
 
 
 # --------------------------------------------------------------------- PostGIS
@@ -83,6 +95,21 @@ def _postgis_engine(url: str, **kwargs: Any) -> Engine:
 
 def _postgis_prepare(connection: Connection) -> None:
     connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+
+
+def _postgis_bulk_load(connection: Connection, table: str, frame: pd.DataFrame) -> None:
+    """Append rows with ``COPY ... FROM STDIN`` (CSV), not row INSERTs."""
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
+    dbapi: Any = connection.connection.driver_connection
+    sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')"
+    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
+        copy.write(buffer.getvalue())
+
+
+def _postgis_point(lon: str, lat: str) -> str:
+    return f"ST_SetSRID(ST_MakePoint({lon}, {lat}), 4326)"
 
 
 # ------------------------------------------------------------------ SpatiaLite
@@ -147,6 +174,25 @@ def _spatialite_prepare(connection: Connection) -> None:
     """SpatiaLite metadata is initialised on connect; nothing more to do."""
 
 
+def _spatialite_bulk_load(
+    connection: Connection, table: str, frame: pd.DataFrame
+) -> None:
+    """Append rows with one prepared ``executemany`` (SQLite has no COPY)."""
+    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    marks = ", ".join("?" for _ in frame.columns)
+    rows: Sequence[tuple[object, ...]] = list(
+        frame.astype(object)
+        .where(frame.notna(), None)
+        .itertuples(index=False, name=None)
+    )
+    dbapi: Any = connection.connection.driver_connection
+    dbapi.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def _spatialite_point(lon: str, lat: str) -> str:
+    return f"MakePoint({lon}, {lat}, 4326)"
+
+
 BACKENDS: dict[str, SpatialBackend] = {
     "postgresql": SpatialBackend(
         name="PostGIS",
@@ -154,6 +200,9 @@ BACKENDS: dict[str, SpatialBackend] = {
         make_engine=_postgis_engine,
         prepare=_postgis_prepare,
         system_packages=("postgresql-15-postgis-3",),
+        bulk_load=_postgis_bulk_load,
+        point_sql=_postgis_point,
+        json_object_function="json_build_object",
     ),
     "sqlite": SpatialBackend(
         name="SpatiaLite",
@@ -161,6 +210,9 @@ BACKENDS: dict[str, SpatialBackend] = {
         make_engine=_spatialite_engine,
         prepare=_spatialite_prepare,
         system_packages=("libsqlite3-mod-spatialite",),
+        bulk_load=_spatialite_bulk_load,
+        point_sql=_spatialite_point,
+        json_object_function="json_object",
     ),
 }
 

@@ -87,6 +87,90 @@ class ImportReject(Base):
     import_run_id: Mapped[int] = mapped_column(ForeignKey("import_run.id"), index=True)
     row_number: Mapped[int] = mapped_column(Integer)
     code: Mapped[str | None] = mapped_column(Text)
+    column_name: Mapped[str | None] = mapped_column(Text)
+    value: Mapped[str | None] = mapped_column(Text)
     reason_zh: Mapped[str] = mapped_column(Text)
     reason_en: Mapped[str] = mapped_column(Text)
     raw: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class Employer(Base):
+    """The current record of one employer (用人单位), keyed by its USCC.
+
+    Placement: the four grid cell codes, how they were found (``method``),
+    how sure we are (``confidence`` 0–1) and what a person should look at
+    (``flags``).  Every earlier version is kept in :class:`EmployerVersion`.
+    """
+
+    __tablename__ = "employer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    legal_rep: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)
+    registered_address: Mapped[str | None] = mapped_column(Text)
+    operating_address: Mapped[str | None] = mapped_column(Text)
+    industry_code: Mapped[str | None] = mapped_column(String(8))
+    industry: Mapped[str | None] = mapped_column(Text)
+    economic_type: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str | None] = mapped_column(Text)
+    staff: Mapped[int | None] = mapped_column(Integer)
+    men: Mapped[int | None] = mapped_column(Integer)
+    women: Mapped[int | None] = mapped_column(Integer)
+    on_post: Mapped[int | None] = mapped_column(Integer)
+    migrant: Mapped[int | None] = mapped_column(Integer)
+    contracts_required: Mapped[int | None] = mapped_column(Integer)
+    contracts_signed: Mapped[int | None] = mapped_column(Integer)
+    insured: Mapped[int | None] = mapped_column(Integer)
+    updated: Mapped[dt.date | None] = mapped_column(Date)
+    lon_raw: Mapped[float | None]
+    lat_raw: Mapped[float | None]
+    datum: Mapped[str | None] = mapped_column(String(10))
+    lon: Mapped[float | None]
+    lat: Mapped[float | None]
+    registration_area_code: Mapped[str | None] = mapped_column(String(6))
+    city_code: Mapped[str | None] = mapped_column(String(14), index=True)
+    county_code: Mapped[str | None] = mapped_column(String(14), index=True)
+    township_code: Mapped[str | None] = mapped_column(String(14), index=True)
+    village_code: Mapped[str | None] = mapped_column(String(14), index=True)
+    address_county_code: Mapped[str | None] = mapped_column(String(6))
+    address_township_code: Mapped[str | None] = mapped_column(String(9))
+    method: Mapped[str] = mapped_column(String(20))
+    confidence: Mapped[float] = mapped_column(default=0.0)
+    flags: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str] = mapped_column(String(16))
+    location_hash: Mapped[str] = mapped_column(String(16))
+    extra: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_changed: Mapped[dt.datetime] = mapped_column(DateTime)
+    geom = mapped_column(Geometry("POINT", srid=STORAGE_EPSG, spatial_index=False))
+
+
+class EmployerVersion(Base):
+    """An earlier state of an employer, kept when an import changes it."""
+
+    __tablename__ = "employer_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    valid_to: Mapped[dt.datetime] = mapped_column(DateTime)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    snapshot: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class ReviewItem(Base):
+    """An employer a person must place: unresolved, ambiguous or conflicting."""
+
+    __tablename__ = "review_item"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    reason: Mapped[str] = mapped_column(String(40))
+    candidates: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    chosen_code: Mapped[str | None] = mapped_column(String(14))
+    reviewer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
