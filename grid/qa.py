@@ -304,13 +304,20 @@ def repair_invalid(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def assign_points(points: Any, cells: gpd.GeoDataFrame) -> pd.DataFrame:
     """Find, for each point, its cell on every level.
 
+    A thin wrapper over :class:`grid.locate.CellLocator` (build it once and
+    call :meth:`~grid.locate.CellLocator.locate` to place many batches): the
+    finest cell covering the point is found, and its parents are taken from
+    the hierarchy (``parent_code``), so the levels of a point never disagree.
+
     Boundary rule: a point on a shared edge or vertex of several cells of
-    one level goes to the cell with the smallest code.
+    the finest level covering it goes to the cell with the smallest code
+    (and so its parents are the smallest of theirs).
 
     Parameters
     ----------
     points : GeoSeries or array of shapely Points
-        Points in the CRS of ``cells`` (EPSG:4326).
+        Points in the CRS of ``cells`` (EPSG:4326); missing or empty points
+        are placed nowhere.
     cells : geopandas.GeoDataFrame
         A cell frame.
 
@@ -319,22 +326,16 @@ def assign_points(points: Any, cells: gpd.GeoDataFrame) -> pd.DataFrame:
     pandas.DataFrame
         One row per point (index of ``points`` when it is a GeoSeries) and
         one column per level (``city`` ... ``village``) holding the code, or
-        ``None`` where no cell of that level covers the point.
+        ``None`` where the point's cell has no parent of that level or no
+        cell covers the point.
     """
+    from grid.locate import CellLocator  # imported here: only this function uses it
+
     index = points.index if isinstance(points, pd.Series) else None
     pts = np.asarray(points, dtype=object)
-    geoms = cells.geometry.to_numpy()
-    has = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
-    codes = cells["code"].astype(str).to_numpy()[has]
-    levels = cells["level"].astype(str).to_numpy()[has]
-    tree = shapely.STRtree(geoms[has])
-    pi, ci = tree.query(pts, predicate="covered_by")
-    hits = pd.DataFrame({"point": pi, "level": levels[ci], "code": codes[ci]})
-    best = hits.sort_values("code").drop_duplicates(["point", "level"])
-    table = best.pivot(index="point", columns="level", values="code")
-    table = table.reindex(index=range(len(pts)), columns=[lv.value for lv in LEVELS])
-    table = table.astype(object).where(table.notna(), None)
-    table.columns.name = None
+    found = CellLocator.from_cells(cells).locate(shapely.get_x(pts), shapely.get_y(pts))
+    table = found[[f"{lv.value}_code" for lv in LEVELS]]
+    table.columns = pd.Index([lv.value for lv in LEVELS])
     if index is not None:
         table.index = index
     return table
