@@ -41,3 +41,11 @@ class GridBuildError(TwoNetError):
 
 class QAError(TwoNetError):
     """A grid QA option is invalid (negative tolerance, unknown check ...)."""
+
+
+class RegistryFileError(TwoNetError):
+    """An employer registry cannot be read or its columns cannot be mapped."""
+
+
+class UsccError(TwoNetError):
+    """A unified social credit code cannot be built from the given parts."""

@@ -319,6 +319,11 @@ def start_import_run(
         )
 
 
+def _text_or_none(value: Any) -> str | None:
+    missing = value is None or (pd.api.types.is_scalar(value) and pd.isna(value))
+    return None if missing else str(value)
+
+
 def finish_import_run(
     bind: Bind,
     run_id: int,
@@ -346,6 +351,8 @@ def finish_import_run(
                         "reason_zh": r["reason_zh"],
                         "reason_en": r["reason_en"],
                         "raw": r.get("raw") if isinstance(r.get("raw"), dict) else None,
+                        "column_name": _text_or_none(r.get("column_name")),
+                        "value": _text_or_none(r.get("value")),
                     }
                     for r in rejects.to_dict("records")
                 ],
