@@ -30,7 +30,7 @@ confidence); conflicts cap it at 0.5.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -86,12 +86,8 @@ class Locator(Protocol):
         ...
 
 
-class AddressParser(Protocol):
-    """What :func:`geocode_employers` needs from the address parser."""
-
-    def __call__(self, texts: Sequence[str]) -> pd.DataFrame:
-        """Return county_code, town_code, village_code, confidence, ..."""
-        ...
+#: ``texts -> DataFrame`` of parsed addresses (see :func:`geocode_employers`).
+AddressParser = Callable[[Sequence[str]], pd.DataFrame]
 
 
 @dataclass(frozen=True)

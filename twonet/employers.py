@@ -1,0 +1,397 @@
+"""Employer services: read a registry, place every employer, store it.
+
+The layers meet here and nowhere else: :mod:`ingest.registry` reads and
+checks the file, :mod:`grid.geocode` places the rows (pure), and
+:mod:`twonet.db.employers` stores them.  Functions take the engine as an
+argument; nothing here knows about Streamlit or the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from grid.geocode import OUTPUT_COLUMNS, GeocodeOptions, GridIndex, geocode_employers
+from twonet.db import employers as store
+from twonet.db import repository as repo
+from twonet.errors import TwoNetError
+
+#: Registry fields whose change means the employer must be placed again.
+LOCATION_FIELDS = (
+    "registered_address",
+    "operating_address",
+    "lon_raw",
+    "lat_raw",
+    "datum",
+)
+#: Registry fields stored as they are.
+PASSTHROUGH_FIELDS = (
+    "uscc",
+    "name",
+    "legal_rep",
+    "phone",
+    "registered_address",
+    "operating_address",
+    "industry_code",
+    "industry",
+    "economic_type",
+    "category",
+    "staff",
+    "men",
+    "women",
+    "on_post",
+    "migrant",
+    "contracts_required",
+    "contracts_signed",
+    "insured",
+    "updated",
+)
+
+
+def _hash(frame: pd.DataFrame) -> pd.Series:
+    """Return a 16-hex-digit hash of each row (stable across runs)."""
+    hashed = pd.util.hash_pandas_object(frame.astype("string"), index=False)
+    return pd.Series(
+        np.char.mod("%016x", hashed.to_numpy(np.uint64)), index=frame.index
+    )
+
+
+def registry_to_employers(rows: pd.DataFrame) -> pd.DataFrame:
+    """Turn accepted registry rows into employer rows (placement still empty).
+
+    Adds ``lon_raw``/``lat_raw``/``datum`` (as given), the USCC
+    ``registration_area_code``, and the ``content_hash`` and
+    ``location_hash`` that make re-imports no-ops.
+    """
+    frame = rows.loc[:, list(PASSTHROUGH_FIELDS)].copy()
+    frame["updated"] = pd.to_datetime(frame["updated"]).dt.date
+    frame["updated"] = (
+        frame["updated"].astype(object).where(frame["updated"].notna(), None)
+    )
+    frame["lon_raw"] = rows["lon"].astype(float)
+    frame["lat_raw"] = rows["lat"].astype(float)
+    frame["datum"] = rows["crs"].astype(object).where(rows["lon"].notna(), None)
+    frame["registration_area_code"] = rows["area_code"]
+    frame["extra"] = rows["extra"]
+    content = frame.drop(columns=["extra"]).assign(
+        extra=frame["extra"].map(
+            lambda v: repr(sorted(v.items())) if isinstance(v, dict) else ""
+        )
+    )
+    frame["content_hash"] = _hash(content)
+    frame["location_hash"] = _hash(frame.loc[:, list(LOCATION_FIELDS)])
+    return frame.reset_index(drop=True)
+
+
+@dataclass
+class GridContext:
+    """The current grid, ready for placing points and addresses."""
+
+    locator: Any
+    index: GridIndex
+    region: list[str]
+    bounds: tuple[float, float, float, float]
+
+    @classmethod
+    def from_database(
+        cls, bind: repo.Bind, *, as_of: dt.date | None = None
+    ) -> GridContext:
+        """Load the grid valid on ``as_of`` and index it."""
+        from grid.locate import CellLocator
+
+        cells = repo.load_cells(bind, as_of=as_of)
+        if cells.empty:
+            msg = "no grid cells in the database; run `twonet demo` or `grid load`"
+            raise TwoNetError(msg)
+        region = sorted(
+            {str(c)[:4] for c in cells.loc[cells["level"] == "city", "code"]}
+        )
+        placed = cells[cells.geometry.notna()]
+        bounds = tuple(float(v) for v in placed.total_bounds)
+        return cls(
+            locator=CellLocator.from_cells(cells),
+            index=GridIndex.from_cells(cells),
+            region=region,
+            bounds=bounds,  # type: ignore[arg-type]
+        )
+
+
+@dataclass
+class ImportReport:
+    """What :func:`import_registry` did, for the CLI and the app."""
+
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    warned: int = 0
+    stored: dict[str, int] = field(default_factory=dict)
+    placed: dict[str, int] = field(default_factory=dict)
+    flagged: dict[str, int] = field(default_factory=dict)
+    queued: int = 0
+    import_run_id: int | None = None
+    problems: pd.DataFrame | None = None
+    rejects: pd.DataFrame | None = None
+    notes: tuple[str, ...] = ()
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def _count_flags(flags: pd.Series) -> dict[str, int]:
+    flags = flags.astype("string").fillna("")
+    exploded = flags[flags != ""].str.split(",").explode()
+    return {str(k): int(v) for k, v in exploded.value_counts().sort_index().items()}
+
+
+def place_employers(
+    employers: pd.DataFrame,
+    grid: GridContext,
+    parse: Callable[[Sequence[str]], pd.DataFrame],
+    area_county: Callable[[pd.Series], pd.Series] | None,
+    *,
+    options: GeocodeOptions,
+) -> pd.DataFrame:
+    """Geocode employer rows and return them with their placement columns."""
+    if employers.empty:
+        empty = employers.reset_index(drop=True).copy()
+        for column in OUTPUT_COLUMNS:
+            empty[column] = pd.Series(dtype=object)
+        return empty
+    placement = geocode_employers(
+        employers,
+        locator=grid.locator,
+        parse=parse,
+        grid=grid.index,
+        area_counties=None
+        if area_county is None
+        else area_county(employers["registration_area_code"]),
+        options=options,
+    )
+    placed = employers.reset_index(drop=True).copy()
+    for column in placement.columns:
+        placed[column] = placement[column].to_numpy()
+    return placed
+
+
+def _review_items(placed: pd.DataFrame) -> pd.DataFrame:
+    queued = placed[placed["review_reason"].notna()]
+    return pd.DataFrame(
+        {
+            "uscc": queued["uscc"].to_numpy(),
+            "reason": queued["review_reason"].to_numpy(),
+            "candidates": queued["candidates"].to_numpy(),
+        }
+    )
+
+
+def _rejects_for_db(problems: pd.DataFrame) -> pd.DataFrame:
+    rejects = problems[problems["severity"] == "reject"]
+    return pd.DataFrame(
+        {
+            "row": rejects["row"].to_numpy(),
+            "code": rejects["value"].where(rejects["field"] == "uscc").to_numpy(),
+            "reason_zh": rejects["reason_zh"].to_numpy(),
+            "reason_en": rejects["reason_en"].to_numpy(),
+            "column_name": rejects["column"].to_numpy(),
+            "value": rejects["value"].to_numpy(),
+        }
+    )
+
+
+# ----------------------------------------------------------------- gazetteer
+def load_gazetteer() -> Any:
+    """Return the national gazetteer (built once, then loaded from its cache)."""
+    from grid.gazetteer import build_gazetteer
+    from twonet.db.engine import PROJECT_ROOT
+
+    data = PROJECT_ROOT / "data"
+    return build_gazetteer(data / "cache", data / "gazetteer")
+
+
+def area_county_mapper(gazetteer: Any) -> Callable[[pd.Series], pd.Series]:
+    """Return ``area codes -> today's county codes`` (``None`` if not a county).
+
+    Historical codes map to their successor (370284 胶南市 → 370211), city- and
+    province-level registration areas give ``None`` (no county signal).
+    """
+
+    def current_county(code: object) -> str | None:
+        if not isinstance(code, str) or len(code) != 6 or not code.isdigit():
+            return None
+        successor = gazetteer.successor(code)
+        county = successor.new_code if successor is not None else code
+        if (
+            len(county) != 6
+            or county.endswith("00")
+            or gazetteer.index_of(county) is None
+        ):
+            return None
+        return str(county)
+
+    def mapper(codes: pd.Series) -> pd.Series:
+        unique = pd.Series(codes.dropna().unique())
+        table = dict(zip(unique, unique.map(current_county), strict=True))
+        return codes.map(table).astype(object).where(codes.notna(), None)
+
+    return mapper
+
+
+def address_parser(
+    gazetteer: Any, region: Sequence[str]
+) -> Callable[[Sequence[str]], pd.DataFrame]:
+    """Bind :func:`grid.address.parse_addresses` to a gazetteer and region."""
+    from grid.address import parse_addresses
+
+    def parse(texts: Sequence[str]) -> pd.DataFrame:
+        return parse_addresses(texts, gazetteer, region=list(region))
+
+    return parse
+
+
+# -------------------------------------------------------------------- import
+@dataclass(frozen=True)
+class ImportOptions:
+    """Options of :func:`import_registry` (see ``twonet employers import``)."""
+
+    mapping: dict[str, str] | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    default_crs: str | None = None
+    require_uscc: bool = True
+    use_uscc_area: bool = True
+    batch_rows: int = 100_000
+
+
+def _known_area_codes(gazetteer: Any) -> set[str]:
+    """Return current and historical province/city/county codes (6 digits)."""
+    codes: set[str] = set()
+    for level in range(3):
+        for unit in range(
+            int(gazetteer.level_start[level]), int(gazetteer.level_start[level + 1])
+        ):
+            codes.add(gazetteer.code(unit).ljust(6, "0"))
+    codes |= set(getattr(gazetteer, "historical_area_codes", lambda: set())())
+    return codes
+
+
+def _with_empty_placement(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for column in store.PLACEMENT_COLUMNS:
+        out[column] = None
+    out["method"], out["confidence"], out["flags"] = "none", 0.0, ""
+    return out
+
+
+def import_registry(
+    engine: Any,
+    path: Path,
+    *,
+    gazetteer: Any,
+    grid: GridContext,
+    options: ImportOptions | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> ImportReport:
+    """Read, check, place and store one registry file.
+
+    Rejected rows are kept (with row number, column, value and reason) in
+    the returned report and in ``import_reject``; accepted rows are upserted
+    by USCC in one transaction per batch, so re-importing is a no-op, a
+    changed employer keeps its history and a moved one is placed again.
+    """
+    import time
+
+    from ingest.registry import read_registry
+
+    options = options or ImportOptions()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    result = read_registry(
+        path,
+        mapping=options.mapping,
+        encoding=options.encoding,
+        sheet=options.sheet,
+        default_crs=options.default_crs,
+        known_area_codes=_known_area_codes(gazetteer),
+        extent=grid.bounds,
+        require_uscc=options.require_uscc,
+        progress=progress,
+    )
+    timings["read"] = time.perf_counter() - started
+    employers = registry_to_employers(result.rows)
+    existing = store.existing_hashes(engine)
+    known = employers[["uscc", "location_hash"]].merge(
+        existing[["uscc", "location_hash"]], on="uscc", how="left", suffixes=("", "_db")
+    )
+    moved = (
+        known["location_hash_db"].isna()
+        | (known["location_hash"] != known["location_hash_db"])
+    ).to_numpy()
+    started = time.perf_counter()
+    placed = place_employers(
+        employers[moved],
+        grid,
+        address_parser(gazetteer, grid.region),
+        area_county_mapper(gazetteer),
+        options=GeocodeOptions(use_uscc_area=options.use_uscc_area),
+    )
+    timings["place"] = time.perf_counter() - started
+    kept = _with_empty_placement(employers[~moved])
+    rows = pd.concat([placed, kept], ignore_index=True)
+    report = ImportReport(
+        read=result.n_rows,
+        accepted=result.n_accepted,
+        rejected=result.n_rejected,
+        warned=result.n_warned,
+        placed={str(k): int(v) for k, v in placed["method"].value_counts().items()},
+        flagged=_count_flags(placed["flags"]),
+        problems=result.problems,
+        rejects=result.rejects,
+        notes=result.notes,
+    )
+    started = time.perf_counter()
+    report.import_run_id = repo.start_import_run(
+        engine,
+        kind="employers",
+        source_name=str(path),
+        file_sha256=result.file_sha256,
+        options={"mapping": options.mapping, "default_crs": options.default_crs},
+    )
+    totals: dict[str, int] = {}
+    items = _review_items(placed)
+    placed_usccs = set(placed["uscc"])
+    for start in range(0, len(rows), options.batch_rows):
+        batch = rows.iloc[start : start + options.batch_rows]
+        relocated = batch.loc[batch["uscc"].isin(placed_usccs), "uscc"]
+        with engine.begin() as connection:
+            counts = store.upsert_employers(
+                connection, batch, import_run_id=report.import_run_id
+            )
+            store.replace_review_items(
+                connection,
+                items[items["uscc"].isin(set(relocated))],
+                usccs=relocated.tolist(),
+            )
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+    report.stored = totals
+    report.queued = len(items)
+    repo.finish_import_run(
+        engine,
+        report.import_run_id,
+        counts={
+            "read": report.read,
+            "accepted": report.accepted,
+            "rejected": report.rejected,
+            "warned": report.warned,
+            "queued": report.queued,
+            **totals,
+        },
+        rejects=_rejects_for_db(result.problems),
+    )
+    timings["store"] = time.perf_counter() - started
+    report.seconds = timings
+    return report
