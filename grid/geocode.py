@@ -92,21 +92,28 @@ AddressParser = Callable[[Sequence[str]], pd.DataFrame]
 
 @dataclass(frozen=True)
 class GridIndex:
-    """The grid's cells as plain lookups: parent of each code, codes per level.
+    """The grid's cells as plain lookups: parent, level and children of each code.
 
     Built once from a cell frame with :meth:`from_cells`.
     """
 
     parent: dict[str, str | None]
     level: dict[str, str]
+    kids: dict[str, list[str]]
 
     @classmethod
     def from_cells(cls, cells: pd.DataFrame) -> GridIndex:
         """Index a cell frame (only ``code``, ``parent_code``, ``level`` are read)."""
         parents = cells["parent_code"].where(cells["parent_code"].notna(), None)
+        parent = dict(zip(cells["code"], parents, strict=True))
+        kids: dict[str, list[str]] = {}
+        for code, up in sorted(parent.items()):
+            if up is not None:
+                kids.setdefault(up, []).append(code)
         return cls(
-            parent=dict(zip(cells["code"], parents, strict=True)),
+            parent=parent,
             level=dict(zip(cells["code"], cells["level"], strict=True)),
+            kids=kids,
         )
 
     def lineage(self, code: str | None) -> dict[str, str | None]:
@@ -119,7 +126,7 @@ class GridIndex:
 
     def children(self, code: str) -> list[str]:
         """Return the codes of a cell's children, sorted."""
-        return sorted(c for c, p in self.parent.items() if p == code)
+        return list(self.kids.get(code, []))
 
 
 @dataclass(frozen=True)
@@ -272,7 +279,8 @@ def _place_by_address(
     if isinstance(town, str) and town in grid.level:
         out.set_codes(i, grid.lineage(town))
         out.method[i], out.confidence[i] = "address", 0.6 * max(score, 0.5)
-        villages = ranked or grid.children(town)
+        villages = [c for c in ranked if grid.parent.get(c) == town]
+        villages = villages or grid.children(town)
         cands = [
             _candidate(c, 1 / (k + 2), "village of the township")
             for k, c in enumerate(villages)

@@ -524,6 +524,13 @@ def resolve_review(
     if code not in grid.index.level:
         msg = f"cell {code!r} is not in the current grid"
         raise TwoNetError(msg)
+    children = grid.index.children(code)
+    if children:
+        msg = (
+            f"cell {code!r} has {len(children)} child cells; choose one of them "
+            f"(e.g. {children[0]!r}) so the employer is placed at every level"
+        )
+        raise TwoNetError(msg)
     store.resolve_review_item(
         bind, item_id, placement=grid.index.lineage(code), reviewer=reviewer
     )

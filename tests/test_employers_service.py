@@ -1,0 +1,170 @@
+"""The employer pipeline end to end on both backends: read, place, store, review.
+
+Uses the real Qingdao demo grid, the national gazetteer and a small demo
+registry written in the encodings real exports use.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import func, select
+
+from twonet.db import repository as repo
+from twonet.db.employers import open_review_items
+from twonet.db.models import Employer, EmployerVersion, ImportReject
+from twonet.employers import (
+    GridContext,
+    employers_frame,
+    geocode_file,
+    import_registry,
+    load_gazetteer,
+    resolve_review,
+    write_employers,
+)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def gazetteer():
+    return load_gazetteer()
+
+
+@pytest.fixture(scope="module")
+def registry(qingdao_demo, tmp_path_factory):
+    from ingest.demo_registry import generate_registry, write_registry
+
+    demo = generate_registry(qingdao_demo[0], n=1500, seed=7)
+    folder = tmp_path_factory.mktemp("registry")
+    files = [p for p in write_registry(demo, folder) if p.parent == folder]
+    return demo, files
+
+
+@pytest.fixture()
+def grid_db(request, backend_name, tmp_path_factory, qingdao_demo):
+    from tests.conftest import _migrated_database
+
+    tmp_dir = tmp_path_factory.mktemp("svc")
+    for _, engine in _migrated_database(request, backend_name, tmp_dir, "svc"):
+        repo.save_cells(engine, qingdao_demo[0])
+        yield engine
+
+
+def _count(engine, model) -> int:
+    with engine.connect() as connection:
+        return int(
+            connection.execute(select(func.count()).select_from(model)).scalar_one()
+        )
+
+
+def test_every_row_is_placed_queued_or_rejected_and_reimport_is_a_no_op(
+    grid_db, registry, gazetteer
+):
+    demo, files = registry
+    grid = GridContext.from_database(grid_db)
+    reports = [
+        import_registry(grid_db, f, gazetteer=gazetteer, grid=grid) for f in files
+    ]
+    read = sum(r.read for r in reports)
+    accepted = sum(r.accepted for r in reports)
+    rejected = sum(r.rejected for r in reports)
+    assert read == len(demo.rows) == accepted + rejected  # nothing lost
+    assert _count(grid_db, Employer) == accepted
+    rejects = sum(len(r.rejects) for r in reports)
+    assert rejects == rejected
+    assert (
+        _count(grid_db, ImportReject) >= rejected
+    )  # every reject kept with its reason
+    stored = employers_frame(grid_db)
+    queue = open_review_items(grid_db)
+    unplaced = stored[stored["village_code"].isna()]
+    # every employer without a village is queued or outside the grid
+    outside = unplaced["flags"].str.contains("outside_grid")
+    assert set(unplaced.loc[~outside, "uscc"]) <= set(queue["uscc"])
+    # levels never disagree
+    placed = stored[stored["village_code"].notna()]
+    assert (placed["village_code"].str[:9] == placed["township_code"]).all()
+    assert (placed["township_code"].str[:6] == placed["county_code"]).all()
+    again = [import_registry(grid_db, f, gazetteer=gazetteer, grid=grid) for f in files]
+    assert sum(r.stored["unchanged"] for r in again) == accepted
+    assert sum(r.stored["inserted"] + r.stored["changed"] for r in again) == 0
+
+
+def test_coordinates_place_employers_in_their_true_village(
+    grid_db, registry, gazetteer
+):
+    demo, files = registry
+    grid = GridContext.from_database(grid_db)
+    for f in files:
+        import_registry(grid_db, f, gazetteer=gazetteer, grid=grid)
+    stored = employers_frame(grid_db)
+    truth = demo.truth.drop_duplicates("uscc")[["uscc", "village_code"]]
+    merged = stored.merge(truth, on="uscc", suffixes=("", "_true"))
+    by_coords = merged[merged["method"] == "coordinates"]
+    assert len(by_coords) > 0.6 * len(merged)
+    assert (by_coords["village_code"] == by_coords["village_code_true"]).mean() > 0.995
+
+
+def test_changed_employer_keeps_history_and_moved_one_is_placed_again(
+    grid_db, gazetteer, tmp_path
+):
+    grid = GridContext.from_database(grid_db)
+    header = "单位名称,统一社会信用代码,生产经营地址,经度,纬度,坐标系,职工人数\n"
+    uscc = "91370211MA3C5UXW49"
+    first = tmp_path / "a.csv"
+    first.write_text(
+        header + f"青岛甲公司,{uscc},青岛市黄岛区辛安街道,120.12,36.02,WGS84,10\n",
+        encoding="utf-8-sig",
+    )
+    report = import_registry(grid_db, first, gazetteer=gazetteer, grid=grid)
+    assert report.rejected == 0, report.problems
+    before = employers_frame(grid_db).iloc[0]
+    second = tmp_path / "b.csv"
+    second.write_text(
+        header + f"青岛甲公司,{uscc},青岛市黄岛区辛安街道,120.12,36.02,WGS84,12\n",
+        encoding="gb18030",
+    )
+    import_registry(grid_db, second, gazetteer=gazetteer, grid=grid)
+    assert _count(grid_db, EmployerVersion) == 1
+    moved = tmp_path / "c.csv"
+    moved.write_text(
+        header + f"青岛甲公司,{uscc},青岛市崂山区沙子口街道,120.55,36.12,WGS84,12\n",
+        encoding="utf-8",
+    )
+    report = import_registry(grid_db, moved, gazetteer=gazetteer, grid=grid)
+    assert report.stored["relocated"] == 1
+    after = employers_frame(grid_db).iloc[0]
+    assert before["county_code"] == "370211" and after["county_code"] == "370212"
+
+
+def test_reviewer_places_a_queued_employer(grid_db, gazetteer, tmp_path):
+    grid = GridContext.from_database(grid_db)
+    path = tmp_path / "q.csv"
+    path.write_text(
+        "单位名称,统一社会信用代码,注册地址\n"
+        "青岛乙商店,92370211MA3C5UXW46,青岛市黄岛区辛安街道某某路8号\n",
+        encoding="utf-8-sig",
+    )
+    report = import_registry(grid_db, path, gazetteer=gazetteer, grid=grid)
+    assert report.rejected == 0, report.problems
+    queue = open_review_items(grid_db)
+    assert len(queue) == 1 and queue["reason"].iloc[0] == "village_unresolved"
+    first = queue["candidates"].iloc[0][0]["code"]
+    resolve_review(grid_db, grid, int(queue["id"].iloc[0]), first, reviewer="张三")
+    assert open_review_items(grid_db).empty
+    row = employers_frame(grid_db).iloc[0]
+    assert row["village_code"] == first and row["method"] == "manual"
+
+
+def test_stateless_geocode_writes_every_format(grid_db, registry, gazetteer, tmp_path):
+    _, files = registry
+    grid = GridContext.from_database(grid_db)
+    placed, result = geocode_file(files[0], gazetteer=gazetteer, grid=grid)
+    assert len(placed) == result.n_accepted
+    assert _count(grid_db, Employer) == 0  # nothing stored
+    for suffix in (".csv", ".xlsx", ".geojson", ".gpkg"):
+        out = write_employers(placed, tmp_path / f"out{suffix}")
+        assert out.stat().st_size > 0
+    back = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig", dtype=str)
+    assert "村级网格" in back.columns and len(back) == len(placed)
