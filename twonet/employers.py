@@ -362,18 +362,20 @@ def import_registry(
     )
     totals: dict[str, int] = {}
     items = _review_items(placed)
-    placed_usccs = set(placed["uscc"])
+    # rows = placed rows first, then the kept ones: positions tell them apart
+    n_placed = len(placed)
+    item_position = placed.index[placed["review_reason"].notna()].to_numpy()
     for start in range(0, len(rows), options.batch_rows):
-        batch = rows.iloc[start : start + options.batch_rows]
-        relocated = batch.loc[batch["uscc"].isin(placed_usccs), "uscc"]
+        stop = min(start + options.batch_rows, len(rows))
+        batch = rows.iloc[start:stop]
+        relocated = rows["uscc"].iloc[start : min(stop, n_placed)]
+        in_batch = (item_position >= start) & (item_position < stop)
         with engine.begin() as connection:
             counts = store.upsert_employers(
                 connection, batch, import_run_id=report.import_run_id
             )
             store.replace_review_items(
-                connection,
-                items[items["uscc"].isin(set(relocated))],
-                usccs=relocated.tolist(),
+                connection, items.iloc[in_batch], usccs=relocated.tolist()
             )
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value

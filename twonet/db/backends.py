@@ -98,12 +98,20 @@ def _postgis_prepare(connection: Connection) -> None:
 
 
 def _postgis_bulk_load(connection: Connection, table: str, frame: pd.DataFrame) -> None:
-    """Append rows with ``COPY ... FROM STDIN`` (CSV), not row INSERTs."""
+    """Append rows with ``COPY ... FROM STDIN`` (CSV written by Arrow), not INSERTs.
+
+    Arrow writes nulls as unquoted empty fields and empty strings as ``""``,
+    which is exactly how PostgreSQL's CSV format tells them apart.
+    """
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
     columns = ", ".join(f'"{c}"' for c in frame.columns)
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N")
+    buffer = io.BytesIO()
+    table_data = pa.Table.from_pandas(frame, preserve_index=False)
+    pa_csv.write_csv(table_data, buffer, pa_csv.WriteOptions(include_header=False))
     dbapi: Any = connection.connection.driver_connection
-    sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv, NULL '\\N')"
+    sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
     with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
         copy.write(buffer.getvalue())
 
@@ -180,6 +188,11 @@ def _spatialite_bulk_load(
     """Append rows with one prepared ``executemany`` (SQLite has no COPY)."""
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     marks = ", ".join("?" for _ in frame.columns)
+    frame = frame.copy()
+    for column in frame.columns:
+        if pd.api.types.is_datetime64_any_dtype(frame[column]):
+            # SQLite stores timestamps as ISO text, as SQLAlchemy reads them
+            frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
     rows: Sequence[tuple[object, ...]] = list(
         frame.astype(object)
         .where(frame.notna(), None)

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, delete, func, insert, select, text, update
+from sqlalchemy import Connection, func, select, text, update
 
 from twonet.db.backends import backend_for
 from twonet.db.models import Employer, ReviewItem
@@ -187,28 +187,30 @@ def replace_review_items(
     ranked best first).  Resolved items are kept as the record of decisions.
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    usccs = list(usccs)
-    for start in range(0, len(usccs), 900):
-        connection.execute(
-            delete(ReviewItem).where(
-                ReviewItem.status == "open",
-                ReviewItem.uscc.in_(usccs[start : start + 900]),
-            )
+    backend = backend_for(connection)
+    connection.execute(text("DROP TABLE IF EXISTS review_stage"))
+    connection.execute(text("CREATE TEMP TABLE review_stage (uscc VARCHAR(18))"))
+    backend.bulk_load(connection, "review_stage", pd.DataFrame({"uscc": list(usccs)}))
+    connection.execute(
+        text(
+            "DELETE FROM review_item WHERE status = 'open' "
+            "AND uscc IN (SELECT uscc FROM review_stage)"
         )
+    )
+    connection.execute(text("DROP TABLE review_stage"))
     if len(items):
-        connection.execute(
-            insert(ReviewItem),
-            [
-                {
-                    "uscc": r["uscc"],
-                    "reason": r["reason"],
-                    "candidates": r["candidates"],
-                    "status": "open",
-                    "created_at": now,
-                }
-                for r in items.to_dict("records")
-            ],
+        rows = pd.DataFrame(
+            {
+                "uscc": items["uscc"].to_numpy(),
+                "reason": items["reason"].to_numpy(),
+                "candidates": [
+                    json.dumps(c, ensure_ascii=False) for c in items["candidates"]
+                ],
+                "status": "open",
+                "created_at": now,
+            }
         )
+        backend.bulk_load(connection, "review_item", rows)
     return len(items)
 
 
