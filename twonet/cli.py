@@ -708,7 +708,11 @@ def bench_grid(
     figures = grid_benchmark(
         PROJECT_ROOT / "data" / "qingdao", postgres_admin_url=postgres
     )
-    table = Table(title="TwoNet grid benchmark")
+    _print_figures("TwoNet grid benchmark", figures)
+
+
+def _print_figures(title: str, figures: list[Any]) -> None:
+    table = Table(title=title)
     for column in ("figure", "value", "target", "peer baseline", "peer", "ratio"):
         table.add_column(column)
     for f in figures:
@@ -721,6 +725,56 @@ def bench_grid(
             "" if f.ratio is None else f"{f.ratio:,.1f}×",
         )
     console.print(table)
+
+
+@bench_app.command("locate")
+def bench_locate(
+    points: Annotated[int, typer.Option(help="number of points")] = 1_000_000,
+) -> None:
+    """点定位基准 / four-level point location vs geopandas.sjoin."""
+    from twonet.bench import locate_benchmark
+    from twonet.db.engine import PROJECT_ROOT
+
+    _print_figures(
+        "TwoNet locate benchmark",
+        locate_benchmark(PROJECT_ROOT / "data" / "qingdao", points),
+    )
+
+
+@bench_app.command("address")
+def bench_address(
+    n: Annotated[int, typer.Option(help="number of addresses")] = 100_000,
+    reference_limit: Annotated[
+        int, typer.Option(help="addresses given to jionlp/cpca (jionlp: ~200/s)")
+    ] = 20_000,
+) -> None:
+    """地址解析基准 / address parsing vs jionlp and cpca."""
+    from twonet.bench import address_benchmark
+
+    _print_figures(
+        "TwoNet address benchmark",
+        address_benchmark(n, reference_limit=reference_limit or None),
+    )
+
+
+@bench_app.command("import")
+def bench_import(
+    rows: Annotated[int, typer.Option(help="registry rows")] = 1_000_000,
+    postgres: Annotated[
+        str | None, typer.Option(help="PostgreSQL admin URL (scratch database)")
+    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+) -> None:
+    """导入基准 / end-to-end registry import into PostGIS and SpatiaLite."""
+    from twonet.bench import import_benchmark
+    from twonet.db.engine import PROJECT_ROOT
+
+    data = PROJECT_ROOT / "data"
+    _print_figures(
+        "TwoNet import benchmark",
+        import_benchmark(
+            data / "qingdao", data / "cache", rows, postgres_admin_url=postgres
+        ),
+    )
 
 
 # ---------------------------------------------------------------------- app
