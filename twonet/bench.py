@@ -33,6 +33,7 @@ class Figure:
     baseline_name: str = ""
     baseline: float | None = None
     target: str = ""
+    higher_is_better: bool | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -43,7 +44,10 @@ class Figure:
         """
         if self.baseline is None or not self.value or not self.baseline:
             return None
-        if self.unit.endswith("/s"):
+        higher = self.higher_is_better
+        if higher is None:
+            higher = self.unit.endswith("/s")
+        if higher:
             return self.value / self.baseline
         return self.baseline / self.value
 
@@ -225,6 +229,7 @@ def address_benchmark(n: int, *, reference_limit: int | None) -> list[Figure]:
                 "jionlp" if peer_value is not None else "",
                 peer_value,
                 "≥ jionlp",
+                higher_is_better=True,
             )
         )
     return figures
