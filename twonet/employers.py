@@ -325,9 +325,13 @@ def import_registry(
     timings["read"] = time.perf_counter() - started
     employers = registry_to_employers(result.rows)
     existing = store.existing_hashes(engine)
-    known = employers[["uscc", "location_hash"]].merge(
-        existing[["uscc", "location_hash"]], on="uscc", how="left", suffixes=("", "_db")
+    known = employers[["uscc", "content_hash", "location_hash"]].merge(
+        existing, on="uscc", how="left", suffixes=("", "_db")
     )
+    # identical rows need no work at all: re-importing a file is a no-op
+    unchanged = (known["content_hash"] == known["content_hash_db"]).to_numpy()
+    employers = employers[~unchanged].reset_index(drop=True)
+    known = known[~unchanged].reset_index(drop=True)
     moved = (
         known["location_hash_db"].isna()
         | (known["location_hash"] != known["location_hash_db"])
@@ -362,7 +366,7 @@ def import_registry(
         file_sha256=result.file_sha256,
         options={"mapping": options.mapping, "default_crs": options.default_crs},
     )
-    totals: dict[str, int] = {}
+    totals = dict.fromkeys(("inserted", "changed", "relocated", "unchanged"), 0)
     items = _review_items(placed)
     # rows = placed rows first, then the kept ones: positions tell them apart
     n_placed = len(placed)
@@ -381,6 +385,7 @@ def import_registry(
             )
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
+    totals["unchanged"] = totals.get("unchanged", 0) + int(unchanged.sum())
     report.stored = totals
     report.queued = len(items)
     repo.finish_import_run(
