@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from maps.i18n import DEFAULT_LANG, LANGUAGES, t
-from maps.pages import grid_map
+from maps.pages import employers, grid_map, review
 
 _LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
@@ -33,9 +33,21 @@ page = st.navigation(
         st.Page(
             grid_map.render,
             title=t("page_grid_map", lang),
-            icon="🗺️",
+            icon=":material/map:",
             url_path="grid-map",
             default=True,
+        ),
+        st.Page(
+            employers.render,
+            title=t("page_employers", lang),
+            icon=":material/factory:",
+            url_path="employers",
+        ),
+        st.Page(
+            review.render,
+            title=t("page_review", lang),
+            icon=":material/rule:",
+            url_path="review",
         ),
     ]
 )

@@ -25,10 +25,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level
+from maps import employers as emap
 from maps import layers
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
 from maps.i18n import DEFAULT_LANG, level_label, t
+from maps.pages import employers as employer_loaders
 from twonet.db import repository
+from twonet.db.employer_queries import EmployerFilter
 from twonet.db.engine import default_url, get_engine
 from twonet.errors import TwoNetError
 
@@ -37,6 +40,7 @@ _LEVEL = "grid_level"
 _COLOUR_BY = "grid_colour_by"
 _BASEMAP = "grid_basemap"
 _AS_OF = "grid_as_of"
+_EMPLOYERS = "grid_employers"
 _MAP = "grid_map"
 _MAP_HEIGHT = 620
 
@@ -191,6 +195,14 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
             st.caption(t("basemap_gaode_note", lang))
         key = _bind(_AS_OF, lang)
         st.date_input(t("as_of", lang), key=key, on_change=_store, args=(_AS_OF, key))
+        key = _bind(_EMPLOYERS, lang)
+        st.toggle(
+            t("show_employers", lang),
+            key=key,
+            help=t("show_employers_help", lang, limit=emap.POINT_LIMIT),
+            on_change=_store,
+            args=(_EMPLOYERS, key),
+        )
     return basemap, st.session_state[_COLOUR_BY], st.session_state[_AS_OF]
 
 
@@ -258,6 +270,77 @@ def _selected_cell(cells: pd.DataFrame, code: str, lang: str) -> None:
     )
 
 
+# ---------------------------------------------------------------- employers
+def _employer_overlay(
+    url: str, view: layers.View, as_of: dt.date, basemap: Basemap, lang: str
+) -> dict[str, Any] | None:
+    """Return the employer layer of a view and what to say about it.
+
+    Counts per cell of the view's level; every employer as a point when the
+    view holds at most :data:`maps.employers.POINT_LIMIT`; the points of a
+    selected village on top of the counts otherwise.
+    """
+    in_view = EmployerFilter(cell_code=view.parent_code)
+    summary = employer_loaders.employer_summary(url, in_view)
+    total = summary["employers"]
+    if not total:
+        return None
+    counts = employer_loaders.employer_counts(
+        url, view.level.value, view.parent_code, None
+    )
+    notes = [
+        t(
+            "emp_in_view",
+            lang,
+            n=f"{total:,}",
+            flagged=f"{summary['flagged']:,}",
+            queued=f"{summary['queued']:,}",
+        )
+    ]
+    shown = in_view if emap.overlay_mode(total) == "points" else None
+    if shown is None and view.selected:
+        shown = EmployerFilter(cell_code=view.selected)
+    layers_: list[Any] = []
+    legend: list[tuple[str, str]] = []
+    if shown is not in_view:
+        cells = _cells(url, view.level.value, view.parent_code, None, as_of)
+        anchors = emap.anchor_points(cells, datum=basemap.datum)
+        exclude = [view.selected] if view.selected else []
+        layers_.append(emap.count_layer(counts, anchors, lang=lang, exclude=exclude))
+        notes.append(t("emp_counts_shown", lang))
+        if len(anchors) > emap.LABEL_LIMIT:
+            notes.append(t("emp_zoom_for_numbers", lang))
+    if shown is not None:
+        n_shown = employer_loaders.employer_total(url, shown)
+        points = employer_loaders.employer_points(url, shown, emap.POINT_LIMIT)
+        layers_.append(emap.point_layer(points, datum=basemap.datum, lang=lang))
+        notes.append(t("emp_points_shown", lang, shown=len(points)))
+        if n_shown > emap.POINT_LIMIT:
+            notes.append(t("emp_points_truncated", lang, shown=len(points), n=n_shown))
+        elif n_shown > len(points):
+            notes.append(t("emp_without_point", lang, n=n_shown - len(points)))
+        legend = emap.method_legend(lang)
+    return {"layers": layers_, "notes": notes, "legend": legend, "counts": counts}
+
+
+def _employer_table(counts: pd.DataFrame, cells: pd.DataFrame, lang: str) -> None:
+    """List employers, flagged and queued per cell of the view."""
+    table = cells[["code", "name"]].merge(counts, on="code", how="inner")
+    with st.expander(f"{t('emp_table_title', lang)} ({len(table)})"):
+        st.dataframe(
+            table.sort_values("employers", ascending=False).rename(
+                columns={
+                    "code": t("field_code", lang),
+                    "name": t("field_name", lang),
+                    "employers": t("emp_field_employers", lang),
+                    "flagged": t("emp_field_flagged", lang),
+                    "queued": t("emp_field_queued", lang),
+                }
+            ),
+            hide_index=True,
+        )
+
+
 # --------------------------------------------------------------------- page
 def render() -> None:
     """Draw the grid map page."""
@@ -267,6 +350,7 @@ def render() -> None:
     st.session_state.setdefault(_COLOUR_BY, "children")
     st.session_state.setdefault(_BASEMAP, "osm")
     st.session_state.setdefault(_AS_OF, dt.date.today())
+    st.session_state.setdefault(_EMPLOYERS, True)
     view: layers.View = st.session_state[_VIEW]
     url = default_url()
 
@@ -279,6 +363,11 @@ def render() -> None:
         )
         crumbs = _lineage(url, view.focus, as_of)
         cities = _cells(url, Level.CITY.value, None, None, as_of)
+        overlay = (
+            _employer_overlay(url, view, as_of, basemap, lang)
+            if st.session_state[_EMPLOYERS]
+            else None
+        )
     except (TwoNetError, SQLAlchemyError) as exc:
         st.error(t("database_error", lang, error=exc))
         st.info(t("database_hint", lang))
@@ -291,6 +380,8 @@ def render() -> None:
         st.warning(t("illustrative_note", lang, n=data["n_illustrative"]), icon="⚠️")
     if collection["features"]:
         fmap = layers.build_map(collection, basemap, lang=lang, colour_by=colour_by)
+        for layer in overlay["layers"] if overlay else []:
+            layer.add_to(fmap)
         st_folium(
             fmap,
             key=_MAP,
@@ -302,7 +393,16 @@ def render() -> None:
         _legend(layers.legend_items(collection, colour_by, lang), lang)
     else:
         st.info(t("no_cells", lang))
-    size = layers.format_size(layers.geojson_size(collection))
+    if overlay:
+        employer_loaders.legend_html(
+            overlay["legend"], " · ".join(overlay["notes"]), lang
+        )
+    elif st.session_state[_EMPLOYERS]:
+        st.caption(t("emp_none", lang))
+    payload = layers.geojson_size(collection) + sum(
+        emap.layer_size(layer) for layer in (overlay["layers"] if overlay else [])
+    )
+    size = layers.format_size(payload)
     st.caption(
         f"{t('cells_in_view', lang, n=data['n_cells'])} · "
         f"{t('page_size', lang, size=size)} · {t('attribution', lang)}: "
@@ -311,6 +411,8 @@ def render() -> None:
     )
     if view.selected:
         _selected_cell(data["cells"], view.selected, lang)
+    if overlay:
+        _employer_table(overlay["counts"], data["cells"], lang)
     unplaced = data["unplaced"]
     if len(unplaced):
         with st.expander(f"{t('no_geometry_title', lang)} ({len(unplaced)})"):

@@ -297,6 +297,33 @@ def cell_counts(
     return frame
 
 
+def employer_summary(
+    bind: Bind, filters: EmployerFilter | None = None
+) -> dict[str, int]:
+    """Return how many employers match, and how many of them are flagged or queued.
+
+    Returns
+    -------
+    dict
+        ``employers``, ``flagged`` (any flag), ``queued`` (an open review
+        item) and ``with_point`` (coordinates known).
+    """
+    flagged = case((func.coalesce(Employer.flags, "") != "", 1), else_=0)
+    located = case(
+        (and_(Employer.lon.is_not(None), Employer.lat.is_not(None)), 1), else_=0
+    )
+    query = select(
+        func.count(),
+        func.sum(flagged),
+        func.sum(_queued_column()),
+        func.sum(located),
+    ).where(*_conditions(filters))
+    with transaction(bind) as connection:
+        row = connection.execute(query).one()
+    keys = ("employers", "flagged", "queued", "with_point")
+    return {k: int(v or 0) for k, v in zip(keys, row, strict=True)}
+
+
 def count_employers(bind: Bind, filters: EmployerFilter | None = None) -> int:
     """Return how many employers match ``filters`` (all of them by default)."""
     query = select(func.count()).select_from(Employer).where(*_conditions(filters))
@@ -485,7 +512,8 @@ def export_csv(rows: pd.DataFrame) -> bytes:
     """Return search rows as CSV bytes with Chinese headers (UTF-8 with BOM).
 
     The same headers as ``twonet employers export``
-    (:data:`twonet.employers.EXPORT_HEADERS_ZH`), so Excel in China opens it.
+    (:data:`twonet.employers.EXPORT_HEADERS_ZH`), so Excel in China opens it;
+    ``queued`` is written 是/否.
     """
     from twonet.employers import EXPORT_HEADERS_ZH
 
@@ -494,7 +522,9 @@ def export_csv(rows: pd.DataFrame) -> bytes:
         "industry": "行业",
         "queued": "待复核",
     }
-    out = rows.rename(columns=headers)
+    out = rows.assign(queued=rows["queued"].map({True: "是", False: "否"})).rename(
+        columns=headers
+    )
     buffer = io.StringIO()
     out.to_csv(buffer, index=False)
     return buffer.getvalue().encode("utf-8-sig")

@@ -1,0 +1,679 @@
+"""Employers on the map: counts per cell when there are many, points when few.
+
+Free of Streamlit and of the database: functions take the frames returned by
+:mod:`twonet.db.employer_queries` and return folium elements.
+
+A city has tens of thousands of employers; folium with that many markers
+takes half a minute to draw and streamlit-folium slows down past a few
+thousand objects.  So the browser never gets more than :data:`POINT_LIMIT`
+points (:func:`overlay_mode` decides); above that it gets one circle per cell
+sized by its count, labelled with the number.  Both layers are single
+:class:`~branca.element.MacroElement` objects carrying their data as one
+compact JSON array and drawing it with a few lines of Leaflet, about 40 bytes
+per cell and 200 per point, instead of a folium object (and its JavaScript
+variable) per marker.
+
+The count circles and labels are not interactive: clicks and hovers pass
+through to the cell below, so the grid map's drill-down still works with
+the overlay on.  Labels are drawn only while at most :data:`LABEL_LIMIT`
+cells are in view (zooming in brings them back).
+
+Points are in WGS-84 in the database and moved into the basemap's datum
+here (:func:`maps.basemaps.to_basemap_datum`; Gaode is GCJ-02).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, cast
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import Figure, MacroElement
+from jinja2 import Template
+
+from grid.geocode import FLAGS
+from maps import layers
+from maps.assets import use_bundled_leaflet
+from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap, Datum, to_basemap_datum
+from maps.i18n import flag_label, level_label, method_label, t
+
+OverlayMode = Literal["points", "counts"]
+
+#: Most employer points ever sent to the browser in one map.
+POINT_LIMIT = 500
+#: Most count labels drawn at once (more cells in view: circles only).
+LABEL_LIMIT = 150
+#: Fill colour of the points per placement method.
+METHOD_COLOURS: dict[str, str] = {
+    "coordinates": "#1565c0",
+    "address": "#ef6c00",
+    "manual": "#2e7d32",
+    "none": "#757575",
+}
+#: Outline of a point whose employer waits in the review queue.
+QUEUED_COLOUR = "#c62828"
+#: Fill of the count circles.
+COUNT_COLOUR = "#ad1457"
+#: Colours of review candidates by rank (the rest use the last).
+CANDIDATE_COLOURS: tuple[str, ...] = ("#d81b60", "#1e88e5", "#43a047", "#8e24aa")
+_DECIMALS = 6
+
+_CSS = """
+<style>
+.tn-count { background: none; border: none; }
+.tn-count span { position: absolute; transform: translate(-50%, -50%);
+  font: 600 12px/1 system-ui, sans-serif; color: #fff; white-space: nowrap;
+  text-shadow: 0 0 3px #4a0e2b, 0 0 2px #4a0e2b; pointer-events: none; }
+.tn-emp { font-size: 13px; min-width: 220px; }
+.tn-emp-name { font-weight: 600; font-size: 14px; margin-bottom: 4px; }
+.tn-emp table { border-collapse: collapse; }
+.tn-emp th { text-align: left; color: #546e7a; font-weight: 500;
+  padding: 1px 8px 1px 0; white-space: nowrap; vertical-align: top; }
+.tn-emp td { padding: 1px 0; }
+.tn-emp .tn-q { color: #c62828; font-weight: 600; }
+.tn-tip table { border-collapse: collapse; font-size: 13px; }
+.tn-tip th { text-align: left; padding: 1px 8px 1px 0; color: #546e7a;
+  font-weight: 500; }
+.leaflet-interactive:focus { outline: none; }
+.tn-rank { background: none; border: none; }
+.tn-rank span { position: absolute; transform: translate(-50%, -50%);
+  width: 22px; height: 22px; border-radius: 11px; color: #fff;
+  font: 700 13px/22px system-ui, sans-serif; text-align: center;
+  border: 2px solid #fff; box-shadow: 0 0 3px rgba(0,0,0,.5); }
+</style>
+"""
+
+
+# ------------------------------------------------------------------- choice
+def overlay_mode(total: int, *, limit: int = POINT_LIMIT) -> OverlayMode:
+    """Return ``"points"`` when ``total`` employers may be drawn one by one.
+
+    Examples
+    --------
+    >>> overlay_mode(12), overlay_mode(500), overlay_mode(501)
+    ('points', 'points', 'counts')
+    """
+    return "points" if total <= limit else "counts"
+
+
+def format_count(n: int, lang: str = "zh") -> str:
+    """Return a count as a short label: ``12 345`` is ``1.2万`` or ``12.3k``.
+
+    Examples
+    --------
+    >>> format_count(987), format_count(12_345), format_count(12_345, "en")
+    ('987', '1.2万', '12.3k')
+    """
+    if n < 10_000:
+        return str(n)
+    if lang == "en":
+        return f"{n / 1000:.1f}k"
+    return f"{n / 10_000:.1f}万"
+
+
+# ------------------------------------------------------------------ anchors
+def anchor_points(cells: gpd.GeoDataFrame, *, datum: Datum = "wgs84") -> pd.DataFrame:
+    """Return a point well inside each placed cell, where its count is drawn.
+
+    The centre of the largest inscribed circle (pole of inaccessibility),
+    so the label sits inside even a crescent-shaped cell.
+
+    Parameters
+    ----------
+    cells : GeoDataFrame
+        A cell frame in EPSG:4326; cells without geometry are skipped.
+    datum : {"wgs84", "gcj02"}
+        Datum of the basemap.
+
+    Returns
+    -------
+    DataFrame
+        ``code``, ``lon``, ``lat`` (in ``datum``).
+    """
+    placed = cells[cells.geometry.notna() & ~cells.geometry.is_empty]
+    if placed.empty:
+        return pd.DataFrame({"code": [], "lon": [], "lat": []})
+    geoms = placed.geometry.to_numpy()
+    tolerance = np.sqrt(shapely.area(geoms)) / 50 + 1e-7
+    try:
+        circles = shapely.maximum_inscribed_circle(geoms, tolerance)
+        points = shapely.get_point(circles, 0)
+    except shapely.errors.GEOSException:
+        points = shapely.point_on_surface(geoms)
+    points = to_basemap_datum(points, datum)
+    xy = shapely.get_coordinates(points)
+    return pd.DataFrame(
+        {
+            "code": placed["code"].astype(str).to_numpy(),
+            "lon": xy[:, 0],
+            "lat": xy[:, 1],
+        }
+    )
+
+
+# ------------------------------------------------------------- map layers
+def _payload(data: Mapping[str, Any]) -> str:
+    """Return JSON safe to inline in a ``<script>`` (no ``</script>`` inside)."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e")
+
+
+class _DataLayer(MacroElement):
+    """A layer drawn by a template from one JSON payload."""
+
+    def __init__(self, name: str, payload: Mapping[str, Any]) -> None:
+        super().__init__()
+        self._name = name
+        self.payload = _payload(payload)
+        self.count = len(payload.get("rows", ()))
+        self.css = _CSS
+
+
+class CountLayer(_DataLayer):
+    """Circles sized by employer count at cell anchors, with number labels."""
+
+    _template = Template(
+        """
+{% macro header(this, kwargs) %}{{ this.css }}{% endmacro %}
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function (map) {
+  var d = {{ this.payload }};
+  var circles = L.layerGroup(), labels = L.layerGroup();
+  var top = Math.max.apply(null, d.rows.map(function (r) { return r[2]; }).concat([1]));
+  d.rows.forEach(function (r) {
+    L.circleMarker([r[0], r[1]], {
+      radius: d.rmin + (d.rmax - d.rmin) * Math.sqrt(r[2] / top),
+      interactive: false, color: "#ffffff", weight: d.weight, opacity: 0.9,
+      fillColor: d.colour, fillOpacity: 0.72
+    }).addTo(circles);
+  });
+  function refresh() {
+    var b = map.getBounds().pad(0.05);
+    var shown = d.rows.filter(function (r) { return b.contains([r[0], r[1]]); });
+    labels.clearLayers();
+    if (shown.length > d.maxLabels) { return; }
+    shown.forEach(function (r) {
+      L.marker([r[0], r[1]], {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({className: "tn-count", iconSize: [0, 0],
+                         html: "<span>" + r[3] + "</span>"})
+      }).addTo(labels);
+    });
+  }
+  circles.addTo(map);
+  labels.addTo(map);
+  map.on("moveend", refresh);
+  refresh();
+  return circles;
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+
+class PointLayer(_DataLayer):
+    """Employer points coloured by placement method, with a popup each."""
+
+    _template = Template(
+        """
+{% macro header(this, kwargs) %}{{ this.css }}{% endmacro %}
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = (function (map) {
+  var d = {{ this.payload }};
+  var group = L.featureGroup();
+  d.rows.forEach(function (r) {
+    var marker = L.circleMarker([r[0], r[1]], {
+      radius: d.radius, weight: r[3] ? 2.5 : 1.2,
+      color: r[3] ? d.queued : "#ffffff", opacity: 1,
+      fillColor: d.colours[r[2]], fillOpacity: 0.9
+    });
+    var html = '<div class="tn-emp"><div class="tn-emp-name">' + r[4] +
+      "</div><table>";
+    for (var i = 5; i < r.length; i++) {
+      if (r[i] !== "") {
+        html += "<tr><th>" + d.fields[i - 5] + "</th><td>" + r[i] + "</td></tr>";
+      }
+    }
+    marker.bindPopup(html + "</table></div>", {maxWidth: 360});
+    marker.bindTooltip(r[4], {direction: "top", offset: [0, -4]});
+    group.addLayer(marker);
+  });
+  return group.addTo(map);
+})({{ this._parent.get_name() }});
+{% endmacro %}
+"""
+    )
+
+
+def _circle_sizes(n: int) -> tuple[float, float, float]:
+    """Return smallest and largest radius, and outline width (px), for ``n``."""
+    if n <= 40:
+        return 9.0, 26.0, 1.2
+    if n <= 400:
+        return 5.0, 15.0, 1.0
+    return 1.5, 6.5, 0.5
+
+
+def count_layer(
+    counts: pd.DataFrame,
+    anchors: pd.DataFrame,
+    *,
+    lang: str = "zh",
+    exclude: Sequence[str] = (),
+    max_labels: int = LABEL_LIMIT,
+) -> CountLayer:
+    """Build the count layer: one circle per cell, area proportional to count.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``code`` and ``employers`` (:func:`twonet.db.employer_queries.cell_counts`).
+    anchors : DataFrame
+        ``code``, ``lon``, ``lat`` in the basemap datum (:func:`anchor_points`);
+        cells without an anchor (no geometry) are not drawn.
+    lang : {"zh", "en"}
+        Language of the number labels (``万`` or ``k``).
+    exclude : sequence of str
+        Codes not to draw (a selected cell whose points are shown instead).
+    max_labels : int, default LABEL_LIMIT
+        Labels are drawn only while at most this many cells are in view.
+    """
+    merged = counts.merge(anchors, on="code", how="inner")
+    merged = merged[(merged["employers"] > 0) & ~merged["code"].isin(list(exclude))]
+    merged = merged.sort_values("employers", ascending=False)  # small ones on top
+    rows = [
+        [
+            round(float(r["lat"]), _DECIMALS),
+            round(float(r["lon"]), _DECIMALS),
+            int(r["employers"]),
+            format_count(int(r["employers"]), lang),
+        ]
+        for r in merged.to_dict("records")
+    ]
+    rmin, rmax, weight = _circle_sizes(len(rows))
+    payload = {
+        "rows": rows,
+        "rmin": rmin,
+        "rmax": rmax,
+        "weight": weight,
+        "colour": COUNT_COLOUR,
+        "maxLabels": int(max_labels),
+    }
+    return CountLayer("employer_counts", payload)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _first(*values: object) -> object:
+    """Return the first value that is neither missing nor empty."""
+    return next((v for v in values if not _missing(v) and v != ""), None)
+
+
+def _text(value: object) -> str:
+    return "" if _missing(value) else html.escape(str(value))
+
+
+def flags_text(flags: object, *, queued: bool = False, lang: str = "zh") -> str:
+    """Return an employer's flags as short labels (``跨区注册、历史地名``).
+
+    Examples
+    --------
+    >>> flags_text("historical_name,registered_elsewhere", queued=True)
+    '待复核、历史地名、跨区注册'
+    >>> flags_text("", lang="en")
+    ''
+    """
+    keys = [f for f in str(flags or "").split(",") if f]
+    labels = ([flag_label("queued", lang)] if queued else []) + [
+        flag_label(f, lang) for f in keys
+    ]
+    return ("、" if lang != "en" else ", ").join(labels)
+
+
+def point_layer(
+    points: pd.DataFrame,
+    *,
+    datum: Datum = "wgs84",
+    lang: str = "zh",
+    limit: int = POINT_LIMIT,
+    radius: float = 6.0,
+) -> PointLayer:
+    """Build the point layer of at most ``limit`` employers.
+
+    Parameters
+    ----------
+    points : DataFrame
+        :data:`twonet.db.employer_queries.POINT_COLUMNS` (``lon``/``lat`` in
+        WGS-84); rows without a point are skipped, rows past ``limit``
+        dropped.
+    datum : {"wgs84", "gcj02"}
+        Datum of the basemap; the points are moved into it.
+    lang : {"zh", "en"}
+        Language of the popup.
+    limit : int, default POINT_LIMIT
+    radius : float
+        Circle radius in pixels.
+
+    Notes
+    -----
+    The popup shows name, USCC, address (operating, else registered), cell,
+    placement method, confidence and flags; every value is HTML-escaped.
+    """
+    placed = points[points["lon"].notna() & points["lat"].notna()].head(limit)
+    if len(placed):
+        moved = to_basemap_datum(
+            shapely.points(
+                placed["lon"].to_numpy(float), placed["lat"].to_numpy(float)
+            ),
+            datum,
+        )
+        xy = np.round(shapely.get_coordinates(moved), _DECIMALS)
+    else:
+        xy = np.empty((0, 2))
+    methods = list(METHOD_COLOURS)
+    rows = []
+    records = placed.to_dict("records")
+    for (lon, lat), r in zip(xy.tolist(), records, strict=True):
+        method = str(r["method"]) if r["method"] in METHOD_COLOURS else "none"
+        address = _first(r.get("operating_address"), r.get("registered_address"))
+        cell = _first(
+            r.get("village_code"), r.get("township_code"), r.get("county_code")
+        )
+        queued = bool(r.get("queued", False))
+        confidence = r.get("confidence")
+        rows.append(
+            [
+                lat,
+                lon,
+                methods.index(method),
+                int(queued),
+                _text(r["name"]),
+                _text(r["uscc"]),
+                _text(address),
+                _text(cell),
+                _text(method_label(method, lang)),
+                ""
+                if confidence is None or _missing(confidence)
+                else f"{confidence:.2f}",
+                _text(flags_text(r.get("flags"), queued=queued, lang=lang)),
+            ]
+        )
+    payload = {
+        "rows": rows,
+        "radius": radius,
+        "queued": QUEUED_COLOUR,
+        "colours": [METHOD_COLOURS[m] for m in methods],
+        "fields": [
+            t(key, lang)
+            for key in (
+                "emp_field_uscc",
+                "emp_field_address",
+                "emp_field_cell",
+                "emp_field_method",
+                "emp_field_confidence",
+                "emp_field_flags",
+            )
+        ],
+    }
+    return PointLayer("employer_points", payload)
+
+
+def layer_size(layer: _DataLayer) -> int:
+    """Return the size in bytes of a layer's data as sent to the browser."""
+    return len(layer.payload.encode("utf-8"))
+
+
+def method_legend(lang: str = "zh") -> list[tuple[str, str]]:
+    """Return (colour, label) of the point colours, and the queued outline."""
+    items = [(c, method_label(m, lang)) for m, c in METHOD_COLOURS.items()]
+    return [*items, (QUEUED_COLOUR, t("emp_legend_queued", lang))]
+
+
+# ------------------------------------------------------------ small maps
+def outline_layer(
+    cells: gpd.GeoDataFrame, *, datum: Datum = "wgs84", lang: str = "zh"
+) -> folium.GeoJson | None:
+    """Return faint outlines of cells (context for a result map), or ``None``."""
+    ready = layers.prepare_geometries(cells, datum=datum)
+    if ready.empty:
+        return None
+    collection = layers.feature_collection(ready, lang=lang)
+    return folium.GeoJson(
+        collection,
+        name="outlines",
+        style_function=lambda f: {
+            "fillColor": "#90a4ae",
+            "fillOpacity": 0.08,
+            "color": "#546e7a",
+            "weight": 1.0,
+            "opacity": 0.8,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "code", "level_label"],
+            aliases=[
+                t("field_name", lang),
+                t("field_code", lang),
+                t("field_level", lang),
+            ],
+            class_name="tn-tip",
+        ),
+        control=False,
+    )
+
+
+def candidate_layer(
+    candidates: pd.DataFrame,
+    cells: gpd.GeoDataFrame,
+    *,
+    datum: Datum = "wgs84",
+    lang: str = "zh",
+) -> folium.FeatureGroup:
+    """Draw the candidate cells of a review item, numbered by rank.
+
+    Parameters
+    ----------
+    candidates : DataFrame
+        ``rank``, ``code``, ``score`` and ``why``
+        (:func:`twonet.db.employer_queries.review_candidates`).
+    cells : GeoDataFrame
+        The candidate cells (cells without geometry are not drawn).
+    """
+    group = folium.FeatureGroup(name="candidates", control=False)
+    ready = layers.prepare_geometries(cells, datum=datum)
+    if ready.empty:
+        return group
+    anchors = anchor_points(cells, datum=datum).set_index("code")
+    by_code = ready.set_index("code")
+    for row in candidates.sort_values("rank", ascending=False).to_dict("records"):
+        code, rank = str(row["code"]), int(row["rank"])
+        if code not in by_code.index:
+            continue
+        cell = by_code.loc[code]
+        colour = CANDIDATE_COLOURS[min(rank, len(CANDIDATE_COLOURS)) - 1]
+        tip = (
+            f"{rank}. {html.escape(str(cell['name']))} ({code}) · "
+            f"{level_label(str(cell['level']), lang)} · {t('field_score', lang)} "
+            f"{float(row['score']):.2f}"
+        )
+        folium.GeoJson(
+            shapely.geometry.mapping(cell.geometry),
+            style_function=lambda f, c=colour: {
+                "fillColor": c,
+                "fillOpacity": 0.18,
+                "color": c,
+                "weight": 2.5,
+            },
+            tooltip=tip,
+        ).add_to(group)
+        if code in anchors.index:
+            lon, lat = anchors.loc[code, ["lon", "lat"]].to_numpy(float)
+            folium.Marker(
+                [float(lat), float(lon)],
+                icon=folium.DivIcon(
+                    html=f'<span style="background:{colour}">{rank}</span>',
+                    class_name="tn-rank",
+                    icon_size=(0, 0),
+                ),
+                tooltip=tip,
+            ).add_to(group)
+    return group
+
+
+def employer_map(
+    basemap: Basemap,
+    *,
+    overlays: Sequence[Any] = (),
+    bounds: Sequence[Sequence[float]] | None = None,
+) -> folium.Map:
+    """Build a small map: the basemap, the bundled Leaflet, ``overlays``.
+
+    Parameters
+    ----------
+    basemap : Basemap
+        Overlays must already be in its datum.
+    overlays : sequence of folium elements
+        Added in order (outlines first, then candidates or employers).
+    bounds : [[south, west], [north, east]], optional
+        Fitted to; default the whole of Qingdao.
+    """
+    centre_lon, centre_lat = layers.DEFAULT_CENTRE
+    fmap = folium.Map(
+        location=(centre_lat, centre_lon),
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    use_bundled_leaflet(fmap)
+    for spec in basemap.tiles:
+        folium.TileLayer(
+            tiles=spec.url,
+            attr=spec.attribution,
+            subdomains=spec.subdomains or "abc",
+            max_zoom=spec.max_zoom,
+            control=False,
+        ).add_to(fmap)
+    root = cast(Figure, fmap.get_root())
+    root.header.add_child(folium.Element(_CSS), name="tn_employer_css")
+    # the cells are OSM-derived: credit them on every basemap
+    folium.FeatureGroup(
+        name="credits", control=False, attribution=OSM_CELLS_ATTRIBUTION
+    ).add_to(fmap)
+    for overlay in overlays:
+        if overlay is not None:
+            overlay.add_to(fmap)
+    if bounds is not None:
+        fmap.fit_bounds(bounds, padding=(20, 20), max_zoom=16)
+    return fmap
+
+
+def points_bounds(
+    points: pd.DataFrame, *, datum: Datum = "wgs84"
+) -> list[list[float]] | None:
+    """Return ``[[south, west], [north, east]]`` of the points, or ``None``."""
+    placed = points[points["lon"].notna() & points["lat"].notna()]
+    if placed.empty:
+        return None
+    moved = to_basemap_datum(
+        shapely.points(placed["lon"].to_numpy(float), placed["lat"].to_numpy(float)),
+        datum,
+    )
+    minx, miny, maxx, maxy = shapely.total_bounds(moved)
+    pad = 0.002  # a lone point still gets a street-level view
+    return [
+        [float(miny) - pad, float(minx) - pad],
+        [float(maxy) + pad, float(maxx) + pad],
+    ]
+
+
+def cells_bounds(
+    cells: gpd.GeoDataFrame, *, datum: Datum = "wgs84"
+) -> list[list[float]] | None:
+    """Return ``[[south, west], [north, east]]`` of placed cells, or ``None``."""
+    placed = cells[cells.geometry.notna() & ~cells.geometry.is_empty]
+    if placed.empty:
+        return None
+    minx, miny, maxx, maxy = placed.total_bounds
+    corners = to_basemap_datum(shapely.points([minx, maxx], [miny, maxy]), datum)
+    (west, south), (east, north) = shapely.get_coordinates(corners).tolist()
+    return [[south, west], [north, east]]
+
+
+def leaf_cells(directory: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Return the finest-level cells under ``code`` (empty if it has none).
+
+    A reviewer places an employer in a cell without children, so that it
+    gets a code at every level; a township candidate offers its villages.
+
+    Parameters
+    ----------
+    directory : DataFrame
+        ``code`` and ``parent_code`` of every cell
+        (:func:`twonet.db.employer_queries.cell_directory`).
+    code : str
+        Any cell.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"code": ["1", "11", "111", "112", "12"],
+    ...                   "parent_code": [None, "1", "11", "11", "1"]})
+    >>> leaf_cells(d, "1")["code"].tolist(), leaf_cells(d, "111").empty
+    (['111', '112', '12'], True)
+    """
+    children: dict[str, list[str]] = {}
+    for child, parent in zip(directory["code"], directory["parent_code"], strict=True):
+        if isinstance(parent, str):
+            children.setdefault(parent, []).append(str(child))
+    leaves: list[str] = []
+    frontier = list(children.get(code, []))
+    while frontier:
+        cell = frontier.pop()
+        below = children.get(cell)
+        if below:
+            frontier.extend(below)
+        else:
+            leaves.append(cell)
+    found = directory[directory["code"].isin(leaves)]
+    return found.sort_values("code").reset_index(drop=True)
+
+
+def placement_problem(
+    directory: pd.DataFrame, code: str
+) -> tuple[str, dict[str, object]] | None:
+    """Return why ``code`` cannot take a reviewed employer, or ``None``.
+
+    The answer is an :func:`maps.i18n.t` key and its values, so the page can
+    say it in either language before the service refuses it.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"code": ["11", "111"], "parent_code": [None, "11"]})
+    >>> placement_problem(d, "111") is None
+    True
+    >>> placement_problem(d, "11")
+    ('review_has_children', {'code': '11', 'n': 1})
+    >>> placement_problem(d, "99")[0]
+    'review_unknown_cell'
+    """
+    code = code.strip()
+    if code not in set(directory["code"]):
+        return "review_unknown_cell", {"code": code}
+    n = int((directory["parent_code"] == code).sum())
+    if n:
+        return "review_has_children", {"code": code, "n": n}
+    return None
+
+
+def flag_choices() -> list[str]:
+    """Return the flags a search can filter on: ``queued`` then the stored ones."""
+    return ["queued", *FLAGS]

@@ -1,0 +1,507 @@
+"""用人单位查询 / Employer search: filters, a paged table, CSV, a result map.
+
+The page only wires widgets to an :class:`~twonet.db.employer_queries.
+EmployerFilter`; the SQL lives in :mod:`twonet.db.employer_queries` and the
+map layers in :mod:`maps.employers`.
+
+This module also holds the cached employer loaders the grid map and the
+review queue use, so that :func:`clear_employer_caches` (called after a
+reviewer places an employer) refreshes every page at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from streamlit_folium import st_folium
+
+from grid.codes import LEVELS, Level, level_of_code
+from maps import employers as emap
+from maps.basemaps import Basemap, available_basemaps, tianditu_key
+from maps.i18n import DEFAULT_LANG, flag_label, level_label, method_label, t
+from twonet.db import employer_queries as eq
+from twonet.db import repository
+from twonet.db.engine import default_url, get_engine
+from twonet.errors import TwoNetError
+
+PAGE_SIZE = 50
+_MAP_HEIGHT = 460
+# session keys: plain values, copied into per-language widget keys
+_LEVEL = "emp_level"
+_CELL = "emp_cell"
+_INDUSTRY = "emp_industry"
+_CATEGORY = "emp_category"
+_FLAGS = "emp_flags"
+_METHOD = "emp_method"
+_TEXT = "emp_text"
+_PAGE = "emp_page"
+_DEFAULTS: dict[str, Any] = {
+    _LEVEL: "",
+    _CELL: "",
+    _INDUSTRY: "",
+    _CATEGORY: "",
+    _FLAGS: [],
+    _METHOD: "",
+    _TEXT: "",
+    _PAGE: 1,
+}
+
+
+# ------------------------------------------------------------------ loaders
+@st.cache_resource(show_spinner=False)
+def engine(url: str) -> Engine:
+    """Return the (shared) engine of a database URL."""
+    return get_engine(url)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def load_cells(
+    url: str, level: str | None, parent_code: str | None, as_of: dt.date
+) -> gpd.GeoDataFrame:
+    """Return the cells of one level under one parent (a cell frame)."""
+    return repository.load_cells(
+        engine(url), level=level, parent_code=parent_code, as_of=as_of
+    )
+
+
+def township_villages(url: str, township: str, as_of: dt.date) -> gpd.GeoDataFrame:
+    """Return the villages of one township (a cell frame)."""
+    return load_cells(url, Level.VILLAGE.value, township, as_of)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def cells_by_code(url: str, codes: tuple[str, ...], as_of: dt.date) -> gpd.GeoDataFrame:
+    """Return the cells with these codes (a cell frame)."""
+    return repository.load_cells(engine(url), codes=list(codes), as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def cell_directory(url: str, as_of: dt.date) -> pd.DataFrame:
+    """Return code, name, level and parent name of every cell."""
+    return eq.cell_directory(engine(url), as_of=as_of)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def filter_options(url: str) -> dict[str, list[str]]:
+    """Return the categories, methods and flags present in the data."""
+    return eq.filter_options(engine(url))
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def employer_counts(
+    url: str, level: str, parent_code: str | None, filters: eq.EmployerFilter | None
+) -> pd.DataFrame:
+    """Return employers, flagged and queued per cell of ``level``."""
+    return eq.cell_counts(
+        engine(url), level=level, parent_code=parent_code, filters=filters
+    )
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def employer_total(url: str, filters: eq.EmployerFilter | None) -> int:
+    """Return the number of employers matching ``filters``."""
+    return eq.count_employers(engine(url), filters)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def employer_summary(url: str, filters: eq.EmployerFilter | None) -> dict[str, int]:
+    """Return employers, flagged, queued and with-point counts of ``filters``."""
+    return eq.employer_summary(engine(url), filters)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def employer_points(
+    url: str, filters: eq.EmployerFilter | None, limit: int
+) -> pd.DataFrame:
+    """Return up to ``limit`` employer points matching ``filters``."""
+    return eq.employer_points(engine(url), filters, limit=limit)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def search(
+    url: str, filters: eq.EmployerFilter, offset: int, limit: int | None
+) -> eq.SearchPage:
+    """Return one page of a search."""
+    return eq.search_employers(engine(url), filters, offset=offset, limit=limit)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def export(url: str, filters: eq.EmployerFilter) -> bytes:
+    """Return every match of a search as CSV bytes (Chinese headers)."""
+    return eq.export_csv(search(url, filters, 0, None).rows)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def open_reviews(url: str, reason: str | None, limit: int) -> pd.DataFrame:
+    """Return the first ``limit`` open review items (optionally of one reason)."""
+    return eq.open_reviews(engine(url), reason=reason, limit=limit)
+
+
+@st.cache_data(show_spinner=False, ttl=600)
+def review_reason_counts(url: str) -> dict[str, int]:
+    """Return open review items per reason."""
+    return eq.review_reason_counts(engine(url))
+
+
+def clear_employer_caches() -> None:
+    """Forget every cached employer answer (after a placement changed)."""
+    for loader in (
+        filter_options,
+        employer_counts,
+        employer_total,
+        employer_summary,
+        employer_points,
+        search,
+        export,
+        open_reviews,
+        review_reason_counts,
+    ):
+        loader.clear()
+
+
+# ------------------------------------------------------------- state glue
+# Widgets are keyed per language (``emp_level__zh``), as on the grid map:
+# the value lives in a plain session key, copied into the widget before it
+# is drawn and back out in its ``on_change`` callback.
+def bind(name: str, lang: str) -> str:
+    """Copy session value ``name`` into its widget key for ``lang``; return it."""
+    key = f"{name}__{lang}"
+    st.session_state[key] = st.session_state[name]
+    return key
+
+
+def store(name: str, key: str) -> None:
+    """Copy a widget's value back into session value ``name``."""
+    st.session_state[name] = st.session_state[key]
+
+
+def _store_filter(name: str, key: str) -> None:
+    store(name, key)
+    st.session_state[_PAGE] = 1
+
+
+def _on_level(key: str) -> None:
+    _store_filter(_LEVEL, key)
+    st.session_state[_CELL] = ""
+
+
+def _reset_filters() -> None:
+    for name, value in _DEFAULTS.items():
+        st.session_state[name] = list(value) if isinstance(value, list) else value
+
+
+def _turn_page(step: int) -> None:
+    st.session_state[_PAGE] = max(1, int(st.session_state[_PAGE]) + step)
+
+
+# ------------------------------------------------------------------ widgets
+def cell_label(directory: pd.DataFrame) -> dict[str, str]:
+    """Return ``code -> "name · parent (code)"`` for cell pickers."""
+    parent = directory["parent_name"].fillna("")
+    text = directory["name"] + (" · " + parent).where(parent != "", "")
+    return dict(
+        zip(directory["code"], text + " (" + directory["code"] + ")", strict=True)
+    )
+
+
+def _filters(
+    lang: str, options: dict[str, list[str]], directory: pd.DataFrame
+) -> eq.EmployerFilter:
+    """Draw the filter panel; return the filter it describes."""
+    labels = cell_label(directory)
+    state = st.session_state
+    level = state[_LEVEL]
+    codes = directory.loc[directory["level"] == level, "code"].tolist() if level else []
+    if state[_CELL] not in codes:
+        state[_CELL] = ""
+    if state[_CATEGORY] not in ["", *options["categories"]]:
+        state[_CATEGORY] = ""
+    if state[_METHOD] not in ["", *options["methods"]]:
+        state[_METHOD] = ""
+    flag_choices = ["queued", *options["flags"]]
+    state[_FLAGS] = [f for f in state[_FLAGS] if f in flag_choices]
+    with st.container(border=True, key="emp_filters"):
+        left, middle, right = st.columns([1, 2, 1])
+        key = bind(_LEVEL, lang)
+        left.selectbox(
+            t("emp_filter_level", lang),
+            ["", *[lv.value for lv in LEVELS]],
+            key=key,
+            format_func=lambda v: (
+                level_label(v, lang) if v else t("emp_level_any", lang)
+            ),
+            on_change=_on_level,
+            args=(key,),
+        )
+        key = bind(_CELL, lang)
+        middle.selectbox(
+            t("emp_filter_cell", lang),
+            ["", *codes],
+            key=key,
+            format_func=lambda c: labels.get(c, c) if c else t("emp_cell_any", lang),
+            help=t("emp_filter_cell_help", lang),
+            disabled=not level,
+            on_change=_store_filter,
+            args=(_CELL, key),
+        )
+        key = bind(_INDUSTRY, lang)
+        right.text_input(
+            t("emp_filter_industry", lang),
+            key=key,
+            placeholder="C18",
+            help=t("emp_filter_industry_help", lang),
+            on_change=_store_filter,
+            args=(_INDUSTRY, key),
+        )
+        first, second, third, fourth = st.columns([1, 2, 1, 1])
+        key = bind(_CATEGORY, lang)
+        first.selectbox(
+            t("emp_filter_category", lang),
+            ["", *options["categories"]],
+            key=key,
+            format_func=lambda v: v or t("emp_category_any", lang),
+            on_change=_store_filter,
+            args=(_CATEGORY, key),
+        )
+        key = bind(_FLAGS, lang)
+        second.multiselect(
+            t("emp_filter_flags", lang),
+            flag_choices,
+            key=key,
+            placeholder=t("emp_filter_flags_placeholder", lang),
+            format_func=lambda f: flag_label(f, lang),
+            help=t("emp_filter_flags_help", lang),
+            on_change=_store_filter,
+            args=(_FLAGS, key),
+        )
+        key = bind(_METHOD, lang)
+        third.selectbox(
+            t("emp_filter_method", lang),
+            ["", *options["methods"]],
+            key=key,
+            format_func=lambda m: (
+                method_label(m, lang) if m else t("emp_method_any", lang)
+            ),
+            on_change=_store_filter,
+            args=(_METHOD, key),
+        )
+        key = bind(_TEXT, lang)
+        fourth.text_input(
+            t("emp_filter_text", lang),
+            key=key,
+            help=t("emp_filter_text_help", lang),
+            on_change=_store_filter,
+            args=(_TEXT, key),
+        )
+        st.button(
+            t("emp_filter_reset", lang),
+            key="emp_reset",
+            type="tertiary",
+            icon=":material/filter_alt_off:",
+            on_click=_reset_filters,
+        )
+    flags = tuple(f for f in state[_FLAGS] if f != "queued")
+    return eq.EmployerFilter(
+        cell_code=state[_CELL] or None,
+        industry=state[_INDUSTRY].strip() or None,
+        category=state[_CATEGORY] or None,
+        flags=flags,
+        queued="queued" in state[_FLAGS],
+        text=state[_TEXT].strip() or None,
+        method=state[_METHOD] or None,
+    )
+
+
+def display_frame(rows: pd.DataFrame, names: dict[str, str], lang: str) -> pd.DataFrame:
+    """Return search rows as shown in the table: labels, not keys."""
+    cell = (
+        rows["village_code"].fillna(rows["township_code"]).fillna(rows["county_code"])
+    )
+    industry = rows["industry_code"].fillna("") + " " + rows["industry"].fillna("")
+    return pd.DataFrame(
+        {
+            t("col_name", lang): rows["name"],
+            t("col_uscc", lang): rows["uscc"],
+            t("col_industry", lang): industry.str.strip(),
+            t("col_category", lang): rows["category"].fillna(""),
+            t("col_staff", lang): rows["staff"],
+            t("col_operating_address", lang): rows["operating_address"],
+            t("emp_field_cell", lang): [
+                f"{names.get(c, '')} ({c})" if isinstance(c, str) else "" for c in cell
+            ],
+            t("col_method", lang): rows["method"].map(lambda m: method_label(m, lang)),
+            t("col_confidence", lang): rows["confidence"],
+            t("col_flags", lang): [
+                emap.flags_text(f, queued=bool(q), lang=lang)
+                for f, q in zip(rows["flags"], rows["queued"], strict=True)
+            ],
+        }
+    )
+
+
+def _pager(page: eq.SearchPage, lang: str) -> None:
+    current = page.offset // PAGE_SIZE + 1
+    with st.container(horizontal=True, vertical_alignment="center", key="emp_pager"):
+        st.button(
+            t("emp_prev", lang),
+            key="emp_prev",
+            icon=":material/chevron_left:",
+            disabled=current <= 1,
+            on_click=_turn_page,
+            args=(-1,),
+        )
+        st.markdown(
+            t("emp_page", lang, page=current, pages=page.pages), width="content"
+        )
+        st.button(
+            t("emp_next", lang),
+            key="emp_next",
+            icon=":material/chevron_right:",
+            icon_position="right",
+            disabled=current >= page.pages,
+            on_click=_turn_page,
+            args=(1,),
+        )
+
+
+# --------------------------------------------------------------------- map
+def _count_level(cell_code: str | None) -> tuple[Level, str | None]:
+    """Return the level counted on the map of a result, and its parent."""
+    if not cell_code:
+        return Level.COUNTY, None
+    level = level_of_code(cell_code)
+    return (level.child or level), (cell_code if level.child else None)
+
+
+def result_map(
+    url: str,
+    filters: eq.EmployerFilter,
+    total: int,
+    basemap: Basemap,
+    lang: str,
+    *,
+    key: str = "emp_map",
+) -> None:
+    """Draw the map of a result: points when few, counts per cell otherwise."""
+    as_of = dt.date.today()
+    level, parent = _count_level(filters.cell_code)
+    village = filters.cell_code and level_of_code(filters.cell_code) == Level.VILLAGE
+    cells = load_cells(url, level.value, parent, as_of)
+    if village:
+        cells = cells[cells["code"] == filters.cell_code]
+    overlays: list[Any] = [emap.outline_layer(cells, datum=basemap.datum, lang=lang)]
+    bounds = emap.cells_bounds(cells, datum=basemap.datum)
+    legend: list[tuple[str, str]] = []
+    if emap.overlay_mode(total) == "points" or village:
+        points = employer_points(url, filters, emap.POINT_LIMIT)
+        overlays.append(emap.point_layer(points, datum=basemap.datum, lang=lang))
+        bounds = emap.points_bounds(points, datum=basemap.datum) or bounds
+        caption = t("emp_points_shown", lang, shown=len(points))
+        if total > emap.POINT_LIMIT:
+            caption += " · " + t(
+                "emp_points_truncated", lang, shown=len(points), n=total
+            )
+        elif total > len(points):
+            caption += " · " + t("emp_without_point", lang, n=total - len(points))
+        legend = emap.method_legend(lang)
+    else:
+        counts = employer_counts(url, level.value, parent, filters)
+        anchors = emap.anchor_points(cells, datum=basemap.datum)
+        overlays.append(emap.count_layer(counts, anchors, lang=lang))
+        caption = t(
+            "emp_map_counts",
+            lang,
+            limit=emap.POINT_LIMIT,
+            level=level_label(level, lang),
+        )
+    fmap = emap.employer_map(basemap, overlays=overlays, bounds=bounds)
+    st_folium(
+        fmap, key=key, height=_MAP_HEIGHT, use_container_width=True, returned_objects=[]
+    )
+    legend_html(legend, caption, lang)
+
+
+def legend_html(items: list[tuple[str, str]], caption: str, lang: str) -> None:
+    """Draw a caption with round colour swatches after it."""
+    swatches = "".join(
+        f'<span style="display:inline-block;width:11px;height:11px;border-radius:6px;'
+        f"background:{c};border:1px solid #fff;box-shadow:0 0 0 1px #90a4ae;"
+        f'margin:0 4px -1px 12px"></span>{label}'
+        for c, label in items
+    )
+    legend = f" · {t('legend', lang)}:{swatches}" if items else ""
+    st.markdown(
+        f'<div style="font-size:0.85rem;color:#546e7a">{caption}{legend}</div>',
+        unsafe_allow_html=True,
+    )
+
+
+def chosen_basemap(lang: str) -> Basemap:
+    """Return the basemap chosen on the grid map (OSM by default)."""
+    basemaps = {b.key: b for b in available_basemaps(lang, tianditu=tianditu_key())}
+    return basemaps.get(st.session_state.get("grid_basemap", "osm"), basemaps["osm"])
+
+
+# --------------------------------------------------------------------- page
+def render() -> None:
+    """Draw the employer search page."""
+    lang = st.session_state.get("lang", DEFAULT_LANG)
+    for name, value in _DEFAULTS.items():
+        st.session_state.setdefault(
+            name, list(value) if isinstance(value, list) else value
+        )
+    url = default_url()
+    st.title(t("emp_search_title", lang))
+    st.caption(t("emp_search_intro", lang))
+    try:
+        options = filter_options(url)
+        directory = cell_directory(url, dt.date.today())
+    except (TwoNetError, SQLAlchemyError) as exc:
+        st.error(t("database_error", lang, error=exc))
+        st.info(t("database_hint", lang))
+        return
+    filters = _filters(lang, options, directory)
+    problems = filters.problems()
+    if problems:
+        st.error(t("emp_filter_invalid", lang, error="; ".join(problems)))
+        return
+    offset = (int(st.session_state[_PAGE]) - 1) * PAGE_SIZE
+    page = search(url, filters, offset, PAGE_SIZE)
+    if page.total and offset >= page.total:  # the result shrank under the pager
+        st.session_state[_PAGE] = page.pages
+        page = search(url, filters, (page.pages - 1) * PAGE_SIZE, PAGE_SIZE)
+    with st.container(horizontal=True, vertical_alignment="center", key="emp_summary"):
+        st.subheader(t("emp_results", lang, n=f"{page.total:,}"), width="content")
+        st.space("stretch")
+        st.download_button(
+            t("emp_download", lang, n=f"{page.total:,}"),
+            data=lambda: export(url, filters),
+            file_name=t("emp_download_name", lang),
+            mime="text/csv",
+            key="emp_download",
+            icon=":material/download:",
+            on_click="ignore",
+            disabled=not page.total,
+        )
+    if not page.total:
+        st.info(t("emp_no_results", lang))
+        return
+    names = dict(zip(directory["code"], directory["name"], strict=True))
+    st.dataframe(
+        display_frame(page.rows, names, lang),
+        hide_index=True,
+        column_config={
+            t("col_confidence", lang): st.column_config.NumberColumn(format="%.2f"),
+            t("col_staff", lang): st.column_config.NumberColumn(format="%d"),
+        },
+        key="emp_table",
+    )
+    _pager(page, lang)
+    st.subheader(t("emp_result_map", lang))
+    result_map(url, filters, page.total, chosen_basemap(lang), lang)

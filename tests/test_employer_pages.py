@@ -1,0 +1,458 @@
+"""Employers on the map, the search page and the review queue.
+
+Three layers, each tested on its own:
+
+* :mod:`maps.employers` (pure: folium layers from frames), no database;
+* :mod:`twonet.db.employer_queries` on both backends, on a database holding
+  the Qingdao demo grid and a small demo registry imported through the real
+  pipeline (:func:`employer_database`);
+* the Streamlit pages with ``AppTest`` on that database, in Chinese and
+  English.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import folium
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from maps import employers as emap
+from maps import layers
+from maps.basemaps import available_basemaps, to_basemap_lonlat
+from twonet.db import employer_queries as eq
+from twonet.db.engine import ENV_VAR, get_engine
+from twonet.errors import TwoNetError
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 60
+REGISTRY_ROWS = 1500
+REGISTRY_SEED = 7
+COUNTY = "370211"
+
+
+# ----------------------------------------------------------------- fixtures
+def employer_database(
+    request: pytest.FixtureRequest,
+    backend: str,
+    tmp_dir: Path,
+    cells: Any,
+    label: str,
+) -> Iterator[str]:
+    """Yield the URL of a fresh database: demo grid + a small demo registry.
+
+    The registry is written as county exports and imported with
+    :func:`twonet.employers.import_registry`, as ``twonet demo`` does.
+    """
+    from conftest import _migrated_database
+
+    from ingest.demo_registry import generate_registry, write_registry
+    from twonet.db import repository
+    from twonet.employers import GridContext, import_registry, load_gazetteer
+
+    for url, engine in _migrated_database(request, backend, tmp_dir, label):
+        repository.save_cells(engine, cells)
+        demo = generate_registry(cells, n=REGISTRY_ROWS, seed=REGISTRY_SEED)
+        folder = tmp_dir / "registry"
+        files = [p for p in write_registry(demo, folder) if p.parent == folder]
+        gazetteer = load_gazetteer()
+        grid = GridContext.from_database(engine)
+        for file in files:
+            import_registry(engine, file, gazetteer=gazetteer, grid=grid)
+        yield url
+
+
+@pytest.fixture(scope="module")
+def employer_db_url(
+    request: pytest.FixtureRequest,
+    backend_name: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    qingdao_demo: tuple[Any, Any, float],
+) -> Iterator[str]:
+    tmp_dir = tmp_path_factory.mktemp(f"employers-{backend_name}")
+    yield from employer_database(
+        request, backend_name, tmp_dir, qingdao_demo[0], "employers"
+    )
+
+
+@pytest.fixture(scope="module")
+def engine(employer_db_url: str) -> Iterator[Any]:
+    engine = get_engine(employer_db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture()
+def app(employer_db_url: str, monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    monkeypatch.setenv(ENV_VAR, employer_db_url)
+    monkeypatch.delenv("TWONET_TIANDITU_KEY", raising=False)
+    return AppTest.from_file(APP, default_timeout=TIMEOUT)
+
+
+def _page(name: str, url: str, monkeypatch: pytest.MonkeyPatch, lang: str) -> AppTest:
+    """Return an AppTest of one page (``employers`` or ``review``) alone."""
+    monkeypatch.setenv(ENV_VAR, url)
+    at = AppTest.from_string(
+        f"from maps.pages import {name}\n{name}.render()\n", default_timeout=TIMEOUT
+    )
+    at.session_state["lang"] = lang
+    return at
+
+
+# --------------------------------------------------------- pure: the layers
+def _points(n: int, **overrides: Any) -> pd.DataFrame:
+    rows = {
+        "uscc": [f"91370211MA{i:08d}" for i in range(n)],
+        "name": [f"青岛第{i}服装厂" for i in range(n)],
+        "registered_address": ["青岛市黄岛区长江路1号"] * n,
+        "operating_address": [None] * n,
+        "lon": [120.0 + i * 1e-4 for i in range(n)],
+        "lat": [36.0] * n,
+        "county_code": [COUNTY] * n,
+        "township_code": ["370211001"] * n,
+        "village_code": [None] * n,
+        "method": ["coordinates"] * n,
+        "confidence": [0.95] * n,
+        "flags": [""] * n,
+        "queued": [False] * n,
+    }
+    rows.update({k: [v] * n for k, v in overrides.items()})
+    return pd.DataFrame(rows)
+
+
+def _rows(layer: emap._DataLayer) -> list[list[Any]]:
+    return json.loads(layer.payload)["rows"]  # type: ignore[no-any-return]
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(0, 1200), limit=st.integers(0, 600))
+def test_point_layer_never_sends_more_than_the_limit(n: int, limit: int) -> None:
+    layer = emap.point_layer(_points(n), limit=limit)
+    assert layer.count == len(_rows(layer)) == min(n, limit)
+
+
+def test_point_popup_is_escaped_labelled_and_shifted_for_gaode() -> None:
+    points = _points(
+        1,
+        name="<script>alert(1)</script>&",
+        flags="historical_name,registered_elsewhere",
+        queued=True,
+    )
+    layer = emap.point_layer(points, datum="gcj02", lang="zh")
+    assert "<script" not in layer.payload and "</" not in layer.payload
+    (row,) = _rows(layer)
+    lon, lat = to_basemap_lonlat(120.0, 36.0, "gcj02")
+    assert row[:2] == [round(lat, 6), round(lon, 6)]
+    assert row[3] == 1  # queued: red ring
+    assert row[4] == "&lt;script&gt;alert(1)&lt;/script&gt;&amp;"
+    assert row[6] == "青岛市黄岛区长江路1号"  # registered address, no operating one
+    assert row[7] == "370211001"  # finest cell known
+    assert row[8:] == ["坐标定位", "0.95", "待复核、历史地名、跨区注册"]
+    fields = json.loads(layer.payload)["fields"]
+    assert fields[0] == "统一社会信用代码"
+    english = json.loads(emap.point_layer(points, lang="en").payload)
+    assert english["rows"][0][8] == "by coordinates"
+    assert english["fields"][0] == "USCC"
+
+
+def test_count_layer_skips_unplaced_excluded_and_empty_cells() -> None:
+    counts = pd.DataFrame(
+        {
+            "code": ["a", "b", "c", "d"],
+            "employers": [12_345, 3, 0, 7],
+            "flagged": 0,
+            "queued": 0,
+        }
+    )
+    anchors = pd.DataFrame({"code": ["a", "b", "c"], "lon": 120.0, "lat": 36.0})
+    layer = emap.count_layer(counts, anchors, exclude=["b"])
+    assert [r[2:] for r in _rows(layer)] == [[12_345, "1.2万"]]  # d: no anchor
+    english = emap.count_layer(counts, anchors, lang="en")
+    assert [r[3] for r in _rows(english)] == ["12.3k", "3"]
+
+
+def test_anchor_points_lie_inside_their_cells() -> None:
+    crescent = shapely.box(0, 0, 3, 3).difference(shapely.box(1, 1, 3, 2))
+    cells = layers.gpd.GeoDataFrame(
+        {"code": ["c", "s", "n"]},
+        geometry=[crescent, shapely.box(5, 5, 6, 6), None],
+        crs=4326,
+    )
+    anchors = emap.anchor_points(cells)
+    assert anchors["code"].tolist() == ["c", "s"]
+    for geom, (x, y) in zip(
+        [crescent, shapely.box(5, 5, 6, 6)],
+        anchors[["lon", "lat"]].to_numpy(),
+        strict=True,
+    ):
+        assert geom.contains(shapely.Point(x, y))
+
+
+def test_layers_render_inside_a_map_that_loads_nothing_from_a_cdn() -> None:
+    basemap = available_basemaps("zh")[-1]  # no tiles
+    counts = pd.DataFrame({"code": ["a"], "employers": [5], "flagged": 0, "queued": 0})
+    anchors = pd.DataFrame({"code": ["a"], "lon": [120.0], "lat": [36.0]})
+    fmap = emap.employer_map(
+        basemap,
+        overlays=[
+            emap.count_layer(counts, anchors),
+            emap.point_layer(_points(3)),
+        ],
+        bounds=[[35.9, 119.9], [36.1, 120.1]],
+    )
+    page = fmap.get_root().render()
+    assert "employer_counts" in page and "employer_points" in page
+    assert ".tn-count span" in page  # the layers' stylesheet
+    assert "cdn" not in page.lower()
+    assert isinstance(fmap, folium.Map)
+
+
+# ------------------------------------------------------- queries (databases)
+@pytest.mark.db
+def test_counts_add_up_level_by_level(engine: Any) -> None:
+    counties = eq.cell_counts(engine, level="county")
+    placed = eq.count_employers(engine) - eq.count_employers(
+        engine, eq.EmployerFilter(method="none")
+    )
+    assert counties["employers"].sum() <= placed
+    county = counties.set_index("code").loc[COUNTY]
+    towns = eq.cell_counts(engine, level="township", parent_code=COUNTY)
+    assert towns["code"].str.startswith(COUNTY).all()
+    assert towns["employers"].sum() <= county["employers"]
+    assert towns["queued"].sum() <= county["queued"] <= county["employers"]
+    in_county = eq.EmployerFilter(cell_code=COUNTY)
+    assert eq.count_employers(engine, in_county) == county["employers"]
+    queued = eq.EmployerFilter(cell_code=COUNTY, queued=True)
+    assert eq.count_employers(engine, queued) == county["queued"]
+    summary = eq.employer_summary(engine, in_county)
+    assert summary["employers"] == county["employers"]
+    assert summary["queued"] == county["queued"]
+    with_point = eq.EmployerFilter(cell_code=COUNTY, has_point=True)
+    assert summary["with_point"] == eq.count_employers(engine, with_point)
+    flagged = sum(
+        eq.count_employers(engine, eq.EmployerFilter(cell_code=COUNTY, flags=(f,)))
+        for f in eq.filter_options(engine)["flags"]
+    )
+    assert county["flagged"] == summary["flagged"] <= flagged
+
+
+@pytest.mark.db
+def test_search_filters_combine_and_page(engine: Any) -> None:
+    town = eq.cell_counts(engine, level="township", parent_code=COUNTY).iloc[0]
+    filters = eq.EmployerFilter(cell_code=town["code"])
+    first = eq.search_employers(engine, filters, limit=5)
+    assert first.total == town["employers"]
+    assert (first.rows["township_code"] == town["code"]).all()
+    assert list(first.rows.columns) == list(eq.SEARCH_COLUMNS)
+    second = eq.search_employers(engine, filters, offset=5, limit=5)
+    assert set(first.rows["uscc"]).isdisjoint(second.rows["uscc"])
+    assert first.pages == -(-first.total // 5)
+    everything = eq.search_employers(engine, filters, limit=None)
+    assert len(everything.rows) == everything.total
+
+    # flags match whole names: "unresolved" is not "village_unresolved"
+    unresolved = eq.search_employers(
+        engine, eq.EmployerFilter(flags=("unresolved",)), limit=None
+    )
+    assert all("unresolved" in str(f).split(",") for f in unresolved.rows["flags"])
+    # industry prefix, case-insensitive; text matches names
+    manufacturing = eq.search_employers(
+        engine, eq.EmployerFilter(industry="c"), limit=None
+    )
+    assert manufacturing.total > 0
+    assert manufacturing.rows["industry_code"].str.startswith("C").all()
+    name = str(first.rows["name"].iloc[0])
+    by_name = eq.search_employers(engine, eq.EmployerFilter(text=name), limit=None)
+    assert name in set(by_name.rows["name"])
+    uscc = str(first.rows["uscc"].iloc[0])
+    by_uscc = eq.search_employers(engine, eq.EmployerFilter(text=uscc.lower()))
+    assert by_uscc.rows["uscc"].tolist() == [uscc]
+
+
+@pytest.mark.db
+def test_points_come_only_with_coordinates(engine: Any) -> None:
+    points = eq.employer_points(engine, eq.EmployerFilter(cell_code=COUNTY), limit=50)
+    assert len(points) == 50
+    assert points["lon"].notna().all() and points["queued"].dtype == bool
+    with_point = eq.count_employers(
+        engine, eq.EmployerFilter(cell_code=COUNTY, has_point=True)
+    )
+    without = eq.count_employers(
+        engine, eq.EmployerFilter(cell_code=COUNTY, has_point=False)
+    )
+    assert with_point + without == eq.count_employers(
+        engine, eq.EmployerFilter(cell_code=COUNTY)
+    )
+
+
+def test_an_invalid_filter_names_every_problem() -> None:
+    bad = eq.EmployerFilter(cell_code="37021", industry="Z9", flags=("nope",))
+    assert len(bad.problems()) == 3
+    with pytest.raises(TwoNetError, match=r"'37021'.*'Z9'.*'nope'"):
+        bad.validate()
+
+
+@pytest.mark.db
+def test_review_queue_names_its_candidates(engine: Any) -> None:
+    reasons = eq.review_reason_counts(engine)
+    items = eq.open_reviews(engine, limit=None)
+    assert len(items) == sum(reasons.values()) > 0
+    assert set(items["reason"]) == set(reasons)
+    named = [c for cands in items["candidates"] for c in cands]
+    assert named and all(c["name"] for c in named if c["in_grid"])
+    assert all(c["rank"] >= 1 for c in named)
+    one = items.iloc[0]
+    table = eq.review_candidates(engine, one["candidates"])
+    assert table["code"].tolist() == [c["code"] for c in one["candidates"]]
+    only = eq.open_reviews(engine, reason=one["reason"], limit=None)
+    assert len(only) == reasons[one["reason"]]
+
+
+@pytest.mark.db
+def test_export_has_chinese_headers(engine: Any) -> None:
+    page = eq.search_employers(engine, eq.EmployerFilter(cell_code=COUNTY), limit=3)
+    text = eq.export_csv(page.rows).decode("utf-8-sig")
+    header = text.splitlines()[0].split(",")
+    assert header[:2] == ["统一社会信用代码", "单位名称"]
+    assert "待复核" in header
+
+
+# -------------------------------------------------------------- the pages
+def _texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [s.value for s in at.subheader] + [b.label for b in at.button]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.db
+def test_grid_map_counts_employers_in_view(app: AppTest, engine: Any) -> None:
+    at = app.run()
+    assert not at.exception
+    total = eq.count_employers(engine)
+    assert f"本视图用人单位 {total:,} 家" in _texts(at)
+    assert at.toggle(key="grid_employers__zh").value is True
+    assert any("各网格用人单位" in e.label for e in at.expander)
+    # the whole city at village level: circles only until zoomed in
+    at.selectbox(key="grid_level__zh").set_value("village").run()
+    assert not at.exception
+    assert "放大地图可显示数字" in _texts(at)
+    at.toggle(key="grid_employers__zh").set_value(False).run()
+    assert not at.exception
+    assert "本视图用人单位" not in _texts(at)
+
+
+def test_every_string_the_pages_use_exists_in_both_languages() -> None:
+    import re
+
+    from maps.i18n import STRINGS
+
+    root = Path(__file__).resolve().parents[1]
+    sources = [
+        root / "maps" / "employers.py",
+        root / "maps" / "pages" / "employers.py",
+        root / "maps" / "pages" / "review.py",
+        root / "maps" / "pages" / "grid_map.py",
+    ]
+    used = {
+        key
+        for path in sources
+        for key in re.findall(r"\bt\(\s*\"([a-z_]+)\"", path.read_text("utf-8"))
+    }
+    assert used and not used - set(STRINGS)
+    assert all(zh and en for zh, en in STRINGS.values())
+
+
+@pytest.mark.db
+def test_search_page_in_chinese(
+    employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page("employers", employer_db_url, monkeypatch, "zh").run()
+    assert not at.exception
+    assert at.title[0].value == "用人单位查询"
+    total = eq.count_employers(engine)
+    assert at.subheader[0].value == f"共 {total:,} 家用人单位"
+    assert at.download_button[0].label.startswith("下载 CSV")
+    assert len(at.dataframe[0].value) == 50
+
+    at.multiselect(key="emp_flags__zh").select("queued").run()
+    queued = eq.count_employers(engine, eq.EmployerFilter(queued=True))
+    assert at.subheader[0].value == f"共 {queued:,} 家用人单位"
+
+
+@pytest.mark.db
+def test_search_page_in_english_by_township(
+    employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    town = eq.cell_counts(engine, level="township", parent_code=COUNTY).iloc[0]
+    at = _page("employers", employer_db_url, monkeypatch, "en").run()
+    at.selectbox(key="emp_level__en").set_value("township").run()
+    at.selectbox(key="emp_cell__en").set_value(town["code"]).run()
+    assert not at.exception
+    assert at.subheader[0].value == f"{town['employers']:,} employers found"
+    table = at.dataframe[0].value
+    assert "Name" in table.columns and "Flags" in table.columns
+    assert len(table) == min(50, town["employers"])
+    assert any("drawn as points" in m.value for m in at.markdown)
+
+    at.text_input(key="emp_industry__en").input("q").run()
+    assert not at.error
+    at.text_input(key="emp_industry__en").input("99").run()
+    assert at.error[0].value.startswith("Invalid filter")
+
+
+def _place_first_candidate(at: AppTest, item_id: int, lang: str) -> AppTest:
+    """Place the item on its first candidate (or the first village under it)."""
+    choosers = [s for s in at.selectbox if str(s.key).startswith(f"choose_{item_id}_")]
+    if choosers:
+        choosers[0].select_index(0).run()
+    place = {"zh": "定位到此", "en": "Place here"}[lang]
+    button = next(
+        b
+        for b in at.button
+        if b.label == place and str(b.key).startswith(f"place_{item_id}_")
+    )
+    return button.click().run()
+
+
+@pytest.mark.db
+def test_review_page_places_an_item(
+    employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = sum(eq.review_reason_counts(engine).values())
+    first = eq.open_reviews(engine, limit=1).iloc[0]
+    at = _page("review", employer_db_url, monkeypatch, "zh").run()
+    assert not at.exception
+    assert at.title[0].value == "待复核队列"
+    assert f"待复核 {before:,} 项" in _texts(at)
+
+    # without a reviewer name nothing is placed
+    _place_first_candidate(at, int(first["id"]), "zh")
+    assert at.error and "复核人" in at.error[0].value
+    at.text_input(key="review_reviewer__zh").input("张三").run()
+    _place_first_candidate(at, int(first["id"]), "zh")
+    assert not at.exception
+    assert at.success and first["name"] in at.success[0].value
+    assert f"待复核 {before - 1:,} 项" in _texts(at)
+    assert int(first["id"]) not in set(eq.open_reviews(engine, limit=None)["id"])
+    assert at.selectbox(key="review_item__zh").value != int(first["id"])
+
+
+@pytest.mark.db
+def test_review_page_in_english_refuses_an_unknown_cell(
+    employer_db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page("review", employer_db_url, monkeypatch, "en").run()
+    assert not at.exception
+    assert at.title[0].value == "Review queue"
+    at.text_input(key="review_reviewer__en").input("Zhang San").run()
+    at.text_input(key="review_other_code__en").input("999999999").run()
+    next(b for b in at.button if b.label == "Place in this cell").click().run()
+    assert at.error[0].value == "Cell code 999999999 is not in the current grid."
