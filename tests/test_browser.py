@@ -17,6 +17,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,13 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float) ->
     raise RuntimeError(msg)
 
 
-@pytest.fixture()
-def app_url(demo_db_url: str, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def serve_app(database_url: str, log_dir: Path) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free port against a database; yield its URL."""
     port = _free_port()
-    env = dict(os.environ, TWONET_DATABASE_URL=demo_db_url)
+    env = dict(os.environ, TWONET_DATABASE_URL=database_url)
     env.pop("TWONET_TIANDITU_KEY", None)
-    log = (tmp_path / "streamlit.log").open("wb")
+    log = (log_dir / "streamlit.log").open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -106,6 +108,12 @@ def app_url(demo_db_url: str, tmp_path: Path) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture()
+def app_url(demo_db_url: str, tmp_path: Path) -> Iterator[str]:
+    with serve_app(demo_db_url, tmp_path) as url:
+        yield url
 
 
 # ------------------------------------------------------------------- helpers

@@ -9,10 +9,7 @@ leaving the app's host is refused.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +18,9 @@ import pytest
 from test_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    PROJECT_ROOT,
     TIMEOUT_MS,
-    _free_port,
     _Offline,
-    _wait_healthy,
+    serve_app,
 )
 from test_employer_pages import employer_database
 
@@ -52,45 +47,8 @@ def employer_url(
 def app_url(
     employer_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
-    port = _free_port()
-    env = dict(os.environ, TWONET_DATABASE_URL=employer_url)
-    env.pop("TWONET_TIANDITU_KEY", None)
-    log = (tmp_path_factory.mktemp("streamlit") / "streamlit.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(PROJECT_ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, 60)
+    with serve_app(employer_url, tmp_path_factory.mktemp("streamlit")) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
 
 
 @pytest.fixture()

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from grid.geocode import OUTPUT_COLUMNS, GeocodeOptions, GridIndex, geocode_employers
+from ingest.registry import COUNT_FIELDS
 from twonet.db import employers as store
 from twonet.db import repository as repo
 from twonet.errors import TwoNetError
@@ -42,14 +43,7 @@ PASSTHROUGH_FIELDS = (
     "industry",
     "economic_type",
     "category",
-    "staff",
-    "men",
-    "women",
-    "on_post",
-    "migrant",
-    "contracts_required",
-    "contracts_signed",
-    "insured",
+    *COUNT_FIELDS,
     "updated",
 )
 
