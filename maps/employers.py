@@ -40,7 +40,6 @@ from jinja2 import Template
 
 from grid.geocode import FLAGS
 from maps import layers
-from maps.assets import use_bundled_leaflet
 from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap, Datum, to_basemap_datum
 from maps.i18n import flag_label, level_label, method_label, t
 
@@ -545,24 +544,7 @@ def employer_map(
     bounds : [[south, west], [north, east]], optional
         Fitted to; default the whole of Qingdao.
     """
-    centre_lon, centre_lat = layers.DEFAULT_CENTRE
-    fmap = folium.Map(
-        location=(centre_lat, centre_lon),
-        zoom_start=9,
-        tiles=None,
-        control_scale=True,
-        zoom_snap=0.25,
-        zoom_delta=0.5,
-    )
-    use_bundled_leaflet(fmap)
-    for spec in basemap.tiles:
-        folium.TileLayer(
-            tiles=spec.url,
-            attr=spec.attribution,
-            subdomains=spec.subdomains or "abc",
-            max_zoom=spec.max_zoom,
-            control=False,
-        ).add_to(fmap)
+    fmap = layers.base_map(basemap)
     root = cast(Figure, fmap.get_root())
     root.header.add_child(folium.Element(_CSS), name="tn_employer_css")
     # the cells are OSM-derived: credit them on every basemap

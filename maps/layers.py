@@ -397,6 +397,38 @@ def collection_bounds(collection: Mapping[str, Any]) -> list[list[float]] | None
 DEFAULT_CENTRE = (120.38, 36.07)
 
 
+def base_map(
+    basemap: Basemap,
+    *,
+    centre: tuple[float, float] = DEFAULT_CENTRE,
+    prefer_canvas: bool = False,
+) -> folium.Map:
+    """Return an empty map on a basemap: bundled Leaflet, tiles, scale bar.
+
+    ``centre`` is a WGS-84 (lon, lat), shifted into the basemap's datum.
+    """
+    lon, lat = to_basemap_lonlat(*centre, basemap.datum)
+    fmap = folium.Map(
+        location=(lat, lon),
+        zoom_start=9,
+        tiles=None,
+        control_scale=True,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+        prefer_canvas=prefer_canvas,
+    )
+    use_bundled_leaflet(fmap)
+    for spec in basemap.tiles:
+        folium.TileLayer(
+            tiles=spec.url,
+            attr=spec.attribution,
+            subdomains=spec.subdomains or "abc",
+            max_zoom=spec.max_zoom,
+            control=False,
+        ).add_to(fmap)
+    return fmap
+
+
 def build_map(
     collection: dict[str, Any],
     basemap: Basemap,
@@ -409,25 +441,7 @@ def build_map(
     The collection's geometries must already be in the basemap's datum
     (:func:`prepare_geometries` with ``datum=basemap.datum``).
     """
-    lon, lat = to_basemap_lonlat(*DEFAULT_CENTRE, basemap.datum)
-    fmap = folium.Map(
-        location=(lat, lon),
-        zoom_start=9,
-        tiles=None,
-        control_scale=True,
-        zoom_snap=0.25,
-        zoom_delta=0.5,
-        prefer_canvas=len(collection["features"]) > 500,
-    )
-    use_bundled_leaflet(fmap)
-    for spec in basemap.tiles:
-        folium.TileLayer(
-            tiles=spec.url,
-            attr=spec.attribution,
-            subdomains=spec.subdomains or "abc",
-            max_zoom=spec.max_zoom,
-            control=False,
-        ).add_to(fmap)
+    fmap = base_map(basemap, prefer_canvas=len(collection["features"]) > 500)
     root = cast(Figure, fmap.get_root())
     root.header.add_child(folium.Element(_TOOLTIP_CSS))
     colour_by = effective_colour_by(collection, colour_by)
