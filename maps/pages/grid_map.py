@@ -20,7 +20,6 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
@@ -32,7 +31,7 @@ from maps.i18n import DEFAULT_LANG, level_label, t
 from maps.pages import employers as employer_loaders
 from twonet.db import repository
 from twonet.db.employer_queries import EmployerFilter
-from twonet.db.engine import default_url, get_engine
+from twonet.db.engine import default_url
 from twonet.errors import TwoNetError
 
 _VIEW = "grid_view"
@@ -46,11 +45,6 @@ _MAP_HEIGHT = 620
 
 
 # ------------------------------------------------------------------ loaders
-@st.cache_resource(show_spinner=False)
-def _engine(url: str) -> Engine:
-    return get_engine(url)
-
-
 @st.cache_data(show_spinner=False, ttl=600)
 def _cells(
     url: str,
@@ -60,7 +54,7 @@ def _cells(
     as_of: dt.date,
 ) -> gpd.GeoDataFrame:
     return repository.load_cells(
-        _engine(url),
+        employer_loaders.engine(url),
         level=level,
         parent_code=parent_code,
         codes=list(codes) if codes is not None else None,
@@ -70,7 +64,7 @@ def _cells(
 
 @st.cache_data(show_spinner=False, ttl=600)
 def _child_counts(url: str, as_of: dt.date) -> dict[str, int]:
-    return repository.child_counts(_engine(url), as_of=as_of)
+    return repository.child_counts(employer_loaders.engine(url), as_of=as_of)
 
 
 @st.cache_data(show_spinner=False, ttl=600)
