@@ -892,6 +892,24 @@ class Gazetteer:
 
     # ------------------------------------------------------------ successors
 
+    def area_codes(self) -> set[str]:
+        """Return every province, city and county code, current or historical.
+
+        Six digits, zero-padded (``37`` → ``370000``): the codes a USCC
+        registration area (characters 3–8) may carry, old ones included
+        (370284 胶南市, 370282 即墨市 ...).
+        """
+        codes = {
+            self.code(unit).ljust(6, "0")
+            for unit in range(int(self.level_start[0]), int(self.level_start[3]))
+        }
+        keys = self._a["succ"]["key"].astype(np.int64)
+        width_index = keys % 10
+        for index, width in enumerate(CODE_WIDTHS[:3]):
+            old = keys[width_index == index] // 10
+            codes.update(str(int(c)).zfill(width).ljust(6, "0") for c in old)
+        return codes
+
     def successor(self, code: str) -> Successor | None:
         """Return where a code of the 2016 list (or a changed county) went.
 

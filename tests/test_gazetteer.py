@@ -293,3 +293,10 @@ def test_real_gazetteer(real: Gazetteer) -> None:
     assert "370211014" in real.lookup("王台镇")
     assert real.lookup("西海岸新区") == ["370211"]
     assert set(real.lookup("朝阳区")) >= {"110105", "220104"}
+
+
+def test_area_codes_include_historical_counties(tiny: Gazetteer) -> None:
+    codes = tiny.area_codes()
+    assert {"370000", "370200", "370211"} <= codes
+    assert "370284" in codes  # 胶南市, merged in 2012
+    assert "370282" in codes  # 即墨市 of the 2016 list

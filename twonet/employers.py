@@ -269,18 +269,6 @@ class ImportOptions:
     batch_rows: int = 100_000
 
 
-def _known_area_codes(gazetteer: Any) -> set[str]:
-    """Return current and historical province/city/county codes (6 digits)."""
-    codes: set[str] = set()
-    for level in range(3):
-        for unit in range(
-            int(gazetteer.level_start[level]), int(gazetteer.level_start[level + 1])
-        ):
-            codes.add(gazetteer.code(unit).ljust(6, "0"))
-    codes |= set(getattr(gazetteer, "historical_area_codes", lambda: set())())
-    return codes
-
-
 def _with_empty_placement(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for column in store.PLACEMENT_COLUMNS:
@@ -318,7 +306,7 @@ def import_registry(
         encoding=options.encoding,
         sheet=options.sheet,
         default_crs=options.default_crs,
-        known_area_codes=_known_area_codes(gazetteer),
+        known_area_codes=gazetteer.area_codes(),
         extent=grid.bounds,
         require_uscc=options.require_uscc,
         progress=progress,
@@ -507,7 +495,7 @@ def geocode_file(
         encoding=options.encoding,
         sheet=options.sheet,
         default_crs=options.default_crs,
-        known_area_codes=_known_area_codes(gazetteer),
+        known_area_codes=gazetteer.area_codes(),
         extent=grid.bounds,
         require_uscc=options.require_uscc,
     )
