@@ -263,6 +263,12 @@ def _ind(code: str, name: str, *words: str, factory: bool = False) -> Industry:
 #: GB/T 4754-2017 classes used, keyed by code.  劳务派遣服务 is L7263 (L7262 is
 #: 职业中介服务); the standard has no class for 对外劳务合作, whose agencies
 #: register under L7269 其他人力资源服务; bars are H6233 酒吧服务, KTV R9011.
+#: Every code and name was checked against the standard's own table of
+#: GB/T 4754-2011 -> 2017 correspondences (its appendix B), as
+#: extracted in github.com/robin621/gbcrosswalk,
+#: inst/raw-crosswalks/GB_2011_2017_raw.csv, and cross-checked against other
+#: public copies of the 2017 class list.  Only 4-digit classes are valid
+#: codes: 499 其他建筑安装业 is a group split into 4991 and 4999.
 INDUSTRIES: Final[dict[str, Industry]] = {
     i.code: i
     for i in (
@@ -301,7 +307,7 @@ INDUSTRIES: Final[dict[str, Industry]] = {
         _ind("E4790", "其他房屋建筑业", "建筑工程", "建筑安装工程"),
         _ind("E4813", "市政道路工程建筑", "市政工程", "路桥工程"),
         _ind("E4910", "电气安装", "电气安装工程", "机电安装"),
-        _ind("E4990", "其他建筑安装业", "安装工程", "钢结构工程"),
+        _ind("E4999", "其他建筑安装", "安装工程", "钢结构工程"),
         _ind("E5012", "住宅装饰和装修", "装饰工程", "装饰装修"),
         _ind("R9011", "歌舞厅娱乐活动", "KTV", "量贩式KTV", "娱乐会所", "文化娱乐"),
         _ind("R9013", "网吧活动", "网吧", "网咖", "网络科技"),
@@ -504,7 +510,7 @@ CATEGORIES: Final[tuple[Category, ...]] = (
             ("E4790", 1),
             ("E4813", 1),
             ("E4910", 1),
-            ("E4990", 1),
+            ("E4999", 1),
             ("E5012", 1.5),
         ),
         urban=3.0,
