@@ -173,8 +173,6 @@ _ETHNIC_GROUPS = tuple(
         reverse=True,
     )
 )
-_SYMBOLS = "".join(chr(0x30 + i) for i in range(72))
-_UNKNOWN_PAIR = "~~"
 #: Last characters of a form that still carries an administrative suffix.
 _SUFFIX_ENDINGS = frozenset("街道乡镇村区县市州旗处社")
 _VILLAGE_SUFFIXES: tuple[tuple[str, str], ...] = (
@@ -336,11 +334,23 @@ def name_forms(name: str, level: int) -> list[str]:
     return forms
 
 
-def _similarity(a: str, b: str) -> float:
-    """Return a name similarity in [0, 1] (shared characters, common prefix)."""
+def _similarity(
+    a: str,
+    b: str,
+    sa: frozenset[str] | None = None,
+    sb: frozenset[str] | None = None,
+) -> float:
+    """Return a name similarity in [0, 1] (shared characters, common prefix).
+
+    ``sa`` and ``sb``, the character sets of ``a`` and ``b``, may be passed
+    when already known.
+    """
     if not a or not b:
         return 0.0
-    sa, sb = set(a), set(b)
+    if sa is None:
+        sa = frozenset(a)
+    if sb is None:
+        sb = frozenset(b)
     jaccard = len(sa & sb) / len(sa | sb)
     prefix = 0
     for x, y in zip(a, b, strict=False):
@@ -380,9 +390,9 @@ class _VillageIndex:
     """Village names findable inside one container (a town, county or city).
 
     ``lookup`` maps a name form to its entry, ``duplicates`` lists the entries
-    of forms found in several towns of a county or city, ``first`` holds the
-    first characters of all forms and ``lengths`` their lengths, longest
-    first, so a scan tries only plausible substrings.
+    of forms found in several towns of a county or city, and ``first`` maps
+    the first character of the forms to their lengths, longest first, so a
+    scan tries only plausible substrings.
     """
 
     __slots__ = (
@@ -390,7 +400,6 @@ class _VillageIndex:
         "first",
         "forms",
         "kinds",
-        "lengths",
         "lookup",
         "records",
         "targets",
@@ -416,8 +425,13 @@ class _VillageIndex:
             self.duplicates = {f: ids for f, ids in seen.items() if len(ids) > 1}
             for form, ids in self.duplicates.items():
                 self.lookup[form] = ids[0]
-        self.first = frozenset([form[0] for form in forms])
-        self.lengths = tuple(sorted(set(map(len, forms)), reverse=True))
+        by_first: dict[str, set[int]] = {}
+        for form in self.lookup:
+            by_first.setdefault(form[0], set()).add(len(form))
+        self.first: dict[str, tuple[int, ...]] = {
+            char: tuple(sorted(lengths, reverse=True))
+            for char, lengths in by_first.items()
+        }
 
 
 class Gazetteer:
@@ -455,10 +469,10 @@ class Gazetteer:
         self._vf_kind: npt.NDArray[np.int8] = arrays["vf_kind"]
         self._vf_record: npt.NDArray[np.int32] = arrays["vf_record"]
         self._automaton: Any = None
-        self._encoding: list[str] | None = None
+        self._keyword_ids: dict[str, int] | None = None
         self._chains: list[tuple[int, ...]] | None = None
         self._entries_under: dict[int, dict[int, list[int]]] = {}
-        self._town_stems: dict[int, list[tuple[str, int]]] = {}
+        self._town_stems: dict[int, list[tuple[str, frozenset[str], int]]] = {}
         #: length of each admin keyword
         self.keyword_lengths: list[int] = [len(k) for k in self.keywords]
         #: whether a keyword is a bare stem (no administrative suffix): such a
@@ -717,58 +731,25 @@ class Gazetteer:
     def automaton(self) -> Any:
         """Return the Aho-Corasick automaton of the admin keywords (built once).
 
-        Keywords are stored *encoded*: each character becomes two symbols of a
-        72-symbol alphabet (see :meth:`encode`), which keeps the fan-out of
-        every trie node small (pyahocorasick searches a node's children
-        linearly, and the root of a Chinese trie has thousands).  A match
-        ending at encoded position ``e`` is a real match iff ``e`` is odd; it
-        ends at character ``e // 2``.
+        An ``ahocorasick_rs.AhoCorasick`` (Rust): pattern ``i`` is keyword
+        ``i``; ``find_matches_as_indexes(text, overlapping=True)`` returns every
+        ``(keyword, start, end)`` in character positions, end exclusive.
         """
         if self._automaton is None:
-            import ahocorasick
+            import ahocorasick_rs
 
-            table = self.encoding_table()
-            automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-            for i, keyword in enumerate(self.keywords):
-                automaton.add_word(keyword.translate(table), i)
-            automaton.make_automaton()
-            self._automaton = automaton
-        return self._automaton
-
-    def encoding_table(self) -> list[str]:
-        """Return the ``str.translate`` table of :meth:`encode` (built once)."""
-        if self._encoding is None:
-            chars = sorted({c for keyword in self.keywords for c in keyword})
-            base = len(_SYMBOLS)
-            if len(chars) >= base * base - 1:
-                msg = f"{len(chars)} distinct keyword characters; at most {base**2 - 2}"
-                raise GridFileError(msg)
-            table = [_UNKNOWN_PAIR] * 0x10000
-            for i, char in enumerate(chars):
-                if ord(char) < 0x10000:
-                    table[ord(char)] = _SYMBOLS[i // base] + _SYMBOLS[i % base]
-            self._encoding = table
-        return self._encoding
-
-    def encode(self, text: str) -> str:
-        """Encode text for :meth:`automaton`: two symbols per character.
-
-        Characters outside keywords (and outside the Basic Multilingual
-        Plane) become a sentinel pair.
-        """
-        encoded = text.translate(self.encoding_table())
-        if len(encoded) != 2 * len(text):
-            table = self.encoding_table()
-            encoded = "".join(
-                table[ord(c)] if ord(c) < 0x10000 else _UNKNOWN_PAIR for c in text
+            self._automaton = ahocorasick_rs.AhoCorasick(
+                self.keywords,
+                matchkind=ahocorasick_rs.MatchKind.Standard,
+                implementation=ahocorasick_rs.Implementation.ContiguousNFA,
             )
-        return encoded
+        return self._automaton
 
     def keyword_id(self, keyword: str) -> int | None:
         """Return the id of an admin keyword, or ``None``."""
-        automaton = self.automaton()
-        found = automaton.get(self.encode(keyword), None)
-        return None if found is None else int(found)
+        if self._keyword_ids is None:
+            self._keyword_ids = {k: i for i, k in enumerate(self.keywords)}
+        return self._keyword_ids.get(keyword)
 
     def keyword_entries(self, keyword_id: int) -> list[tuple[int, int, int, int]]:
         """Return ``(unit, kind, note id, scope unit)`` of every meaning."""
@@ -882,11 +863,16 @@ class Gazetteer:
         stem = _village_forms(old_name)[-1]
         stems = self._town_stems.get(town)
         if stems is None:
-            stems = [
-                (_village_forms(self.name(v))[-1], v) for v in self.descendants(town, 4)
-            ]
+            stems = []
+            for v in self.descendants(town, 4):
+                other = _village_forms(self.name(v))[-1]
+                stems.append((other, frozenset(other), v))
             self._town_stems[town] = stems
-        scored = [(_similarity(stem, other), -v, v) for other, v in stems]
+        chars = frozenset(stem)
+        scored = [
+            (_similarity(stem, other, chars, other_chars), -v, v)
+            for other, other_chars, v in stems
+        ]
         scored.sort(reverse=True)
         return [v for score, _, v in scored[:limit] if score > 0]
 
