@@ -190,136 +190,100 @@ def _parse_unique(texts: pd.Series, parser: AddressParser) -> pd.DataFrame:
     return parsed.iloc[positions].reset_index(drop=True)
 
 
-class _Placement:
-    """Column buffers for the output, filled step by step."""
-
-    def __init__(self, n: int) -> None:
-        self.codes = {c: np.full(n, None, dtype=object) for c in LEVEL_COLUMNS}
-        self.method = np.full(n, "none", dtype=object)
-        self.confidence = np.zeros(n)
-        self.flags: list[list[str]] = [[] for _ in range(n)]
-        self.review: list[str | None] = [None] * n
-        self.candidates: list[list[dict[str, Any]]] = [[] for _ in range(n)]
-
-    def set_codes(self, i: int, lineage: dict[str, str | None]) -> None:
-        for column in LEVEL_COLUMNS:
-            self.codes[column][i] = lineage[column]
-
-    def queue(self, i: int, reason: str, candidates: list[dict[str, Any]]) -> None:
-        if self.review[i] is None:
-            self.review[i] = reason
-        self.candidates[i].extend(candidates)
-        if reason not in self.flags[i]:
-            self.flags[i].append(reason)
-
-
 def _candidate(code: str, score: float, why: str) -> dict[str, Any]:
     return {"code": code, "score": round(float(score), 3), "why": why}
 
 
-def _place_by_coordinates(
-    out: _Placement, located: pd.DataFrame, usable: np.ndarray, in_grid: np.ndarray
-) -> None:
-    boundary = located["on_boundary"].fillna(False).to_numpy(bool)
-    for column in LEVEL_COLUMNS:
-        codes = located[column].to_numpy(object).copy()
-        codes[~in_grid] = None
-        out.codes[column] = codes
-    out.method[in_grid] = "coordinates"
-    out.confidence[in_grid] = np.where(boundary[in_grid], 0.9, 0.95)
-    for i in np.flatnonzero(usable & ~in_grid).tolist():
-        out.flags[i].append("coords_outside_grid")
+def _in_grid(codes: np.ndarray, grid: GridIndex) -> np.ndarray:
+    """Tell, per code (``None`` allowed), whether it is a cell of the grid."""
+    return pd.Series(codes, dtype=object).isin(grid.level.keys()).to_numpy()
 
 
-def _check_conflict(
-    out: _Placement, i: int, parsed: Any, grid: GridIndex, in_grid: bool
-) -> None:
-    """Flag coordinates and address that disagree (township, else county)."""
-    if not in_grid:
-        return
-    town, county = parsed.town_code, parsed.county_code
-    placed_town, placed_county = (
-        out.codes["township_code"][i],
-        out.codes["county_code"][i],
+def _lineages(codes: np.ndarray, grid: GridIndex) -> dict[str, np.ndarray]:
+    """Return the four level codes of each cell code (vectorised lookup)."""
+    known = list(grid.level)
+    table = pd.DataFrame(
+        [grid.lineage(code) for code in known], index=known, columns=LEVEL_COLUMNS
     )
-    clash = (
-        isinstance(town, str) and placed_town is not None and town != placed_town
-    ) or (
-        isinstance(county, str)
-        and placed_county is not None
-        and county != placed_county
-    )
-    if not clash:
-        return
-    out.confidence[i] = min(out.confidence[i], 0.5)
-    placed = out.codes["village_code"][i] or placed_town or placed_county
-    other = parsed.village_code if isinstance(parsed.village_code, str) else town
-    candidates = [_candidate(str(placed), 0.5, "coordinates")]
+    found = table.reindex(pd.Index(codes, dtype=object))
+    return {
+        column: found[column]
+        .astype(object)
+        .where(found[column].notna(), None)
+        .to_numpy(object)
+        for column in LEVEL_COLUMNS
+    }
+
+
+def _conflict_candidates(
+    placed: str, parsed_village: object, parsed_town: object, grid: GridIndex
+) -> list[dict[str, Any]]:
+    other = parsed_village if isinstance(parsed_village, str) else parsed_town
+    candidates = [_candidate(placed, 0.5, "coordinates")]
     if isinstance(other, str) and other in grid.level:
         candidates.append(_candidate(other, 0.5, "address"))
-    out.queue(i, "coord_address_conflict", candidates)
+    return candidates
 
 
-def _place_by_address(
-    out: _Placement, i: int, parsed: Any, grid: GridIndex, options: GeocodeOptions
-) -> None:
-    village, town = parsed.village_code, parsed.town_code
-    score = float(parsed.confidence) if parsed.confidence == parsed.confidence else 0.0
-    ranked = [c for c in (parsed.candidates or []) if c in grid.level]
-    if bool(parsed.ambiguous):
-        cands = [
-            _candidate(c, score / (k + 1), "address") for k, c in enumerate(ranked)
+def _address_candidates(
+    reason: str,
+    ranked_codes: Sequence[str] | None,
+    score: float,
+    town: object,
+    county: object,
+    grid: GridIndex,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Rank the cells a reviewer may pick for an employer placed by address."""
+    ranked = [c for c in (ranked_codes or ()) if c in grid.level]
+    if reason == "ambiguous_address":
+        return [
+            _candidate(c, score / (k + 1), "address")
+            for k, c in enumerate(ranked[:limit])
         ]
-        out.queue(i, "ambiguous_address", cands[: options.max_candidates])
-        return
-    if isinstance(village, str) and village in grid.level:
-        out.set_codes(i, grid.lineage(village))
-        out.method[i], out.confidence[i] = "address", 0.85 * max(score, 0.5)
-        return
-    if isinstance(town, str) and town in grid.level:
-        out.set_codes(i, grid.lineage(town))
-        out.method[i], out.confidence[i] = "address", 0.6 * max(score, 0.5)
+    if reason == "village_unresolved":
         villages = [c for c in ranked if grid.parent.get(c) == town]
-        villages = villages or grid.children(town)
-        cands = [
+        villages = villages or grid.children(str(town))
+        return [
             _candidate(c, 1 / (k + 2), "village of the township")
-            for k, c in enumerate(villages)
+            for k, c in enumerate(villages[:limit])
         ]
-        out.queue(i, "village_unresolved", cands[: options.max_candidates])
-        return
-    county = parsed.county_code
-    if isinstance(county, str) and county not in grid.level:
-        out.flags[i].append("outside_grid")
-        return
-    towns = grid.children(county) if isinstance(county, str) else []
     if isinstance(county, str):
-        out.set_codes(i, grid.lineage(county))
-        out.method[i], out.confidence[i] = "address", 0.3 * max(score, 0.5)
-    cands = [
-        _candidate(c, 1 / (k + 2), "township of the county")
-        for k, c in enumerate(towns)
-    ]
-    out.queue(i, "unresolved", cands[: options.max_candidates])
+        return [
+            _candidate(c, 1 / (k + 2), "township of the county")
+            for k, c in enumerate(grid.children(county)[:limit])
+        ]
+    return []
 
 
-def _apply_uscc_area(
-    out: _Placement, area_counties: pd.Series, grid: GridIndex
-) -> None:
-    counties = out.codes["county_code"]
-    for i, area in enumerate(area_counties.to_numpy(object)):
-        if not isinstance(area, str):
-            continue
-        placed = counties[i]
-        if placed is None:
-            if area in grid.level and out.review[i] is not None:
-                out.candidates[i].append(
-                    _candidate(area, 0.2, "USCC registration area")
-                )
-            continue
-        if placed == area:
-            out.confidence[i] = min(1.0, out.confidence[i] + USCC_AGREEMENT_BONUS)
-        else:
-            out.flags[i].append("registered_elsewhere")
+#: Flags in the order they are written, each with the rows that carry it.
+_FLAG_ORDER = (
+    "coords_unusable",
+    "coords_outside_grid",
+    "historical_name",
+    "coord_address_conflict",
+    "ambiguous_address",
+    "village_unresolved",
+    "unresolved",
+    "outside_grid",
+    "registered_elsewhere",
+)
+
+
+def _flag_strings(masks: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Join the flags of each row (``,``-separated, in :data:`_FLAG_ORDER`)."""
+    bits = np.zeros(n, dtype=np.int64)
+    for position, name in enumerate(_FLAG_ORDER):
+        bits |= masks[name].astype(np.int64) << position
+    unique, inverse = np.unique(bits, return_inverse=True)
+    labels = np.array(
+        [
+            ",".join(name for k, name in enumerate(_FLAG_ORDER) if value >> k & 1)
+            for value in unique.tolist()
+        ],
+        dtype=object,
+    )
+    return labels[inverse]
 
 
 def geocode_employers(
@@ -360,40 +324,121 @@ def geocode_employers(
     options = options or GeocodeOptions()
     rows = rows.reset_index(drop=True)
     n = len(rows)
-    out = _Placement(n)
+    # 1. coordinates
     lon, lat, usable = wgs84_coordinates(rows)
-    for i in np.flatnonzero(rows["lon_raw"].notna().to_numpy() & ~usable).tolist():
-        out.flags[i].append("coords_unusable")
     located = locator.locate(lon, lat)
     in_grid = usable & located["county_code"].notna().to_numpy()
-    _place_by_coordinates(out, located, usable, in_grid)
+    codes: dict[str, np.ndarray] = {}
+    for column in LEVEL_COLUMNS:
+        codes[column] = located[column].to_numpy(object).copy()
+        codes[column][~in_grid] = None
+    boundary = located["on_boundary"].fillna(False).to_numpy(bool)
+    method = np.where(in_grid, "coordinates", "none").astype(object)
+    confidence = np.where(in_grid, np.where(boundary, 0.9, 0.95), 0.0)
+    reason = np.full(n, None, dtype=object)
+    # 2. address, parsed for every row (conflicts and historical names)
     parsed = _parse_unique(_address_texts(rows), parse)
-    for i, record in enumerate(parsed.itertuples(index=False)):
-        if (
-            isinstance(getattr(record, "historical_note", None), str)
-            and record.historical_note
-        ):
-            out.flags[i].append("historical_name")
-        if in_grid[i]:
-            _check_conflict(out, i, record, grid, True)
-        else:
-            _place_by_address(out, i, record, grid, options)
-    if options.use_uscc_area and area_counties is not None:
-        _apply_uscc_area(out, area_counties.reset_index(drop=True), grid)
-    result = pd.DataFrame({column: out.codes[column] for column in LEVEL_COLUMNS})
-    result.insert(0, "lat", np.where(in_grid | usable, lat, np.nan))
-    result.insert(0, "lon", np.where(in_grid | usable, lon, np.nan))
-    result["address_county_code"] = parsed["county_code"].to_numpy(object)
-    result["address_township_code"] = parsed["town_code"].to_numpy(object)
-    result["method"] = out.method
-    result["confidence"] = np.round(out.confidence, 3)
-    result["flags"] = [",".join(dict.fromkeys(f)) for f in out.flags]
-    result["review_reason"] = out.review
-    result["candidates"] = pd.Series(
-        [
-            sorted(c, key=lambda d: -d["score"])[: options.max_candidates]
-            for c in out.candidates
-        ],
-        dtype=object,
+    p_county = parsed["county_code"].to_numpy(object)
+    p_town = parsed["town_code"].to_numpy(object)
+    p_village = parsed["village_code"].to_numpy(object)
+    p_candidates = parsed["candidates"].tolist()
+    p_score = np.nan_to_num(parsed["confidence"].to_numpy(float), nan=0.0)
+    p_ambiguous = parsed["ambiguous"].fillna(False).to_numpy(bool)
+    notes = parsed["historical_note"]
+    historical = (notes.notna() & (notes.astype(str) != "")).to_numpy()
+    has_town, has_county = pd.notna(p_town), pd.notna(p_county)
+    clash = in_grid & (
+        (
+            has_town
+            & pd.notna(codes["township_code"])
+            & (p_town != codes["township_code"])
+        )
+        | (
+            has_county
+            & pd.notna(codes["county_code"])
+            & (p_county != codes["county_code"])
+        )
     )
+    confidence[clash] = np.minimum(confidence[clash], 0.5)
+    reason[clash] = "coord_address_conflict"
+    by_address = ~in_grid
+    ambiguous = by_address & p_ambiguous
+    reason[ambiguous] = "ambiguous_address"
+    open_rows = by_address & ~p_ambiguous
+    to_village = open_rows & _in_grid(p_village, grid)
+    to_town = open_rows & ~to_village & _in_grid(p_town, grid)
+    rest = open_rows & ~to_village & ~to_town
+    county_known = _in_grid(p_county, grid)
+    outside = rest & has_county & ~county_known
+    to_county = rest & county_known
+    reason[to_town] = "village_unresolved"
+    reason[rest & ~outside] = "unresolved"
+    target = np.where(to_village, p_village, np.where(to_town, p_town, p_county))
+    placed_by_address = to_village | to_town | to_county
+    lineage = _lineages(target[placed_by_address], grid)
+    for column in LEVEL_COLUMNS:
+        codes[column][placed_by_address] = lineage[column]
+    method[placed_by_address] = "address"
+    floor = np.maximum(p_score, 0.5)
+    confidence = np.where(to_village, 0.85 * floor, confidence)
+    confidence = np.where(to_town, 0.6 * floor, confidence)
+    confidence = np.where(to_county, 0.3 * floor, confidence)
+    # 3. the USCC registration area, an independent county signal
+    elsewhere = np.zeros(n, dtype=bool)
+    area = np.full(n, None, dtype=object)
+    if options.use_uscc_area and area_counties is not None:
+        area = area_counties.reset_index(drop=True).to_numpy(object)
+        placed_county = codes["county_code"]
+        both = pd.notna(area) & pd.notna(placed_county)
+        agree = both & (area == placed_county)
+        confidence[agree] = np.minimum(1.0, confidence[agree] + USCC_AGREEMENT_BONUS)
+        elsewhere = both & ~agree
+    # 4. ranked candidates for everything queued
+    candidates: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    for i in np.flatnonzero(pd.notna(reason)).tolist():
+        if reason[i] == "coord_address_conflict":
+            placed = (
+                codes["village_code"][i]
+                or codes["township_code"][i]
+                or codes["county_code"][i]
+            )
+            found = _conflict_candidates(str(placed), p_village[i], p_town[i], grid)
+        else:
+            found = _address_candidates(
+                reason[i],
+                p_candidates[i],
+                p_score[i],
+                p_town[i],
+                p_county[i],
+                grid,
+                options.max_candidates,
+            )
+        if codes["county_code"][i] is None and area[i] in grid.level:
+            found.append(_candidate(area[i], 0.2, "USCC registration area"))
+        found.sort(key=lambda d: -d["score"])
+        candidates[i] = found[: options.max_candidates]
+    flags = _flag_strings(
+        {
+            "coords_unusable": rows["lon_raw"].notna().to_numpy() & ~usable,
+            "coords_outside_grid": usable & ~in_grid,
+            "historical_name": historical,
+            "coord_address_conflict": clash,
+            "ambiguous_address": ambiguous,
+            "village_unresolved": to_town,
+            "unresolved": rest & ~outside,
+            "outside_grid": outside,
+            "registered_elsewhere": elsewhere,
+        },
+        n,
+    )
+    result = pd.DataFrame({column: codes[column] for column in LEVEL_COLUMNS})
+    result.insert(0, "lat", np.where(usable, lat, np.nan))
+    result.insert(0, "lon", np.where(usable, lon, np.nan))
+    result["address_county_code"] = p_county
+    result["address_township_code"] = p_town
+    result["method"] = method
+    result["confidence"] = np.round(confidence, 3)
+    result["flags"] = flags
+    result["review_reason"] = reason
+    result["candidates"] = pd.Series(candidates, dtype=object)
     return result[list(OUTPUT_COLUMNS)]
