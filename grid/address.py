@@ -63,7 +63,7 @@ from grid.gazetteer import (
     VKIND_SHORT,
     Gazetteer,
 )
-from twonet.errors import CellCodeError
+from twonet.errors import CellCodeError, TwoNetError
 
 #: Columns of :func:`parse_addresses`, in order.
 COLUMNS: tuple[str, ...] = (
@@ -800,6 +800,7 @@ def parse_addresses(
     gazetteer: Gazetteer,
     *,
     region: Sequence[str] | None = None,
+    workers: int = 1,
 ) -> pd.DataFrame:
     """Parse many addresses; one row per address, in order.
 
@@ -810,6 +811,12 @@ def parse_addresses(
     gazetteer : Gazetteer
     region : sequence of str, optional
         See :func:`parse_address`.
+    workers : int
+        Processes to parse with (default 1, this process only).  With more,
+        batches of at least :data:`PARALLEL_MIN` addresses are split between
+        this process and ``workers - 1`` forked children, which share the
+        gazetteer copy-on-write; where ``fork`` is unavailable, one process
+        is used.  ``0`` means one per available CPU.
 
     Returns
     -------
@@ -827,9 +834,77 @@ def parse_addresses(
     CellCodeError
         If a region code is malformed or unknown.
     """
-    parse = _parser(gazetteer, region_units(gazetteer, region))
+    units = region_units(gazetteer, region)
+    texts = texts if isinstance(texts, list) else list(texts)
+    workers = _usable_workers(workers, len(texts))
     with _cyclic_gc_paused():
-        return _frame(gazetteer, [parse(text) for text in texts])
+        if workers > 1:
+            rows = _parse_in_processes(texts, gazetteer, units, workers)
+        else:
+            parse = _parser(gazetteer, units)
+            rows = [parse(text) for text in texts]
+        return _frame(gazetteer, rows)
+
+
+#: Fewest addresses worth splitting between processes.
+PARALLEL_MIN = 50_000
+
+
+def _usable_workers(workers: int, n: int) -> int:
+    import multiprocessing
+    import os
+
+    if workers == 0:
+        affinity = getattr(os, "sched_getaffinity", None)
+        workers = len(affinity(0)) if affinity else os.cpu_count() or 1
+    if n < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(workers, n // (PARALLEL_MIN // 2)))
+
+
+def _parse_chunk(
+    connection: Any, gazetteer: Gazetteer, region: tuple[int, ...], texts: list[object]
+) -> None:
+    """Child process: parse a chunk and send the rows back."""
+    gc.disable()
+    parse = _parser(gazetteer, region)
+    connection.send([parse(text) for text in texts])
+    connection.close()
+
+
+def _parse_in_processes(
+    texts: list[object], gazetteer: Gazetteer, region: tuple[int, ...], workers: int
+) -> list[_Row]:
+    """Parse in this process and ``workers - 1`` forked children, in order."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    size = -(-len(texts) // workers)
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
+    gazetteer.automaton()  # build once, before forking
+    children = []
+    for chunk in chunks[1:]:
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_parse_chunk, args=(sender, gazetteer, region, chunk), daemon=True
+        )
+        child.start()
+        sender.close()
+        children.append((child, receiver))
+    parse = _parser(gazetteer, region)
+    rows = [parse(text) for text in chunks[0]]
+    for child, receiver in children:
+        try:
+            rows.extend(receiver.recv())
+        except EOFError as exc:
+            msg = (
+                f"address parser process {child.pid} died (exit code {child.exitcode})"
+            )
+            raise TwoNetError(msg) from exc
+        finally:
+            receiver.close()
+            child.join()
+    return rows
 
 
 @contextmanager

@@ -279,6 +279,7 @@ def test_sample_addresses_are_labelled(tiny: Gazetteer) -> None:
 
 # ---------------------------------------------------------------- the real list
 
+
 @pytest.fixture(scope="module")
 def real(national_gazetteer: Gazetteer) -> Gazetteer:
     return national_gazetteer
@@ -313,3 +314,21 @@ def test_real_addresses(
 ) -> None:
     parsed = parse_address(text, real, region=region)
     assert (parsed.county_code, parsed.town_code) == (county, town)
+
+
+def test_parsing_in_forked_processes_gives_the_same_rows(
+    tiny: Gazetteer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import grid.address as address
+
+    texts = [
+        "山东省青岛市黄岛区辛安街道台头社区长江中路216号",
+        "胶南市王台镇王台村8号",
+        "即墨市蓝村镇",
+        "北京市朝阳区建外街道永安里",
+        "青岛市黄岛区长江路街道",
+    ] * 7 + [None, "", "不知道哪里"]
+    alone = parse_addresses(texts, tiny, region=["3702"])
+    monkeypatch.setattr(address, "PARALLEL_MIN", 4)
+    split = parse_addresses(texts, tiny, region=["3702"], workers=3)
+    pd.testing.assert_frame_equal(split, alone)

@@ -167,3 +167,93 @@ def test_stateless_geocode_writes_every_format(grid_db, registry, gazetteer, tmp
         assert out.stat().st_size > 0
     back = pd.read_csv(tmp_path / "out.csv", encoding="utf-8-sig", dtype=str)
     assert "村级网格" in back.columns and len(back) == len(placed)
+
+
+def _index_definitions(engine) -> set[str]:
+    """Every index and unique constraint of ``employer``, as the database has it."""
+    from sqlalchemy import text
+
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            rows = connection.execute(
+                text(
+                    "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
+                    "WHERE indrelid = 'employer'::regclass"
+                )
+            )
+        else:
+            rows = connection.execute(
+                text(
+                    "SELECT coalesce(sql, name) FROM sqlite_master "
+                    "WHERE type = 'index' AND tbl_name = 'employer'"
+                )
+            )
+        return {str(r[0]) for r in rows}
+
+
+def test_bulk_first_load_rebuilds_every_index_and_matches_batched_load(
+    grid_db, registry, gazetteer, monkeypatch
+):
+    import twonet.employers as service
+
+    _, files = registry
+    grid = GridContext.from_database(grid_db)
+    indexes = _index_definitions(grid_db)
+    assert len(indexes) >= 5  # unique USCC, four cell codes (and the GiST)
+    monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)  # this small file is "large"
+    monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)  # several chunks in flight
+    report = import_registry(
+        grid_db,
+        files[0],
+        gazetteer=gazetteer,
+        grid=grid,
+        options=service.ImportOptions(batch_rows=41),
+    )
+    assert _index_definitions(grid_db) == indexes  # rebuilt exactly as they were
+    stored = employers_frame(grid_db)
+    assert report.stored["inserted"] == report.accepted == len(stored)
+    assert stored["uscc"].is_unique
+    with_point = stored["lon"].notna()
+    assert with_point.any()
+    with grid_db.connect() as connection:
+        points = connection.execute(
+            select(func.count()).select_from(Employer).where(Employer.geom.is_not(None))
+        ).scalar_one()
+    assert points == int(with_point.sum())  # geometry written from lon/lat
+    assert len(open_review_items(grid_db)) == report.queued
+    again = import_registry(grid_db, files[0], gazetteer=gazetteer, grid=grid)
+    assert again.stored["unchanged"] == report.accepted  # still a no-op
+
+
+def test_failed_bulk_write_rolls_back_every_new_employer(
+    grid_db, registry, gazetteer, monkeypatch
+):
+    import twonet.db.employers as store
+    import twonet.employers as service
+
+    _, files = registry
+    grid = GridContext.from_database(grid_db)
+    indexes = _index_definitions(grid_db)
+    monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)
+    monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)
+    real_insert = store.insert_new_employers
+    calls = []
+
+    def failing_insert(connection, frame, **kwargs):
+        calls.append(len(frame))
+        if len(calls) == 3:
+            msg = "disk full (simulated)"
+            raise OSError(msg)
+        return real_insert(connection, frame, **kwargs)
+
+    monkeypatch.setattr(store, "insert_new_employers", failing_insert)
+    with pytest.raises(OSError, match="simulated"):
+        import_registry(
+            grid_db,
+            files[0],
+            gazetteer=gazetteer,
+            grid=grid,
+            options=service.ImportOptions(batch_rows=41),
+        )
+    assert _count(grid_db, Employer) == 0  # one transaction: all or nothing
+    assert _index_definitions(grid_db) == indexes

@@ -277,6 +277,7 @@ def test_curated_tables_are_complete() -> None:
 
 # ---------------------------------------------------------------- the real list
 
+
 @pytest.fixture(scope="module")
 def real(national_gazetteer: Gazetteer) -> Gazetteer:
     return national_gazetteer

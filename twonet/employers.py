@@ -9,7 +9,7 @@ argument; nothing here knows about Streamlit or the CLI.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,12 +51,30 @@ PASSTHROUGH_FIELDS = (
 def _hash(frame: pd.DataFrame) -> pd.Series:
     """Return a 16-hex-digit hash of each row (stable across runs).
 
-    Columns are hashed in their own dtypes (no conversion to text), so a
-    million rows take about a second.
+    Each row's values are joined as text by Arrow (a unit separator between
+    fields, ``NUL`` for a missing value, so a blank and a missing value
+    differ) and the joined strings are hashed by pandas' SipHash with its
+    fixed key: about a second per million rows.
     """
-    hashed = pd.util.hash_pandas_object(frame, index=False)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    fields = [
+        pa.Array.from_pandas(frame[column]).cast(pa.large_string())
+        for column in frame.columns
+    ]
+    joined = pc.binary_join_element_wise(
+        *fields,
+        pa.scalar("\x1f", pa.large_string()),
+        null_handling="replace",
+        null_replacement="\x00",
+    )
+    hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False)
+    digits = hashed.astype(">u8").tobytes().hex()
     return pd.Series(
-        np.char.mod("%016x", hashed.to_numpy(np.uint64)), index=frame.index
+        [digits[i : i + 16] for i in range(0, len(digits), 16)],
+        index=frame.index,
+        dtype=object,
     )
 
 
@@ -73,8 +91,10 @@ def registry_to_employers(rows: pd.DataFrame) -> pd.DataFrame:
     frame["lat_raw"] = rows["lat"].astype(float)
     frame["datum"] = rows["crs"].astype("string").mask(rows["lon"].isna())
     frame["registration_area_code"] = rows["area_code"]
-    extra_text = rows["extra"].map(
-        lambda v: repr(sorted(v.items())) if isinstance(v, dict) else ""
+    extra_text = pd.Series(
+        [repr(sorted(v.items())) if v else "" for v in rows["extra"]],
+        index=rows.index,
+        dtype=object,
     )
     frame["content_hash"] = _hash(frame.assign(extra=extra_text))
     frame["location_hash"] = _hash(frame.loc[:, list(LOCATION_FIELDS)])
@@ -174,6 +194,9 @@ def place_employers(
 
 
 def _review_items(placed: pd.DataFrame) -> pd.DataFrame:
+    """Return ``uscc``, ``reason``, ``candidates`` of the rows queued for review."""
+    if "review_reason" not in placed:
+        return pd.DataFrame(columns=["uscc", "reason", "candidates"])
     queued = placed[placed["review_reason"].notna()]
     return pd.DataFrame(
         {
@@ -244,13 +267,19 @@ def area_county_mapper(gazetteer: Any) -> Callable[[pd.Series], pd.Series]:
 
 
 def address_parser(
-    gazetteer: Any, region: Sequence[str]
+    gazetteer: Any, region: Sequence[str], *, workers: int = 0
 ) -> Callable[[Sequence[str]], pd.DataFrame]:
-    """Bind :func:`grid.address.parse_addresses` to a gazetteer and region."""
+    """Bind :func:`grid.address.parse_addresses` to a gazetteer and region.
+
+    ``workers`` is passed on: 0 (the default) parses large batches on every
+    available CPU.
+    """
     from grid.address import parse_addresses
 
     def parse(texts: Sequence[str]) -> pd.DataFrame:
-        return parse_addresses(texts, gazetteer, region=list(region))
+        return parse_addresses(
+            list(texts), gazetteer, region=list(region), workers=workers
+        )
 
     return parse
 
@@ -275,6 +304,105 @@ def _with_empty_placement(frame: pd.DataFrame) -> pd.DataFrame:
         out[column] = None
     out["method"], out["confidence"], out["flags"] = "none", 0.0, ""
     return out
+
+
+#: An import bringing at least this many new employers, and more than the
+#: table holds, loads them in one transaction and rebuilds the indexes after.
+BULK_LOAD_MIN = 50_000
+#: Rows placed at a time; each placed chunk is written while the next one is
+#: being placed.
+PLACE_CHUNK_ROWS = 200_000
+
+
+class _NewEmployerWriter:
+    """Write employers not stored before, in a thread, while more are placed.
+
+    A large first load (see :data:`BULK_LOAD_MIN`) is one transaction with
+    the indexes rebuilt at the end (the table is locked meanwhile);
+    otherwise each batch is its own transaction.  The database does its
+    share of the work on its own CPU while this process places the next
+    chunk.  :meth:`close` waits for the writes and re-raises their error;
+    :meth:`abort` rolls back what was not committed.
+    """
+
+    _DONE = object()
+
+    def __init__(
+        self, engine: Any, *, import_run_id: int | None, bulk: bool, batch_rows: int
+    ) -> None:
+        import queue
+        import threading
+
+        self.engine = engine
+        self.import_run_id = import_run_id
+        self.bulk = bulk
+        self.batch_rows = batch_rows
+        self.inserted = 0
+        self.error: BaseException | None = None
+        self._aborted = False
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._thread = threading.Thread(
+            target=self._run, name="twonet-employer-writer", daemon=True
+        )
+        self._thread.start()
+
+    def put(self, rows: pd.DataFrame) -> None:
+        """Queue placed rows for writing (blocks while two chunks wait)."""
+        if self.error is not None:
+            raise self.error
+        if not rows.empty:
+            self._queue.put(rows)
+
+    def close(self) -> int:
+        """Finish writing; return the rows inserted."""
+        self._queue.put(self._DONE)
+        self._thread.join()
+        if self.error is not None:
+            raise self.error
+        return self.inserted
+
+    def abort(self) -> None:
+        """Stop and roll back the open transaction."""
+        self._aborted = True
+        self._queue.put(self._DONE)
+        self._thread.join()
+
+    def _chunks(self) -> Iterator[pd.DataFrame]:
+        while True:
+            rows = self._queue.get()
+            if rows is self._DONE:
+                if self._aborted:
+                    msg = "import aborted; new employers rolled back"
+                    raise TwoNetError(msg)
+                return
+            for start in range(0, len(rows), self.batch_rows):
+                yield rows.iloc[start : start + self.batch_rows]
+
+    def _write(self, connection: Any, batch: pd.DataFrame) -> None:
+        self.inserted += store.insert_new_employers(
+            connection, batch, import_run_id=self.import_run_id
+        )
+        store.replace_review_items(connection, _review_items(batch), usccs=[])
+
+    def _run(self) -> None:
+        from twonet.db.backends import backend_for
+
+        try:
+            if self.bulk:
+                with (
+                    self.engine.begin() as connection,
+                    backend_for(connection).deferred_indexes(connection, "employer"),
+                ):
+                    for batch in self._chunks():
+                        self._write(connection, batch)
+                return
+            for batch in self._chunks():
+                with self.engine.begin() as connection:
+                    self._write(connection, batch)
+        except BaseException as exc:  # re-raised in the importing thread
+            self.error = exc
+            while self._queue.get() is not self._DONE:
+                pass  # let the producer finish without blocking
 
 
 def import_registry(
@@ -312,6 +440,7 @@ def import_registry(
         progress=progress,
     )
     timings["read"] = time.perf_counter() - started
+    started = time.perf_counter()
     employers = registry_to_employers(result.rows)
     existing = store.existing_hashes(engine)
     known = employers[["uscc", "content_hash", "location_hash"]].merge(
@@ -325,61 +454,89 @@ def import_registry(
         known["location_hash_db"].isna()
         | (known["location_hash"] != known["location_hash_db"])
     ).to_numpy()
+    timings["compare"] = time.perf_counter() - started
+    brand_new = known["content_hash_db"].isna().to_numpy()
     started = time.perf_counter()
-    placed = place_employers(
-        employers[moved],
-        grid,
-        address_parser(gazetteer, grid.region),
-        area_county_mapper(gazetteer),
-        options=GeocodeOptions(use_uscc_area=options.use_uscc_area),
-    )
-    timings["place"] = time.perf_counter() - started
-    kept = _with_empty_placement(employers[~moved])
-    rows = pd.concat([placed, kept], ignore_index=True)
-    report = ImportReport(
-        read=result.n_rows,
-        accepted=result.n_accepted,
-        rejected=result.n_rejected,
-        warned=result.n_warned,
-        placed={str(k): int(v) for k, v in placed["method"].value_counts().items()},
-        flagged=_count_flags(placed["flags"]),
-        problems=result.problems,
-        rejects=result.rejects,
-        notes=result.notes,
-    )
-    started = time.perf_counter()
-    report.import_run_id = repo.start_import_run(
+    run_id = repo.start_import_run(
         engine,
         kind="employers",
         source_name=str(path),
         file_sha256=result.file_sha256,
         options={"mapping": options.mapping, "default_crs": options.default_crs},
     )
+    writer = _NewEmployerWriter(
+        engine,
+        import_run_id=run_id,
+        bulk=int(brand_new.sum()) >= max(BULK_LOAD_MIN, len(existing) + 1),
+        batch_rows=options.batch_rows,
+    )
+    parse = address_parser(gazetteer, grid.region)
+    area_county = area_county_mapper(gazetteer)
+    geocode_options = GeocodeOptions(use_uscc_area=options.use_uscc_area)
+    to_place = np.flatnonzero(moved)
+    relocated_parts = []
+    summaries = []
+    try:
+        for first in range(0, len(to_place), PLACE_CHUNK_ROWS):
+            chunk = to_place[first : first + PLACE_CHUNK_ROWS]
+            placed = place_employers(
+                employers.iloc[chunk], grid, parse, area_county, options=geocode_options
+            )
+            summaries.append(placed[["method", "flags", "review_reason"]])
+            new_here = brand_new[chunk]
+            writer.put(placed[new_here])
+            relocated_parts.append(placed[~new_here])
+        inserted = writer.close()
+    except BaseException:
+        writer.abort()
+        raise
+    timings["place + write new"] = time.perf_counter() - started
+    started = time.perf_counter()
+    summary = (
+        pd.concat(summaries, ignore_index=True)
+        if summaries
+        else pd.DataFrame(columns=["method", "flags", "review_reason"])
+    )
+    kept = _with_empty_placement(employers[~moved])
+    report = ImportReport(
+        read=result.n_rows,
+        accepted=result.n_accepted,
+        rejected=result.n_rejected,
+        warned=result.n_warned,
+        placed={str(k): int(v) for k, v in summary["method"].value_counts().items()},
+        flagged=_count_flags(summary["flags"]),
+        problems=result.problems,
+        rejects=result.rejects,
+        notes=result.notes,
+        import_run_id=run_id,
+    )
     totals = dict.fromkeys(("inserted", "changed", "relocated", "unchanged"), 0)
-    items = _review_items(placed)
-    # rows = placed rows first, then the kept ones: positions tell them apart
-    n_placed = len(placed)
-    item_position = placed.index[placed["review_reason"].notna()].to_numpy()
+    totals["inserted"] = inserted
+    placed = (
+        pd.concat(relocated_parts, ignore_index=True)
+        if relocated_parts
+        else employers.iloc[:0]
+    )
+    relocated = placed
+    rows = pd.concat([relocated, kept], ignore_index=True)
     for start in range(0, len(rows), options.batch_rows):
-        stop = min(start + options.batch_rows, len(rows))
-        batch = rows.iloc[start:stop]
-        relocated = rows["uscc"].iloc[start : min(stop, n_placed)]
-        in_batch = (item_position >= start) & (item_position < stop)
+        batch = rows.iloc[start : start + options.batch_rows]
+        moved_here = batch["uscc"].iloc[: max(0, len(relocated) - start)]
         with engine.begin() as connection:
             counts = store.upsert_employers(
                 connection, batch, import_run_id=report.import_run_id
             )
             store.replace_review_items(
-                connection, items.iloc[in_batch], usccs=relocated.tolist()
+                connection, _review_items(batch), usccs=moved_here.tolist()
             )
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
     totals["unchanged"] = totals.get("unchanged", 0) + int(unchanged.sum())
     report.stored = totals
-    report.queued = len(items)
+    report.queued = int(summary["review_reason"].notna().sum())
     repo.finish_import_run(
         engine,
-        report.import_run_id,
+        run_id,
         counts={
             "read": report.read,
             "accepted": report.accepted,
@@ -390,7 +547,7 @@ def import_registry(
         },
         rejects=_rejects_for_db(result.problems),
     )
-    timings["store"] = time.perf_counter() - started
+    timings["write changed"] = time.perf_counter() - started
     report.seconds = timings
     return report
 

@@ -25,7 +25,8 @@ from __future__ import annotations
 import importlib
 import io
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
@@ -67,8 +68,16 @@ class SpatialBackend:
     system_packages : tuple of str
         Debian packages that provide the backend, for error messages.
     bulk_load : callable
-        ``(connection, table, frame) -> None``: append a DataFrame's rows to a
-        table as fast as the database allows (``COPY`` on PostgreSQL).
+        ``(connection, table, frame, points=None) -> None``: append a
+        DataFrame's rows to a table as fast as the database allows (``COPY``
+        on PostgreSQL).  ``points`` maps a geometry column to the frame's
+        ``(lon, lat)`` columns: a WGS-84 point is written where both are
+        numbers, ``NULL`` elsewhere.
+    deferred_indexes : callable
+        ``(connection, table) -> context manager``: drops the table's
+        secondary indexes and unique constraints and rebuilds them, exactly as
+        they were, on leaving the block (for loading many rows into a table in
+        one transaction: building an index once beats updating it per row).
     point_sql : callable
         ``(lon_column, lat_column) -> str``: SQL for a WGS-84 point.
     json_object_function : str
@@ -80,7 +89,8 @@ class SpatialBackend:
     make_engine: Callable[..., Engine]
     prepare: Callable[[Connection], None]
     system_packages: tuple[str, ...]
-    bulk_load: Callable[[Connection, str, pd.DataFrame], None]
+    bulk_load: Callable[..., None]
+    deferred_indexes: Callable[[Connection, str], AbstractContextManager[None]]
     point_sql: Callable[[str, str], str]
     json_object_function: str
 
@@ -97,15 +107,28 @@ def _postgis_prepare(connection: Connection) -> None:
     connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
 
 
-def _postgis_bulk_load(connection: Connection, table: str, frame: pd.DataFrame) -> None:
+def _postgis_bulk_load(
+    connection: Connection,
+    table: str,
+    frame: pd.DataFrame,
+    points: Mapping[str, tuple[str, str]] | None = None,
+) -> None:
     """Append rows with ``COPY ... FROM STDIN`` (CSV written by Arrow), not INSERTs.
 
     Arrow writes nulls as unquoted empty fields and empty strings as ``""``,
-    which is exactly how PostgreSQL's CSV format tells them apart.
+    which is exactly how PostgreSQL's CSV format tells them apart.  Points
+    travel as hex EWKB made by shapely, which PostGIS reads directly.
     """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
+    if points:
+        frame = frame.assign(
+            **{
+                column: _hex_ewkb_points(frame[lon], frame[lat])
+                for column, (lon, lat) in points.items()
+            }
+        )
     columns = ", ".join(f'"{c}"' for c in frame.columns)
     buffer = io.BytesIO()
     table_data = pa.Table.from_pandas(frame, preserve_index=False)
@@ -113,7 +136,56 @@ def _postgis_bulk_load(connection: Connection, table: str, frame: pd.DataFrame) 
     dbapi: Any = connection.connection.driver_connection
     sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
     with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(buffer.getvalue())
+        copy.write(buffer.getbuffer())
+
+
+def _hex_ewkb_points(lon: pd.Series, lat: pd.Series) -> pd.Series:
+    """Return WGS-84 points as hex EWKB strings (``None`` without both numbers)."""
+    import numpy as np
+    import shapely
+
+    x = pd.to_numeric(lon, errors="coerce").to_numpy(float)
+    y = pd.to_numeric(lat, errors="coerce").to_numpy(float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    values = np.full(len(x), None, dtype=object)
+    if ok.any():
+        geometries = shapely.set_srid(shapely.points(x[ok], y[ok]), 4326)
+        values[ok] = shapely.to_wkb(geometries, hex=True, include_srid=True)
+    return pd.Series(values, index=lon.index, dtype=object)
+
+
+@contextmanager
+def _postgis_deferred_indexes(connection: Connection, table: str) -> Iterator[None]:
+    """Drop secondary indexes and unique constraints; rebuild them on exit."""
+    constraints = connection.execute(
+        text(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = CAST(:table AS regclass) AND contype = 'u'"
+        ),
+        {"table": table},
+    ).all()
+    indexes = connection.execute(
+        text(
+            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+            "JOIN pg_class i ON i.oid = x.indexrelid "
+            "WHERE x.indrelid = CAST(:table AS regclass) AND NOT x.indisprimary "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+            "WHERE c.conindid = x.indexrelid)"
+        ),
+        {"table": table},
+    ).all()
+    for name, _ in constraints:
+        connection.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    for name, _ in indexes:
+        connection.execute(text(f'DROP INDEX "{name}"'))
+    yield
+    connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    for name, definition in constraints:
+        connection.execute(
+            text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+        )
+    for _, definition in indexes:
+        connection.execute(text(definition))
 
 
 def _postgis_point(lon: str, lat: str) -> str:
@@ -183,11 +255,27 @@ def _spatialite_prepare(connection: Connection) -> None:
 
 
 def _spatialite_bulk_load(
-    connection: Connection, table: str, frame: pd.DataFrame
+    connection: Connection,
+    table: str,
+    frame: pd.DataFrame,
+    points: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
-    """Append rows with one prepared ``executemany`` (SQLite has no COPY)."""
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
-    marks = ", ".join("?" for _ in frame.columns)
+    """Append rows with one prepared ``executemany`` (SQLite has no COPY).
+
+    Points are made in SQL by ``MakePoint`` from the row's own lon/lat.
+    """
+    names = list(frame.columns)
+    marks = ["?"] * len(names)
+    for column, (lon, lat) in (points or {}).items():
+        names.append(column)
+        marks.append(
+            f"CASE WHEN ?{names.index(lon) + 1} IS NULL "
+            f"OR ?{names.index(lat) + 1} IS NULL THEN NULL "
+            f"ELSE MakePoint(?{names.index(lon) + 1}, ?{names.index(lat) + 1}, "
+            "4326) END"
+        )
+    marks = [f"?{k + 1}" if mark == "?" else mark for k, mark in enumerate(marks)]
+    columns = ", ".join(f'"{c}"' for c in names)
     frame = frame.copy()
     for column in frame.columns:
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
@@ -199,7 +287,30 @@ def _spatialite_bulk_load(
         .itertuples(index=False, name=None)
     )
     dbapi: Any = connection.connection.driver_connection
-    dbapi.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+    dbapi.executemany(
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})", rows
+    )
+
+
+@contextmanager
+def _spatialite_deferred_indexes(connection: Connection, table: str) -> Iterator[None]:
+    """Drop the table's plain indexes; rebuild them on exit.
+
+    Unique constraints (SQLite's automatic indexes) and SpatiaLite's spatial
+    index (a virtual R*Tree kept by triggers) stay in place.
+    """
+    indexes = connection.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+            "AND tbl_name = :table AND sql IS NOT NULL"
+        ),
+        {"table": table},
+    ).all()
+    for name, _ in indexes:
+        connection.execute(text(f'DROP INDEX "{name}"'))
+    yield
+    for _, definition in indexes:
+        connection.execute(text(definition))
 
 
 def _spatialite_point(lon: str, lat: str) -> str:
@@ -214,6 +325,7 @@ BACKENDS: dict[str, SpatialBackend] = {
         prepare=_postgis_prepare,
         system_packages=("postgresql-15-postgis-3",),
         bulk_load=_postgis_bulk_load,
+        deferred_indexes=_postgis_deferred_indexes,
         point_sql=_postgis_point,
         json_object_function="json_build_object",
     ),
@@ -224,6 +336,7 @@ BACKENDS: dict[str, SpatialBackend] = {
         prepare=_spatialite_prepare,
         system_packages=("libsqlite3-mod-spatialite",),
         bulk_load=_spatialite_bulk_load,
+        deferred_indexes=_spatialite_deferred_indexes,
         point_sql=_spatialite_point,
         json_object_function="json_object",
     ),

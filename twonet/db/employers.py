@@ -1,7 +1,13 @@
 """Store employers: bulk upsert by USCC with history, review queue, queries.
 
-Writing goes through a staging table filled with the backend's fastest bulk
-path (``COPY`` on PostGIS, one ``executemany`` on SpatiaLite), then one
+Employers not stored yet go straight into ``employer`` with the backend's
+fastest bulk path (:func:`insert_new_employers`); when an import brings more
+new employers than the table holds, the table's indexes are rebuilt once
+after loading instead of being updated row by row.
+
+Employers already stored go through a staging table filled with the
+backend's fastest bulk path (``COPY`` on PostGIS, one ``executemany`` on
+SpatiaLite), then one
 ``INSERT … ON CONFLICT (uscc) DO UPDATE`` that
 
 * inserts new employers,
@@ -104,6 +110,32 @@ def _upsert_sql(point: str) -> str:
     )
 
 
+def insert_new_employers(
+    connection: Connection,
+    frame: pd.DataFrame,
+    *,
+    import_run_id: int | None,
+    now: dt.datetime | None = None,
+) -> int:
+    """Insert employers whose USCC is not stored yet (call inside a transaction).
+
+    No staging table and no conflict handling: the caller has checked the
+    USCCs are new (a clash still fails on the unique constraint and rolls the
+    transaction back).  Returns the number of rows inserted.
+    """
+    if frame.empty:
+        return 0
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = _stage_frame(frame).assign(
+        first_seen=now, last_changed=now, import_run_id=import_run_id
+    )
+    rows["import_run_id"] = rows["import_run_id"].astype("Int64")
+    backend_for(connection).bulk_load(
+        connection, "employer", rows, points={"geom": ("lon", "lat")}
+    )
+    return len(rows)
+
+
 def upsert_employers(
     connection: Connection,
     frame: pd.DataFrame,
@@ -185,19 +217,23 @@ def replace_review_items(
 
     ``items`` has ``uscc``, ``reason`` and ``candidates`` (a list of dicts
     ranked best first).  Resolved items are kept as the record of decisions.
+    ``usccs`` may be empty when the employers are new (nothing to replace).
     """
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     backend = backend_for(connection)
-    connection.execute(text("DROP TABLE IF EXISTS review_stage"))
-    connection.execute(text("CREATE TEMP TABLE review_stage (uscc VARCHAR(18))"))
-    backend.bulk_load(connection, "review_stage", pd.DataFrame({"uscc": list(usccs)}))
-    connection.execute(
-        text(
-            "DELETE FROM review_item WHERE status = 'open' "
-            "AND uscc IN (SELECT uscc FROM review_stage)"
+    if len(usccs):
+        connection.execute(text("DROP TABLE IF EXISTS review_stage"))
+        connection.execute(text("CREATE TEMP TABLE review_stage (uscc VARCHAR(18))"))
+        backend.bulk_load(
+            connection, "review_stage", pd.DataFrame({"uscc": list(usccs)})
         )
-    )
-    connection.execute(text("DROP TABLE review_stage"))
+        connection.execute(
+            text(
+                "DELETE FROM review_item WHERE status = 'open' "
+                "AND uscc IN (SELECT uscc FROM review_stage)"
+            )
+        )
+        connection.execute(text("DROP TABLE review_stage"))
     if len(items):
         rows = pd.DataFrame(
             {
