@@ -406,6 +406,22 @@ def _score(
     return scored
 
 
+def _lone_stem(
+    mentioned: dict[int, tuple[float, int, int, int]],
+    unit: int,
+    score: float,
+    in_region: bool,
+) -> bool:
+    """Tell whether a unit rests on one bare short form and nothing else.
+
+    Such a rival (``书香`` of 书香门第, ``阿里`` of 阿里巴巴) does not make an
+    address that names a unit in full (``嘉善县``, ``滨江区``) ambiguous.
+    """
+    weight, _, kind, _ = mentioned[unit]
+    own = score - (_REGION_BONUS if in_region else 0.0)
+    return kind in (KIND_SHORT, KIND_HIST_SHORT) and abs(own - weight) < 1e-9
+
+
 def _within(chains: list[tuple[int, ...]], unit: int, ancestor: int) -> bool:
     return unit == ancestor or ancestor in chains[unit]
 
@@ -431,12 +447,16 @@ def _resolve(
     scored = _score(gazetteer, mentioned, region)
     best_score, _, _, best, in_region = scored[0]
     chains = gazetteer.chains
+    best_kind = mentioned[best][2]
     rivals = [
         unit
-        for score, _, _, unit, _ in scored[1:]
+        for score, _, _, unit, in_region in scored[1:]
         if score >= best_score - _SIMILAR
         and not _within(chains, unit, best)
         and not _within(chains, best, unit)
+        and not (
+            best_kind == KIND_FULL and _lone_stem(mentioned, unit, score, in_region)
+        )
     ]
     chain = [u for u in (best, *chains[best]) if u in mentioned]
     tags: set[str] = set()

@@ -332,3 +332,13 @@ def test_parsing_in_forked_processes_gives_the_same_rows(
     monkeypatch.setattr(address, "PARALLEL_MIN", 4)
     split = parse_addresses(texts, tiny, region=["3702"], workers=3)
     pd.testing.assert_frame_equal(split, alone)
+
+
+def test_lone_short_form_does_not_make_a_full_name_ambiguous(tiny: Gazetteer) -> None:
+    # 辛安 (a 黄岛区 township's short form) inside a shop name must not compete
+    # with the county the address names in full
+    parsed = parse_address("即墨区辛安大饭店12号", tiny, region=["3702"])
+    assert (parsed.county_code, parsed.ambiguous) == ("370215", False)
+    # two full names still are a real conflict
+    both = parse_address("即墨区辛安街道", tiny, region=["3702"])
+    assert both.ambiguous
