@@ -293,3 +293,38 @@ def import_benchmark(
             )
             figures.append(Figure(f"{backend}: re-import (no-op)", again, "s"))
     return figures
+
+
+def accuracy_benchmark(data_dir: Path) -> dict[str, Any]:
+    """Accuracy on labelled sets TwoNet did not make (``data/accuracy``).
+
+    Returns
+    -------
+    dict
+        ``addresses``: per source and level, from
+        :func:`grid.accuracy.address_accuracy` (human-labelled CCKS 2021
+        addresses and JioNLP's test cases); ``gcj02``: county accuracy of
+        points declared GCJ-02, converted versus taken naively as WGS-84
+        (:func:`grid.accuracy.gcj02_accuracy`); ``township_moved``: the share
+        of those points whose township cell changes when the datum is ignored.
+    """
+    from grid import accuracy
+    from grid.demo import build_qingdao_demo
+    from grid.locate import CellLocator
+    from twonet.employers import load_gazetteer
+
+    folder = data_dir / "accuracy"
+    labelled = accuracy.load_labelled_addresses(folder / "addresses.csv")
+    gazetteer = load_gazetteer()
+    addresses = accuracy.address_accuracy(labelled, gazetteer)
+    cells, _ = build_qingdao_demo(data_dir / "qingdao")
+    locator = CellLocator.from_cells(cells)
+    points = accuracy.load_gcj02_points(folder / "gcj02_points.csv")
+    found = accuracy.locate_gcj02_points(points, locator)
+    both = found["township_converted"].notna() & found["township_naive"].notna()
+    moved = both & (found["township_converted"] != found["township_naive"])
+    return {
+        "addresses": addresses,
+        "gcj02": accuracy.gcj02_accuracy(points, locator),
+        "township_moved": float(moved.sum() / max(int(both.sum()), 1)),
+    }

@@ -777,6 +777,36 @@ def bench_import(
     )
 
 
+@bench_app.command("accuracy")
+def bench_accuracy() -> None:
+    """准确率报告 / per-level accuracy on labelled sets TwoNet did not make."""
+    from twonet.bench import accuracy_benchmark
+    from twonet.db.engine import PROJECT_ROOT
+
+    result = accuracy_benchmark(PROJECT_ROOT / "data")
+    _print_frame(
+        "地址解析准确率 / address accuracy (human labels; see data/accuracy)",
+        result["addresses"],
+    )
+    _print_frame(
+        "GCJ-02 坐标 / points declared GCJ-02 (Amap district labels)",
+        result["gcj02"],
+    )
+    console.print(
+        f"忽略坐标系时乡镇网格改变 / township cell changes when the datum is "
+        f"ignored: {result['township_moved']:.1%}"
+    )
+
+
+def _print_frame(title: str, frame: Any) -> None:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        table.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
+    console.print(table)
+
+
 # ---------------------------------------------------------------------- app
 @app.command("app")
 def run_app(
