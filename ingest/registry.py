@@ -760,11 +760,36 @@ def _arrow_csv(
     total: int,
     progress: Progress | None,
 ) -> tuple[pa.Table, list[tuple[int, str, int]]]:
-    """Stream the records after the header as strings; collect bad ones."""
+    """Stream the records after the header as strings; collect bad ones.
+
+    Read on several threads first; Arrow knows the record number of a bad
+    record only when reading on one thread, so a file with bad records is
+    read again that way.
+    """
+    arguments = (path, header, header_index, encoding, delimiter, block, total)
+    table, bad = _arrow_csv_pass(*arguments, progress, threads=True)
+    if bad:
+        table, bad = _arrow_csv_pass(*arguments, progress, threads=False)
+    return table, bad
+
+
+def _arrow_csv_pass(
+    path: Path,
+    header: list[str],
+    header_index: int,
+    encoding: str,
+    delimiter: str,
+    block: int,
+    total: int,
+    progress: Progress | None,
+    *,
+    threads: bool,
+) -> tuple[pa.Table, list[tuple[int, str, int]]]:
     bad: list[tuple[int, str, int]] = []
 
     def on_bad(row: Any) -> str:
-        bad.append((int(row.number), str(row.text), int(row.actual_columns)))
+        number = -1 if row.number is None else int(row.number)
+        bad.append((number, str(row.text), int(row.actual_columns)))
         return "skip"
 
     arrow_encoding = (
@@ -777,7 +802,7 @@ def _arrow_csv(
             skip_rows=header_index + 1,
             encoding=arrow_encoding,
             block_size=block,
-            use_threads=False,  # keeps the record numbers of bad records
+            use_threads=threads,
         ),
         parse_options=pa_csv.ParseOptions(
             delimiter=delimiter,
