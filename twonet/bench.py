@@ -198,7 +198,7 @@ def address_benchmark(n: int, *, reference_limit: int | None) -> list[Figure]:
     ours = result["ours"]
     figures = [
         Figure(
-            f"parse {ours['n']:,} addresses (cold)",
+            f"parse {ours['n']:,} addresses (cold, median of 3 runs)",
             ours["addresses_per_second"],
             "addr/s",
             target="≥ 50,000 addr/s",
