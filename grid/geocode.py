@@ -182,11 +182,27 @@ def _address_texts(rows: pd.DataFrame) -> pd.Series:
     )
 
 
+#: A house, building or room number and everything after it: it names no
+#: administrative unit (addresses run from the province down to the room).
+_HOUSE_NUMBER = r"[0-9０-９]+(?:[-－][0-9０-９]+)*(?:号|號|栋|幢|座|楼|室|单元).*$"
+
+
 def _parse_unique(texts: pd.Series, parser: AddressParser) -> pd.DataFrame:
-    """Parse each distinct address once and spread the result to every row."""
-    unique = pd.Index(texts.unique())
+    """Parse each distinct address once and spread the result to every row.
+
+    Addresses are compared without their house number and what follows
+    (``…村委会东100米``, ``…路12号3栋201室``), so the employers of one
+    street, village or building share one parse.
+    """
+    keys = (
+        texts.astype(object)
+        .where(texts.notna(), "")
+        .astype(str)
+        .str.replace(_HOUSE_NUMBER, "", regex=True)
+    )
+    unique = pd.Index(keys.unique())
     parsed = parser(list(unique)).reset_index(drop=True)
-    positions = unique.get_indexer(texts)
+    positions = unique.get_indexer(keys)
     return parsed.iloc[positions].reset_index(drop=True)
 
 
