@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from test_address import ALIASES, CHANGES, CURRENT, HISTORICAL, _frames
 
 from grid.accuracy import (
     ACCURACY_COLUMNS,
@@ -35,6 +34,7 @@ from grid.cells import make_cells
 from grid.coords import wgs84_to_gcj02
 from grid.gazetteer import LEVEL_NAMES, Gazetteer
 from grid.locate import CellLocator
+from tests.test_address import ALIASES, CHANGES, CURRENT, HISTORICAL, _frames
 from twonet.errors import GridFileError
 
 ROOT = Path(__file__).resolve().parents[1]
