@@ -236,17 +236,17 @@ def test_failed_bulk_write_rolls_back_every_new_employer(
     indexes = _index_definitions(grid_db)
     monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)
     monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)
-    real_insert = store.insert_new_employers
+    real_encode = store.encode_new_employers
     calls = []
 
-    def failing_insert(connection, frame, **kwargs):
+    def failing_encode(backend, frame, **kwargs):
         calls.append(len(frame))
         if len(calls) == 3:
             msg = "disk full (simulated)"
             raise OSError(msg)
-        return real_insert(connection, frame, **kwargs)
+        return real_encode(backend, frame, **kwargs)
 
-    monkeypatch.setattr(store, "insert_new_employers", failing_insert)
+    monkeypatch.setattr(store, "encode_new_employers", failing_encode)
     with pytest.raises(OSError, match="simulated"):
         import_registry(
             grid_db,
@@ -257,3 +257,36 @@ def test_failed_bulk_write_rolls_back_every_new_employer(
         )
     assert _count(grid_db, Employer) == 0  # one transaction: all or nothing
     assert _index_definitions(grid_db) == indexes
+
+
+def test_failed_send_stops_the_import_and_keeps_nothing(
+    grid_db, registry, gazetteer, monkeypatch
+):
+    import twonet.employers as service
+    from twonet.db import backends
+
+    _, files = registry
+    grid = GridContext.from_database(grid_db)
+    monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)
+    monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)
+    backend = backends.backend_for(grid_db)
+    sent = []
+
+    def failing_send(connection, payload):
+        sent.append(payload.sql)
+        if len(sent) == 4:
+            msg = "connection lost (simulated)"
+            raise ConnectionError(msg)
+        backend.bulk_send(connection, payload)
+
+    failing = backends.SpatialBackend(**{**vars(backend), "bulk_send": failing_send})
+    monkeypatch.setattr(backends, "backend_for", lambda _bind: failing)
+    with pytest.raises(ConnectionError, match="simulated"):
+        import_registry(
+            grid_db,
+            files[0],
+            gazetteer=gazetteer,
+            grid=grid,
+            options=service.ImportOptions(batch_rows=41),
+        )
+    assert _count(grid_db, Employer) == 0

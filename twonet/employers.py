@@ -315,14 +315,15 @@ PLACE_CHUNK_ROWS = 200_000
 
 
 class _NewEmployerWriter:
-    """Write employers not stored before, in a thread, while more are placed.
+    """Write employers not stored before, in threads, while more are placed.
 
-    A large first load (see :data:`BULK_LOAD_MIN`) is one transaction with
-    the indexes rebuilt at the end (the table is locked meanwhile);
-    otherwise each batch is its own transaction.  The database does its
-    share of the work on its own CPU while this process places the next
-    chunk.  :meth:`close` waits for the writes and re-raises their error;
-    :meth:`abort` rolls back what was not committed.
+    Two threads: one encodes each batch (CSV for ``COPY``), the other sends
+    the previous batch to the database, which does its share on its own CPU
+    while this process places the next chunk.  A large first load (see
+    :data:`BULK_LOAD_MIN`) is one transaction with the indexes rebuilt at the
+    end (the table is locked meanwhile); otherwise each batch is its own
+    transaction.  :meth:`close` waits for the writes and re-raises their
+    error; :meth:`abort` rolls back what was not committed.
     """
 
     _DONE = object()
@@ -340,23 +341,32 @@ class _NewEmployerWriter:
         self.inserted = 0
         self.error: BaseException | None = None
         self._aborted = False
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=2)
-        self._thread = threading.Thread(
-            target=self._run, name="twonet-employer-writer", daemon=True
-        )
-        self._thread.start()
+        self._placed_finished = False
+        self._encoded_finished = False
+        self._placed: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._encoded: queue.Queue[Any] = queue.Queue(maxsize=2)
+        self._threads = [
+            threading.Thread(target=target, name=name, daemon=True)
+            for target, name in (
+                (self._encode, "twonet-employer-encoder"),
+                (self._send, "twonet-employer-sender"),
+            )
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def put(self, rows: pd.DataFrame) -> None:
         """Queue placed rows for writing (blocks while two chunks wait)."""
         if self.error is not None:
             raise self.error
         if not rows.empty:
-            self._queue.put(rows)
+            self._placed.put(rows)
 
     def close(self) -> int:
         """Finish writing; return the rows inserted."""
-        self._queue.put(self._DONE)
-        self._thread.join()
+        self._placed.put(self._DONE)
+        for thread in self._threads:
+            thread.join()
         if self.error is not None:
             raise self.error
         return self.inserted
@@ -364,45 +374,73 @@ class _NewEmployerWriter:
     def abort(self) -> None:
         """Stop and roll back the open transaction."""
         self._aborted = True
-        self._queue.put(self._DONE)
-        self._thread.join()
+        self._placed.put(self._DONE)
+        for thread in self._threads:
+            thread.join()
 
-    def _chunks(self) -> Iterator[pd.DataFrame]:
-        while True:
-            rows = self._queue.get()
-            if rows is self._DONE:
-                if self._aborted:
-                    msg = "import aborted; new employers rolled back"
-                    raise TwoNetError(msg)
-                return
-            for start in range(0, len(rows), self.batch_rows):
-                yield rows.iloc[start : start + self.batch_rows]
-
-    def _write(self, connection: Any, batch: pd.DataFrame) -> None:
-        self.inserted += store.insert_new_employers(
-            connection, batch, import_run_id=self.import_run_id
-        )
-        store.replace_review_items(connection, _review_items(batch), usccs=[])
-
-    def _run(self) -> None:
+    def _encode(self) -> None:
         from twonet.db.backends import backend_for
 
         try:
+            backend = backend_for(self.engine)
+            while (rows := self._placed.get()) is not self._DONE:
+                for start in range(0, len(rows), self.batch_rows):
+                    if self.error is not None or self._aborted:
+                        msg = "import aborted"
+                        raise TwoNetError(msg)
+                    batch = rows.iloc[start : start + self.batch_rows]
+                    payloads = [
+                        store.encode_new_employers(
+                            backend, batch, import_run_id=self.import_run_id
+                        )
+                    ]
+                    items = _review_items(batch)
+                    if len(items):
+                        payloads.append(store.encode_review_items(backend, items))
+                    self._encoded.put((len(batch), payloads))
+            self._placed_finished = True
+        except BaseException as exc:  # re-raised in the importing thread
+            self.error = self.error or exc
+            while not self._placed_finished:
+                # let the importer finish without blocking
+                self._placed_finished = self._placed.get() is self._DONE
+        finally:
+            self._encoded.put(self._DONE)
+
+    def _batches(self) -> Iterator[tuple[int, list[Any]]]:
+        while (item := self._encoded.get()) is not self._DONE:
+            yield item
+        self._encoded_finished = True
+        if self._aborted or self.error is not None:
+            msg = "import aborted; new employers rolled back"
+            raise TwoNetError(msg)
+
+    def _send(self) -> None:
+        from twonet.db.backends import backend_for
+
+        def write(connection: Any, n: int, payloads: list[Any]) -> None:
+            for payload in payloads:
+                backend.bulk_send(connection, payload)
+            self.inserted += n
+
+        try:
+            backend = backend_for(self.engine)
             if self.bulk:
                 with (
                     self.engine.begin() as connection,
-                    backend_for(connection).deferred_indexes(connection, "employer"),
+                    backend.deferred_indexes(connection, "employer"),
                 ):
-                    for batch in self._chunks():
-                        self._write(connection, batch)
+                    for n, payloads in self._batches():
+                        write(connection, n, payloads)
                 return
-            for batch in self._chunks():
+            for n, payloads in self._batches():
                 with self.engine.begin() as connection:
-                    self._write(connection, batch)
+                    write(connection, n, payloads)
         except BaseException as exc:  # re-raised in the importing thread
-            self.error = exc
-            while self._queue.get() is not self._DONE:
-                pass  # let the producer finish without blocking
+            self.error = self.error or exc
+            while not self._encoded_finished:
+                # let the encoder finish without blocking
+                self._encoded_finished = self._encoded.get() is self._DONE
 
 
 def import_registry(

@@ -52,6 +52,14 @@ SPATIALITE_CANDIDATES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True)
+class BulkPayload:
+    """Rows encoded for one bulk write: the statement and its data."""
+
+    sql: str
+    data: Any
+
+
+@dataclass(frozen=True)
 class SpatialBackend:
     """What TwoNet needs to know about one spatial database.
 
@@ -67,12 +75,16 @@ class SpatialBackend:
         ``(connection) -> None`` run before migrations (create extension ...).
     system_packages : tuple of str
         Debian packages that provide the backend, for error messages.
-    bulk_load : callable
-        ``(connection, table, frame, points=None) -> None``: append a
-        DataFrame's rows to a table as fast as the database allows (``COPY``
-        on PostgreSQL).  ``points`` maps a geometry column to the frame's
-        ``(lon, lat)`` columns: a WGS-84 point is written where both are
-        numbers, ``NULL`` elsewhere.
+    bulk_encode : callable
+        ``(table, frame, points=None) -> BulkPayload``: turn a DataFrame's
+        rows into what :attr:`bulk_send` sends (pure, no connection: it can
+        run in another thread while the database takes the previous batch).
+        ``points`` maps a geometry column to the frame's ``(lon, lat)``
+        columns: a WGS-84 point is written where both are numbers, ``NULL``
+        elsewhere.
+    bulk_send : callable
+        ``(connection, payload) -> None``: append encoded rows as fast as the
+        database allows (``COPY`` on PostgreSQL).
     deferred_indexes : callable
         ``(connection, table) -> context manager``: drops the table's
         secondary indexes and unique constraints and rebuilds them, exactly as
@@ -89,10 +101,21 @@ class SpatialBackend:
     make_engine: Callable[..., Engine]
     prepare: Callable[[Connection], None]
     system_packages: tuple[str, ...]
-    bulk_load: Callable[..., None]
+    bulk_encode: Callable[..., BulkPayload]
+    bulk_send: Callable[[Connection, BulkPayload], None]
     deferred_indexes: Callable[[Connection, str], AbstractContextManager[None]]
     point_sql: Callable[[str, str], str]
     json_object_function: str
+
+    def bulk_load(
+        self,
+        connection: Connection,
+        table: str,
+        frame: pd.DataFrame,
+        points: Mapping[str, tuple[str, str]] | None = None,
+    ) -> None:
+        """Append a DataFrame's rows to a table (encode, then send)."""
+        self.bulk_send(connection, self.bulk_encode(table, frame, points))
 
 
 # --------------------------------------------------------------------- PostGIS
@@ -107,17 +130,16 @@ def _postgis_prepare(connection: Connection) -> None:
     connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
 
 
-def _postgis_bulk_load(
-    connection: Connection,
+def _postgis_bulk_encode(
     table: str,
     frame: pd.DataFrame,
     points: Mapping[str, tuple[str, str]] | None = None,
-) -> None:
-    """Append rows with ``COPY ... FROM STDIN`` (CSV written by Arrow), not INSERTs.
+) -> BulkPayload:
+    """Encode rows for ``COPY ... FROM STDIN`` (CSV written by Arrow).
 
     Arrow writes nulls as unquoted empty fields and empty strings as ``""``,
     which is exactly how PostgreSQL's CSV format tells them apart.  Points
-    travel as hex EWKB made by shapely, which PostGIS reads directly.
+    travel as hex EWKB, which PostGIS reads directly.
     """
     import pyarrow as pa
     import pyarrow.csv as pa_csv
@@ -133,10 +155,16 @@ def _postgis_bulk_load(
     buffer = io.BytesIO()
     table_data = pa.Table.from_pandas(frame, preserve_index=False)
     pa_csv.write_csv(table_data, buffer, pa_csv.WriteOptions(include_header=False))
+    return BulkPayload(
+        f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)", buffer.getvalue()
+    )
+
+
+def _postgis_bulk_send(connection: Connection, payload: BulkPayload) -> None:
+    """Send encoded rows with ``COPY`` (not INSERTs)."""
     dbapi: Any = connection.connection.driver_connection
-    sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
-    with dbapi.cursor() as cursor, cursor.copy(sql) as copy:
-        copy.write(buffer.getbuffer())
+    with dbapi.cursor() as cursor, cursor.copy(payload.sql) as copy:
+        copy.write(payload.data)
 
 
 #: One little-endian EWKB point with an SRID: byte order, type, SRID, x, y.
@@ -278,13 +306,12 @@ def _spatialite_prepare(connection: Connection) -> None:
     """SpatiaLite metadata is initialised on connect; nothing more to do."""
 
 
-def _spatialite_bulk_load(
-    connection: Connection,
+def _spatialite_bulk_encode(
     table: str,
     frame: pd.DataFrame,
     points: Mapping[str, tuple[str, str]] | None = None,
-) -> None:
-    """Append rows with one prepared ``executemany`` (SQLite has no COPY).
+) -> BulkPayload:
+    """Encode rows for one prepared ``executemany`` (SQLite has no COPY).
 
     Points are made in SQL by ``MakePoint`` from the row's own lon/lat.
     """
@@ -310,10 +337,15 @@ def _spatialite_bulk_load(
         .where(frame.notna(), None)
         .itertuples(index=False, name=None)
     )
-    dbapi: Any = connection.connection.driver_connection
-    dbapi.executemany(
+    return BulkPayload(
         f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})", rows
     )
+
+
+def _spatialite_bulk_send(connection: Connection, payload: BulkPayload) -> None:
+    """Insert encoded rows with one ``executemany``."""
+    dbapi: Any = connection.connection.driver_connection
+    dbapi.executemany(payload.sql, payload.data)
 
 
 @contextmanager
@@ -348,7 +380,8 @@ BACKENDS: dict[str, SpatialBackend] = {
         make_engine=_postgis_engine,
         prepare=_postgis_prepare,
         system_packages=("postgresql-15-postgis-3",),
-        bulk_load=_postgis_bulk_load,
+        bulk_encode=_postgis_bulk_encode,
+        bulk_send=_postgis_bulk_send,
         deferred_indexes=_postgis_deferred_indexes,
         point_sql=_postgis_point,
         json_object_function="json_build_object",
@@ -359,7 +392,8 @@ BACKENDS: dict[str, SpatialBackend] = {
         make_engine=_spatialite_engine,
         prepare=_spatialite_prepare,
         system_packages=("libsqlite3-mod-spatialite",),
-        bulk_load=_spatialite_bulk_load,
+        bulk_encode=_spatialite_bulk_encode,
+        bulk_send=_spatialite_bulk_send,
         deferred_indexes=_spatialite_deferred_indexes,
         point_sql=_spatialite_point,
         json_object_function="json_object",

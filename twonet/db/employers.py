@@ -29,7 +29,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, func, select, text, update
 
-from twonet.db.backends import backend_for
+from twonet.db.backends import BulkPayload, SpatialBackend, backend_for
 from twonet.db.models import Employer, ReviewItem
 from twonet.db.repository import Bind, transaction
 
@@ -110,6 +110,26 @@ def _upsert_sql(point: str) -> str:
     )
 
 
+def encode_new_employers(
+    backend: SpatialBackend,
+    frame: pd.DataFrame,
+    *,
+    import_run_id: int | None,
+    now: dt.datetime | None = None,
+) -> BulkPayload:
+    """Encode employers not stored yet for :func:`insert_new_employers` (pure).
+
+    Kept apart from the write so that a batch can be encoded while the
+    database takes the previous one.
+    """
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = _stage_frame(frame).assign(
+        first_seen=now, last_changed=now, import_run_id=import_run_id
+    )
+    rows["import_run_id"] = rows["import_run_id"].astype("Int64")
+    return backend.bulk_encode("employer", rows, points={"geom": ("lon", "lat")})
+
+
 def insert_new_employers(
     connection: Connection,
     frame: pd.DataFrame,
@@ -125,15 +145,12 @@ def insert_new_employers(
     """
     if frame.empty:
         return 0
-    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    rows = _stage_frame(frame).assign(
-        first_seen=now, last_changed=now, import_run_id=import_run_id
+    backend = backend_for(connection)
+    backend.bulk_send(
+        connection,
+        encode_new_employers(backend, frame, import_run_id=import_run_id, now=now),
     )
-    rows["import_run_id"] = rows["import_run_id"].astype("Int64")
-    backend_for(connection).bulk_load(
-        connection, "employer", rows, points={"geom": ("lon", "lat")}
-    )
-    return len(rows)
+    return len(frame)
 
 
 def upsert_employers(
@@ -235,19 +252,27 @@ def replace_review_items(
         )
         connection.execute(text("DROP TABLE review_stage"))
     if len(items):
-        rows = pd.DataFrame(
-            {
-                "uscc": items["uscc"].to_numpy(),
-                "reason": items["reason"].to_numpy(),
-                "candidates": [
-                    json.dumps(c, ensure_ascii=False) for c in items["candidates"]
-                ],
-                "status": "open",
-                "created_at": now,
-            }
-        )
-        backend.bulk_load(connection, "review_item", rows)
+        backend.bulk_send(connection, encode_review_items(backend, items, now=now))
     return len(items)
+
+
+def encode_review_items(
+    backend: SpatialBackend, items: pd.DataFrame, *, now: dt.datetime | None = None
+) -> BulkPayload:
+    """Encode new open review items (``uscc``, ``reason``, ``candidates``)."""
+    now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = pd.DataFrame(
+        {
+            "uscc": items["uscc"].to_numpy(),
+            "reason": items["reason"].to_numpy(),
+            "candidates": [
+                json.dumps(c, ensure_ascii=False) for c in items["candidates"]
+            ],
+            "status": "open",
+            "created_at": now,
+        }
+    )
+    return backend.bulk_encode("review_item", rows)
 
 
 def open_review_items(bind: Bind, *, limit: int | None = None) -> pd.DataFrame:
