@@ -306,6 +306,29 @@ def _with_empty_placement(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _read(
+    path: Path,
+    options: ImportOptions,
+    gazetteer: Any,
+    grid: GridContext,
+    progress: Callable[[int, int | None], None] | None = None,
+) -> Any:
+    """Read and check a registry file against the gazetteer and the grid."""
+    from ingest.registry import read_registry
+
+    return read_registry(
+        path,
+        mapping=options.mapping,
+        encoding=options.encoding,
+        sheet=options.sheet,
+        default_crs=options.default_crs,
+        known_area_codes=gazetteer.area_codes(),
+        extent=grid.bounds,
+        require_uscc=options.require_uscc,
+        progress=progress,
+    )
+
+
 #: An import bringing at least this many new employers, and more than the
 #: table holds, loads them in one transaction and rebuilds the indexes after.
 BULK_LOAD_MIN = 50_000
@@ -461,22 +484,10 @@ def import_registry(
     """
     import time
 
-    from ingest.registry import read_registry
-
     options = options or ImportOptions()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    result = read_registry(
-        path,
-        mapping=options.mapping,
-        encoding=options.encoding,
-        sheet=options.sheet,
-        default_crs=options.default_crs,
-        known_area_codes=gazetteer.area_codes(),
-        extent=grid.bounds,
-        require_uscc=options.require_uscc,
-        progress=progress,
-    )
+    result = _read(path, options, gazetteer, grid, progress)
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     employers = registry_to_employers(result.rows)
@@ -548,14 +559,13 @@ def import_registry(
         notes=result.notes,
         import_run_id=run_id,
     )
-    totals = dict.fromkeys(("inserted", "changed", "relocated", "unchanged"), 0)
-    totals["inserted"] = inserted
-    placed = (
+    totals = {"inserted": inserted, "changed": 0, "relocated": 0, "unchanged": 0}
+    # existing employers: the moved ones (placed again) first, then the rest
+    relocated = (
         pd.concat(relocated_parts, ignore_index=True)
         if relocated_parts
         else employers.iloc[:0]
     )
-    relocated = placed
     rows = pd.concat([relocated, kept], ignore_index=True)
     for start in range(0, len(rows), options.batch_rows):
         batch = rows.iloc[start : start + options.batch_rows]
@@ -568,8 +578,8 @@ def import_registry(
                 connection, _review_items(batch), usccs=moved_here.tolist()
             )
         for key, value in counts.items():
-            totals[key] = totals.get(key, 0) + value
-    totals["unchanged"] = totals.get("unchanged", 0) + int(unchanged.sum())
+            totals[key] += value
+    totals["unchanged"] += int(unchanged.sum())
     report.stored = totals
     report.queued = int(summary["review_reason"].notna().sum())
     repo.finish_import_run(
@@ -681,19 +691,8 @@ def geocode_file(
     Returns the placed rows (:data:`EXPORT_COLUMNS` plus ``row``) and the
     :class:`ingest.registry.RegistryResult` (problems and rejects).
     """
-    from ingest.registry import read_registry
-
     options = options or ImportOptions()
-    result = read_registry(
-        path,
-        mapping=options.mapping,
-        encoding=options.encoding,
-        sheet=options.sheet,
-        default_crs=options.default_crs,
-        known_area_codes=gazetteer.area_codes(),
-        extent=grid.bounds,
-        require_uscc=options.require_uscc,
-    )
+    result = _read(path, options, gazetteer, grid)
     employers = registry_to_employers(result.rows)
     placed = place_employers(
         employers,
