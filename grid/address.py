@@ -249,35 +249,17 @@ def normalise_address(text: object) -> str:
     return str(text).translate(_TRANSLATE)
 
 
-def _blocked(text: str, end: int) -> bool:
-    """Tell whether the word after a stem makes it a road, building or village."""
-    nxt = text[end : end + 2]
-    if not nxt:
-        return False
-    first = nxt[0]
-    if first in _BLOCK_1 or nxt in _BLOCK_2:
-        return True
-    return first in _ORDINALS and nxt[1:] in _ROAD_WORDS and len(nxt) == 2
-
-
-def _matches(text: str, gazetteer: Gazetteer) -> list[tuple[int, int, int]]:
-    """Return ``(start, end, keyword)`` of admin matches, end exclusive.
-
-    Matches inside a longer match and stems followed by a road word are
-    dropped.
-    """
-    return _match_with(
-        text,
-        gazetteer.automaton().find_matches_as_indexes,
-        gazetteer.keyword_is_stem,
-    )
-
-
 def _match_with(
     text: str,
     find: Callable[..., list[tuple[int, int, int]]],
     is_stem: list[bool],
 ) -> list[tuple[int, int, int]]:
+    """Return ``(start, end, keyword)`` of admin matches, end exclusive.
+
+    ``find`` is the gazetteer automaton's overlapping search.  Matches inside
+    a longer match are dropped, and so is a bare stem followed by a road,
+    building or village word (``黄岛路``, ``长江中路``, ``辛安社区``).
+    """
     raw = []
     block_1, block_2, ordinals, roads = _BLOCK_1, _BLOCK_2, _ORDINALS, _ROAD_WORDS
     for keyword, start, end in find(text, overlapping=True):
@@ -288,7 +270,7 @@ def _match_with(
                 or nxt in block_2
                 or (nxt[0] in ordinals and nxt[1:] in roads)
             ):
-                continue  # same rule as _blocked, inlined for speed
+                continue  # a road, building or village named after a place
         raw.append((start, -end, keyword))
     if len(raw) < 2:
         return [(start, -neg_end, keyword) for start, neg_end, keyword in raw]

@@ -473,8 +473,6 @@ class Gazetteer:
         self._chains: list[tuple[int, ...]] | None = None
         self._entries_under: dict[int, dict[int, list[int]]] = {}
         self._town_stems: dict[int, list[tuple[str, frozenset[str], int]]] = {}
-        #: length of each admin keyword
-        self.keyword_lengths: list[int] = [len(k) for k in self.keywords]
         #: whether a keyword is a bare stem (no administrative suffix): such a
         #: match is dropped when a road or building word follows it
         self.keyword_is_stem: list[bool] = [
@@ -677,10 +675,6 @@ class Gazetteer:
         """Return ``(target, kind, record)`` of a town's ``position``-th form."""
         e = int(self._vf_ptr[town]) + position
         return int(self._vf_target[e]), int(self._vf_kind[e]), int(self._vf_record[e])
-
-    def has_village_index(self, container: int) -> bool:
-        """Tell whether the village index of a container is already built."""
-        return container in self._village_indices
 
     @property
     def keyword_pointers(self) -> list[int]:

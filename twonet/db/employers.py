@@ -1,7 +1,8 @@
 """Store employers: bulk upsert by USCC with history, review queue, queries.
 
 Employers not stored yet go straight into ``employer`` with the backend's
-fastest bulk path (:func:`insert_new_employers`); when an import brings more
+fastest bulk path (:func:`encode_new_employers`, then the backend's
+``bulk_send``; no staging table); when an import brings more
 new employers than the table holds, the table's indexes are rebuilt once
 after loading instead of being updated row by row.
 
@@ -117,8 +118,10 @@ def encode_new_employers(
     import_run_id: int | None,
     now: dt.datetime | None = None,
 ) -> BulkPayload:
-    """Encode employers not stored yet for :func:`insert_new_employers` (pure).
+    """Encode employers whose USCC is not stored yet, for ``bulk_send`` (pure).
 
+    No conflict handling: the caller has checked the USCCs are new (a clash
+    still fails on the unique constraint and rolls the transaction back).
     Kept apart from the write so that a batch can be encoded while the
     database takes the previous one.
     """
@@ -128,29 +131,6 @@ def encode_new_employers(
     )
     rows["import_run_id"] = rows["import_run_id"].astype("Int64")
     return backend.bulk_encode("employer", rows, points={"geom": ("lon", "lat")})
-
-
-def insert_new_employers(
-    connection: Connection,
-    frame: pd.DataFrame,
-    *,
-    import_run_id: int | None,
-    now: dt.datetime | None = None,
-) -> int:
-    """Insert employers whose USCC is not stored yet (call inside a transaction).
-
-    No staging table and no conflict handling: the caller has checked the
-    USCCs are new (a clash still fails on the unique constraint and rolls the
-    transaction back).  Returns the number of rows inserted.
-    """
-    if frame.empty:
-        return 0
-    backend = backend_for(connection)
-    backend.bulk_send(
-        connection,
-        encode_new_employers(backend, frame, import_run_id=import_run_id, now=now),
-    )
-    return len(frame)
 
 
 def upsert_employers(
