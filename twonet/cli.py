@@ -623,8 +623,8 @@ def geocode(
         _counts_table(
             f"地理编码 / geocoded → {out}",
             {
-                "rows": result.n_rows,
-                "rejected": result.n_rejected,
+                "读取 / rows read": result.n_rows,
+                "拒绝 / rejected": result.n_rejected,
                 **methods,
             },
         )
