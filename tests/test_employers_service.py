@@ -191,24 +191,28 @@ def _index_definitions(engine) -> set[str]:
         return {str(r[0]) for r in rows}
 
 
+def _small_bulk_import(monkeypatch, engine, file, gazetteer):
+    """Import a small file through the bulk path, in several chunks and batches."""
+    import twonet.employers as service
+
+    monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)  # this small file is "large"
+    monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)  # several chunks in flight
+    return import_registry(
+        engine,
+        file,
+        gazetteer=gazetteer,
+        grid=GridContext.from_database(engine),
+        options=service.ImportOptions(batch_rows=41),
+    )
+
+
 def test_bulk_first_load_rebuilds_every_index_and_matches_batched_load(
     grid_db, registry, gazetteer, monkeypatch
 ):
-    import twonet.employers as service
-
     _, files = registry
-    grid = GridContext.from_database(grid_db)
     indexes = _index_definitions(grid_db)
     assert len(indexes) >= 5  # unique USCC, four cell codes (and the GiST)
-    monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)  # this small file is "large"
-    monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)  # several chunks in flight
-    report = import_registry(
-        grid_db,
-        files[0],
-        gazetteer=gazetteer,
-        grid=grid,
-        options=service.ImportOptions(batch_rows=41),
-    )
+    report = _small_bulk_import(monkeypatch, grid_db, files[0], gazetteer)
     assert _index_definitions(grid_db) == indexes  # rebuilt exactly as they were
     stored = employers_frame(grid_db)
     assert report.stored["inserted"] == report.accepted == len(stored)
@@ -221,6 +225,7 @@ def test_bulk_first_load_rebuilds_every_index_and_matches_batched_load(
         ).scalar_one()
     assert points == int(with_point.sum())  # geometry written from lon/lat
     assert len(open_review_items(grid_db)) == report.queued
+    grid = GridContext.from_database(grid_db)
     again = import_registry(grid_db, files[0], gazetteer=gazetteer, grid=grid)
     assert again.stored["unchanged"] == report.accepted  # still a no-op
 
@@ -229,13 +234,9 @@ def test_failed_bulk_write_rolls_back_every_new_employer(
     grid_db, registry, gazetteer, monkeypatch
 ):
     import twonet.db.employers as store
-    import twonet.employers as service
 
     _, files = registry
-    grid = GridContext.from_database(grid_db)
     indexes = _index_definitions(grid_db)
-    monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)
-    monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)
     real_encode = store.encode_new_employers
     calls = []
 
@@ -248,13 +249,7 @@ def test_failed_bulk_write_rolls_back_every_new_employer(
 
     monkeypatch.setattr(store, "encode_new_employers", failing_encode)
     with pytest.raises(OSError, match="simulated"):
-        import_registry(
-            grid_db,
-            files[0],
-            gazetteer=gazetteer,
-            grid=grid,
-            options=service.ImportOptions(batch_rows=41),
-        )
+        _small_bulk_import(monkeypatch, grid_db, files[0], gazetteer)
     assert _count(grid_db, Employer) == 0  # one transaction: all or nothing
     assert _index_definitions(grid_db) == indexes
 
@@ -262,13 +257,9 @@ def test_failed_bulk_write_rolls_back_every_new_employer(
 def test_failed_send_stops_the_import_and_keeps_nothing(
     grid_db, registry, gazetteer, monkeypatch
 ):
-    import twonet.employers as service
     from twonet.db import backends
 
     _, files = registry
-    grid = GridContext.from_database(grid_db)
-    monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)
-    monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)
     backend = backends.backend_for(grid_db)
     sent = []
 
@@ -282,11 +273,5 @@ def test_failed_send_stops_the_import_and_keeps_nothing(
     failing = backends.SpatialBackend(**{**vars(backend), "bulk_send": failing_send})
     monkeypatch.setattr(backends, "backend_for", lambda _bind: failing)
     with pytest.raises(ConnectionError, match="simulated"):
-        import_registry(
-            grid_db,
-            files[0],
-            gazetteer=gazetteer,
-            grid=grid,
-            options=service.ImportOptions(batch_rows=41),
-        )
+        _small_bulk_import(monkeypatch, grid_db, files[0], gazetteer)
     assert _count(grid_db, Employer) == 0
