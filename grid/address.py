@@ -874,6 +874,67 @@ def _parse_chunk(
     connection.close()
 
 
+#: Fewest addresses worth a background process (fewer are parsed on demand).
+BACKGROUND_MIN = 10_000
+
+
+def parse_addresses_later(
+    texts: Sequence[object],
+    gazetteer: Gazetteer,
+    *,
+    region: Sequence[str] | None = None,
+) -> Callable[[], pd.DataFrame]:
+    """Start parsing addresses in a forked process; return a call that waits.
+
+    For a caller with other work to do meanwhile (the importer hashes rows
+    while its addresses are parsed on another CPU).  Calling the returned
+    function gives what :func:`parse_addresses` would have given; it can be
+    called once.  Small batches, and platforms without ``fork``, are parsed
+    in this process when the result is asked for.
+
+    Raises
+    ------
+    CellCodeError
+        If a region code is malformed or unknown (at once, not when waiting).
+    """
+    import multiprocessing
+
+    units = region_units(gazetteer, region)
+    texts = list(texts)
+    if (
+        len(texts) < BACKGROUND_MIN
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
+        return lambda: parse_addresses(texts, gazetteer, region=region)
+    gazetteer.automaton()  # build once, before forking
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_parse_chunk, args=(sender, gazetteer, units, texts), daemon=True
+    )
+    child.start()
+    sender.close()
+
+    def wait() -> pd.DataFrame:
+        with _cyclic_gc_paused():
+            return _frame(gazetteer, _receive(child, receiver))
+
+    return wait
+
+
+def _receive(child: Any, receiver: Any) -> list[_Row]:
+    """Rows a :func:`_parse_chunk` child sends; the child is reaped."""
+    try:
+        rows: list[_Row] = receiver.recv()
+    except EOFError as exc:
+        msg = f"address parser process {child.pid} died (exit code {child.exitcode})"
+        raise TwoNetError(msg) from exc
+    finally:
+        receiver.close()
+        child.join()
+    return rows
+
+
 def _parse_in_processes(
     texts: list[object], gazetteer: Gazetteer, region: tuple[int, ...], workers: int
 ) -> list[_Row]:
@@ -896,16 +957,7 @@ def _parse_in_processes(
     parse = _parser(gazetteer, region)
     rows = [parse(text) for text in chunks[0]]
     for child, receiver in children:
-        try:
-            rows.extend(receiver.recv())
-        except EOFError as exc:
-            msg = (
-                f"address parser process {child.pid} died (exit code {child.exitcode})"
-            )
-            raise TwoNetError(msg) from exc
-        finally:
-            receiver.close()
-            child.join()
+        rows.extend(_receive(child, receiver))
     return rows
 
 

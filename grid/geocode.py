@@ -187,19 +187,26 @@ def _address_texts(rows: pd.DataFrame) -> pd.Series:
 _HOUSE_NUMBER = r"[0-9０-９]+(?:[-－][0-9０-９]+)*(?:号|號|栋|幢|座|楼|室|单元).*$"
 
 
-def _parse_unique(texts: pd.Series, parser: AddressParser) -> pd.DataFrame:
-    """Parse each distinct address once and spread the result to every row.
+def address_keys(rows: pd.DataFrame) -> pd.Series:
+    """Return the text :func:`geocode_employers` parses for each row.
 
-    Addresses are compared without their house number and what follows
-    (``…村委会东100米``, ``…路12号3栋201室``), so the employers of one
-    street, village or building share one parse.
+    The operating address (the registered one where it is blank), without
+    its house number and what follows (``…村委会东100米``,
+    ``…路12号3栋201室``), so the employers of one street, village or
+    building share one parse.  Exposed so that a caller can start parsing
+    (:func:`grid.address.parse_addresses_later`) before it places the rows.
     """
-    keys = (
+    texts = _address_texts(rows)
+    return (
         texts.astype(object)
         .where(texts.notna(), "")
         .astype(str)
         .str.replace(_HOUSE_NUMBER, "", regex=True)
     )
+
+
+def _parse_unique(keys: pd.Series, parser: AddressParser) -> pd.DataFrame:
+    """Parse each distinct key once and spread the result to every row."""
     unique = pd.Index(keys.unique())
     parsed = parser(list(unique)).reset_index(drop=True)
     positions = unique.get_indexer(keys)
@@ -353,7 +360,7 @@ def geocode_employers(
     confidence = np.where(in_grid, np.where(boundary, 0.9, 0.95), 0.0)
     reason = np.full(n, None, dtype=object)
     # 2. address, parsed for every row (conflicts and historical names)
-    parsed = _parse_unique(_address_texts(rows), parse)
+    parsed = _parse_unique(address_keys(rows), parse)
     p_county = parsed["county_code"].to_numpy(object)
     p_town = parsed["town_code"].to_numpy(object)
     p_village = parsed["village_code"].to_numpy(object)

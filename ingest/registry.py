@@ -1817,11 +1817,32 @@ def _rejects(
         original = pd.concat([original, lines], ignore_index=True)
         original = original.sort_values("row", kind="stable", ignore_index=True)
     mine = problems[problems["row"].isin(original["row"])]
-    grouped = mine.groupby("row", sort=False)
-    reasons_zh = grouped["reason_zh"].agg("；".join)
-    reasons_en = grouped["reason_en"].agg("; ".join)
-    original["reasons_zh"] = original["row"].map(reasons_zh).astype("string")
-    original["reasons_en"] = original["row"].map(reasons_en).astype("string")
+    # every reason of a row joined, in the order found (Arrow groups keep
+    # their rows' order when not threaded)
+    grouped = (
+        pa.table(
+            {
+                "row": pa.array(mine["row"].to_numpy()),
+                "zh": pa.array(mine["reason_zh"], pa.string()),
+                "en": pa.array(mine["reason_en"], pa.string()),
+            }
+        )
+        .group_by("row", use_threads=False)
+        .aggregate([("zh", "list"), ("en", "list")])
+    )
+    rows = pd.Index(grouped["row"].to_numpy())
+    positions = rows.get_indexer(original["row"])
+    for column, separator, source in (
+        ("reasons_zh", "；", "zh_list"),
+        ("reasons_en", "; ", "en_list"),
+    ):
+        joined = pc.binary_join(grouped[source], separator).to_numpy(
+            zero_copy_only=False
+        )
+        values = np.full(len(positions), None, dtype=object)
+        found = positions >= 0
+        values[found] = joined[positions[found]]
+        original[column] = pd.Series(values, dtype="string")
     return original
 
 

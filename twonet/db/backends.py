@@ -87,7 +87,8 @@ class SpatialBackend:
         database allows (``COPY`` on PostgreSQL).
     deferred_indexes : callable
         ``(connection, table) -> context manager``: drops the table's
-        secondary indexes and unique constraints and rebuilds them, exactly as
+        secondary indexes, unique and foreign-key constraints (PostgreSQL;
+        SQLite checks a foreign key cheaply) and rebuilds them, exactly as
         they were, on leaving the block (for loading many rows into a table in
         one transaction: building an index once beats updating it per row).
     point_sql : callable
@@ -208,11 +209,17 @@ def _hex_ewkb_points(lon: pd.Series, lat: pd.Series) -> pd.Series:
 
 @contextmanager
 def _postgis_deferred_indexes(connection: Connection, table: str) -> Iterator[None]:
-    """Drop secondary indexes and unique constraints; rebuild them on exit."""
+    """Drop secondary indexes, unique and foreign-key constraints; rebuild on exit.
+
+    A foreign key checked once for the whole table when it is added back
+    costs a second per million rows; checked row by row during ``COPY`` it
+    costs several.
+    """
     constraints = connection.execute(
         text(
             "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid = CAST(:table AS regclass) AND contype = 'u'"
+            "WHERE conrelid = CAST(:table AS regclass) AND contype IN ('u', 'f') "
+            "ORDER BY contype, conname"  # foreign (f) before unique (u)
         ),
         {"table": table},
     ).all()
@@ -232,7 +239,7 @@ def _postgis_deferred_indexes(connection: Connection, table: str) -> Iterator[No
         connection.execute(text(f'DROP INDEX "{name}"'))
     yield
     connection.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-    for name, definition in constraints:
+    for name, definition in reversed(constraints):  # unique before foreign
         connection.execute(
             text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
         )
