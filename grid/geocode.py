@@ -205,12 +205,18 @@ def address_keys(rows: pd.DataFrame) -> pd.Series:
     )
 
 
-def _parse_unique(keys: pd.Series, parser: AddressParser) -> pd.DataFrame:
-    """Parse each distinct key once and spread the result to every row."""
+def _parse_unique(
+    keys: pd.Series, parser: AddressParser
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Parse each distinct key once and spread the result to every row.
+
+    Also returns, per row, the number of its distinct key: rows with the
+    same number have the same parse.
+    """
     unique = pd.Index(keys.unique())
     parsed = parser(list(unique)).reset_index(drop=True)
     positions = unique.get_indexer(keys)
-    return parsed.iloc[positions].reset_index(drop=True)
+    return parsed.iloc[positions].reset_index(drop=True), positions
 
 
 def _candidate(code: str, score: float, why: str) -> dict[str, Any]:
@@ -317,6 +323,7 @@ def geocode_employers(
     grid: GridIndex,
     area_counties: pd.Series | None = None,
     options: GeocodeOptions | None = None,
+    keys: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Place employers in the grid; vectorised where the work is heavy.
 
@@ -338,6 +345,9 @@ def geocode_employers(
         Today's county code of each row's USCC registration area (``None``
         where unknown), aligned with ``rows``.
     options : GeocodeOptions, optional
+    keys : Series, optional
+        The rows' :func:`address_keys`, aligned with ``rows``, if the caller
+        has them already.
 
     Returns
     -------
@@ -360,7 +370,8 @@ def geocode_employers(
     confidence = np.where(in_grid, np.where(boundary, 0.9, 0.95), 0.0)
     reason = np.full(n, None, dtype=object)
     # 2. address, parsed for every row (conflicts and historical names)
-    parsed = _parse_unique(address_keys(rows), parse)
+    keys = address_keys(rows) if keys is None else keys.reset_index(drop=True)
+    parsed, parse_ids = _parse_unique(keys, parse)
     p_county = parsed["county_code"].to_numpy(object)
     p_town = parsed["town_code"].to_numpy(object)
     p_village = parsed["village_code"].to_numpy(object)
@@ -418,6 +429,8 @@ def geocode_employers(
         elsewhere = both & ~agree
     # 4. ranked candidates for everything queued
     candidates: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    # rows with the same parse and reason have the same address candidates
+    address_candidates: dict[tuple[str, int], list[dict[str, Any]]] = {}
     for i in np.flatnonzero(pd.notna(reason)).tolist():
         if reason[i] == "coord_address_conflict":
             placed = (
@@ -427,15 +440,18 @@ def geocode_employers(
             )
             found = _conflict_candidates(str(placed), p_village[i], p_town[i], grid)
         else:
-            found = _address_candidates(
-                reason[i],
-                p_candidates[i],
-                p_score[i],
-                p_town[i],
-                p_county[i],
-                grid,
-                options.max_candidates,
-            )
+            key = (reason[i], parse_ids[i])
+            if key not in address_candidates:
+                address_candidates[key] = _address_candidates(
+                    reason[i],
+                    p_candidates[i],
+                    p_score[i],
+                    p_town[i],
+                    p_county[i],
+                    grid,
+                    options.max_candidates,
+                )
+            found = list(address_candidates[key])
         if codes["county_code"][i] is None and area[i] in grid.level:
             found.append(_candidate(area[i], 0.2, "USCC registration area"))
         found.sort(key=lambda d: -d["score"])

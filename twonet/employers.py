@@ -211,8 +211,12 @@ def place_employers(
     area_county: Callable[[pd.Series], pd.Series] | None,
     *,
     options: GeocodeOptions,
+    keys: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Geocode employer rows and return them with their placement columns."""
+    """Geocode employer rows and return them with their placement columns.
+
+    ``keys`` are the rows' :func:`grid.geocode.address_keys`, if known.
+    """
     if employers.empty:
         empty = employers.reset_index(drop=True).copy()
         for column in OUTPUT_COLUMNS:
@@ -227,10 +231,11 @@ def place_employers(
         if area_county is None
         else area_county(employers["registration_area_code"]),
         options=options,
+        keys=keys,
     )
     placed = employers.reset_index(drop=True).copy()
     for column in placement.columns:
-        placed[column] = placement[column].to_numpy()
+        placed[column] = placement[column].array
     return placed
 
 
@@ -599,27 +604,33 @@ def import_registry(
     result = _read(path, options, gazetteer, grid, progress)
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
-    employers = registry_to_employers(result.rows, with_content_hash=False)
-    existing = store.existing_hashes(engine).rename(
-        columns={"content_hash": "content_hash_db", "location_hash": "location_hash_db"}
-    )
-    known = employers[["uscc", "location_hash"]].merge(existing, on="uscc", how="left")
-    moved = (
-        known["location_hash_db"].isna()
-        | (known["location_hash"] != known["location_hash_db"])
-    ).to_numpy()
+    existing = store.existing_hashes(engine)
+    stored_at = pd.Index(existing["uscc"], dtype=object).get_indexer(
+        result.rows["uscc"]
+    )  # -1: never stored
     parse = AddressMemo(gazetteer, grid.region)
-    # the moved rows' addresses are parsed on another CPU while this one
-    # hashes every row
-    parse.prefetch(address_keys(employers[moved]).unique().tolist())
-    employers["content_hash"] = content_hashes(employers)
+    # employers never stored before must be placed: their addresses are
+    # parsed on another CPU while this one hashes every row
+    keys = address_keys(result.rows)
+    parse.prefetch(keys[stored_at < 0].unique().tolist())
+    employers = registry_to_employers(result.rows)
+
+    def stored(column: str) -> np.ndarray:
+        values = np.full(len(stored_at), None, dtype=object)
+        found = stored_at >= 0
+        values[found] = existing[column].to_numpy(object)[stored_at[found]]
+        return values
+
     # identical rows need no work at all: re-importing a file is a no-op
-    unchanged = (employers["content_hash"] == known["content_hash_db"]).to_numpy()
+    unchanged = employers["content_hash"].to_numpy(object) == stored("content_hash")
     employers = employers[~unchanged].reset_index(drop=True)
-    known = known[~unchanged].reset_index(drop=True)
-    moved = moved[~unchanged]
+    keys = keys[~unchanged].reset_index(drop=True)
+    brand_new = (stored_at < 0)[~unchanged]
+    moved = brand_new | (
+        employers["location_hash"].to_numpy(object)
+        != stored("location_hash")[~unchanged]
+    )
     timings["compare"] = time.perf_counter() - started
-    brand_new = known["content_hash_db"].isna().to_numpy()
     started = time.perf_counter()
     run_id = repo.start_import_run(
         engine,
@@ -643,7 +654,12 @@ def import_registry(
         for first in range(0, len(to_place), PLACE_CHUNK_ROWS):
             chunk = to_place[first : first + PLACE_CHUNK_ROWS]
             placed = place_employers(
-                employers.iloc[chunk], grid, parse, area_county, options=geocode_options
+                employers.iloc[chunk],
+                grid,
+                parse,
+                area_county,
+                options=geocode_options,
+                keys=keys.iloc[chunk],
             )
             summaries.append(placed[["method", "flags", "review_reason"]])
             new_here = brand_new[chunk]

@@ -136,26 +136,99 @@ def _postgis_bulk_encode(
     frame: pd.DataFrame,
     points: Mapping[str, tuple[str, str]] | None = None,
 ) -> BulkPayload:
-    """Encode rows for ``COPY ... FROM STDIN`` (CSV written by Arrow).
+    """Encode rows for ``COPY ... FROM STDIN``.
 
-    Arrow writes nulls as unquoted empty fields and empty strings as ``""``,
-    which is exactly how PostgreSQL's CSV format tells them apart.  Points
-    travel as hex EWKB, which PostGIS reads directly.
+    Into a table of the model (``employer``, ``review_item`` ...), rows go
+    in PostgreSQL's binary format, encoded from Arrow by ``pgpq``: the
+    server then parses no text, which halves the time ``COPY`` takes, and
+    points travel as EWKB packed by numpy.  Values are cast to the
+    columns' types first (``int4`` columns get 32-bit integers ...).  Into
+    other tables (temporary staging tables) rows go as CSV written by
+    Arrow, which writes nulls as unquoted empty fields and empty strings as
+    ``""``, as PostgreSQL's CSV format tells them apart.
     """
+    import pyarrow as pa
+
+    schema = _arrow_schema(table, [*frame.columns, *(points or {})])
+    if schema is None:
+        return _postgis_csv_payload(table, frame, points)
+    from pgpq import ArrowToPostgresBinaryEncoder
+
+    arrays = [
+        pa.Array.from_pandas(frame[field.name], type=field.type)
+        for field in schema
+        if field.name in frame.columns
+    ]
+    names = [name for name in schema.names if name in frame.columns]
+    for column, (lon, lat) in (points or {}).items():
+        arrays.append(_ewkb_points(frame[lon], frame[lat]))
+        names.append(column)
+    data = pa.Table.from_arrays(arrays, names=names)
+    encoder = ArrowToPostgresBinaryEncoder(data.schema)
+    parts = [encoder.write_header()]
+    parts += [encoder.write_batch(batch) for batch in data.to_batches()]
+    parts.append(encoder.finish())
+    columns = ", ".join(f'"{c}"' for c in names)
+    return BulkPayload(
+        f"COPY {table} ({columns}) FROM STDIN (FORMAT binary)", b"".join(parts)
+    )
+
+
+def _arrow_schema(table: str, columns: Sequence[str]) -> Any:
+    """Arrow types of a model table's columns, or ``None`` where one is unknown.
+
+    The types are those of the values PostgreSQL's binary ``COPY`` expects:
+    the server reads exactly as many bytes as the column's type has.
+    """
+    import pyarrow as pa
+    import sqlalchemy as sa
+    from geoalchemy2 import Geometry
+
+    from twonet.db.models import Base
+
+    model = Base.metadata.tables.get(table)
+    if model is None:
+        return None
+    kinds: list[tuple[type, Any]] = [
+        (Geometry, pa.binary()),  # EWKB, read by geometry_recv
+        (sa.BigInteger, pa.int64()),
+        (sa.SmallInteger, pa.int16()),
+        (sa.Integer, pa.int32()),
+        (sa.Float, pa.float64()),
+        (sa.Boolean, pa.bool_()),
+        (sa.DateTime, pa.timestamp("us")),
+        (sa.Date, pa.date32()),
+        (sa.JSON, pa.string()),  # JSON text (not JSONB: that has a version byte)
+        (sa.String, pa.string()),  # Text, VARCHAR
+    ]
+    fields = []
+    for name in columns:
+        column = model.columns.get(name)
+        if column is None:
+            return None
+        kind = next((k for base, k in kinds if isinstance(column.type, base)), None)
+        if kind is None or getattr(column.type, "timezone", False):
+            return None
+        fields.append(pa.field(name, kind))
+    return pa.schema(fields)
+
+
+def _postgis_csv_payload(
+    table: str,
+    frame: pd.DataFrame,
+    points: Mapping[str, tuple[str, str]] | None,
+) -> BulkPayload:
     import pyarrow as pa
     import pyarrow.csv as pa_csv
 
-    if points:
-        frame = frame.assign(
-            **{
-                column: _hex_ewkb_points(frame[lon], frame[lat])
-                for column, (lon, lat) in points.items()
-            }
-        )
-    columns = ", ".join(f'"{c}"' for c in frame.columns)
+    data = pa.Table.from_pandas(frame, preserve_index=False)
+    for column, (lon, lat) in (points or {}).items():
+        ewkb = _ewkb_points(frame[lon], frame[lat]).to_pylist()
+        hex_ewkb = [None if p is None else p.hex() for p in ewkb]
+        data = data.append_column(column, pa.array(hex_ewkb, pa.string()))
+    columns = ", ".join(f'"{c}"' for c in data.column_names)
     buffer = io.BytesIO()
-    table_data = pa.Table.from_pandas(frame, preserve_index=False)
-    pa_csv.write_csv(table_data, buffer, pa_csv.WriteOptions(include_header=False))
+    pa_csv.write_csv(data, buffer, pa_csv.WriteOptions(include_header=False))
     return BulkPayload(
         f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)", buffer.getvalue()
     )
@@ -179,32 +252,37 @@ _EWKB_POINT = [
 _EWKB_POINT_WITH_SRID = 0x20000001
 
 
-def _hex_ewkb_points(lon: pd.Series, lat: pd.Series) -> pd.Series:
-    """Return WGS-84 points as hex EWKB strings (``None`` without both numbers).
+def _ewkb_points(lon: pd.Series, lat: pd.Series) -> Any:
+    """Return WGS-84 points as an Arrow array of EWKB (null without both numbers).
 
     Packed with numpy (25 bytes per point), as PostGIS writes them itself:
     ``ST_AsEWKB(ST_SetSRID(ST_MakePoint(x, y), 4326))``.
 
     Examples
     --------
-    >>> _hex_ewkb_points(pd.Series([120.5, None]), pd.Series([36.0, 1.0])).tolist()
+    >>> points = _ewkb_points(pd.Series([120.5, None]), pd.Series([36.0, 1.0]))
+    >>> [None if p is None else p.hex().upper() for p in points.to_pylist()]
     ['0101000020E61000000000000000205E400000000000004240', None]
     """
     import numpy as np
+    import pyarrow as pa
 
     x = pd.to_numeric(lon, errors="coerce").to_numpy(float)
     y = pd.to_numeric(lat, errors="coerce").to_numpy(float)
     ok = np.isfinite(x) & np.isfinite(y)
-    packed = np.zeros(int(ok.sum()), dtype=np.dtype(_EWKB_POINT, align=False))
+    packed = np.zeros(len(x), dtype=np.dtype(_EWKB_POINT, align=False))
     packed["order"] = 1
     packed["type"] = _EWKB_POINT_WITH_SRID
     packed["srid"] = 4326
-    packed["x"], packed["y"] = x[ok], y[ok]
-    digits = packed.tobytes().hex().upper()
-    width = 2 * packed.dtype.itemsize
-    values = np.full(len(x), None, dtype=object)
-    values[ok] = [digits[i : i + width] for i in range(0, len(digits), width)]
-    return pd.Series(values, index=lon.index, dtype=object)
+    packed["x"], packed["y"] = np.where(ok, x, 0.0), np.where(ok, y, 0.0)
+    validity = pa.py_buffer(np.packbits(ok, bitorder="little").tobytes())
+    fixed = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(packed.dtype.itemsize),
+        len(x),
+        [validity, pa.py_buffer(packed.tobytes())],
+        null_count=int((~ok).sum()),
+    )
+    return fixed.cast(pa.binary())
 
 
 @contextmanager

@@ -62,7 +62,16 @@ def existing_hashes(bind: Bind) -> pd.DataFrame:
     query = select(Employer.uscc, Employer.content_hash, Employer.location_hash)
     with transaction(bind) as connection:
         rows = connection.execute(query).all()
-    return pd.DataFrame(rows, columns=["uscc", "content_hash", "location_hash"])
+    names = ("uscc", "content_hash", "location_hash")
+    # column by column: a DataFrame built from a million Row objects takes
+    # seconds, from three lists a tenth of that
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), ()]
+    return pd.DataFrame(
+        {
+            name: pd.Series(values, dtype=object)
+            for name, values in zip(names, columns, strict=True)
+        }
+    )
 
 
 def _stage_frame(frame: pd.DataFrame) -> pd.DataFrame:
