@@ -167,6 +167,31 @@ _EARTH_RADIUS_M = 6_371_008.8
 # labelled addresses
 
 
+def _read_text_csv(
+    path: Path | str, what: str, required: Sequence[str]
+) -> pd.DataFrame:
+    """Read a UTF-8 CSV (BOM allowed) as text; every ``required`` column present.
+
+    Raises
+    ------
+    GridFileError
+        If the file cannot be read or a required column is missing (``what``
+        names the file's kind in the message).
+    """
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
+    except (OSError, ValueError) as exc:
+        msg = f"cannot read {what} {str(path)!r}: {exc}"
+        raise GridFileError(msg) from exc
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        msg = f"{what} {str(path)!r} lack columns: {', '.join(missing)}"
+        raise GridFileError(msg)
+    return frame
+
+
 def load_labelled_addresses(path: Path | str) -> pd.DataFrame:
     """Read a labelled address set such as ``data/accuracy/addresses.csv``.
 
@@ -190,17 +215,7 @@ def load_labelled_addresses(path: Path | str) -> pd.DataFrame:
     GridFileError
         If the file cannot be read or a required column is missing.
     """
-    try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read labelled addresses {str(path)!r}: {exc}"
-        raise GridFileError(msg) from exc
-    missing = [c for c in ("address", *LABEL_COLUMNS) if c not in frame.columns]
-    if missing:
-        msg = f"labelled addresses {str(path)!r} lack columns: {', '.join(missing)}"
-        raise GridFileError(msg)
+    frame = _read_text_csv(path, "labelled addresses", ("address", *LABEL_COLUMNS))
     for column in LABEL_COLUMNS:
         frame[column] = frame[column].str.strip()
     if "source" in frame.columns:
@@ -548,17 +563,7 @@ def load_gcj02_points(path: Path | str) -> pd.DataFrame:
         If the file cannot be read, a column is missing or a coordinate is
         not a number.
     """
-    try:
-        frame = pd.read_csv(
-            path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
-        )
-    except (OSError, ValueError) as exc:
-        msg = f"cannot read GCJ-02 points {str(path)!r}: {exc}"
-        raise GridFileError(msg) from exc
-    missing = [c for c in GCJ02_COLUMNS if c not in frame.columns]
-    if missing:
-        msg = f"GCJ-02 points {str(path)!r} lack columns: {', '.join(missing)}"
-        raise GridFileError(msg)
+    frame = _read_text_csv(path, "GCJ-02 points", GCJ02_COLUMNS)
     for column in ("lon_gcj02", "lat_gcj02"):
         values = pd.to_numeric(frame[column], errors="coerce")
         bad = frame.index[values.isna()].tolist()

@@ -34,7 +34,7 @@ from grid.cells import make_cells
 from grid.coords import wgs84_to_gcj02
 from grid.gazetteer import LEVEL_NAMES, Gazetteer
 from grid.locate import CellLocator
-from tests.test_address import ALIASES, CHANGES, CURRENT, HISTORICAL, _frames
+from tests.test_address import tiny_gazetteer
 from twonet.errors import GridFileError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,13 +45,8 @@ CCKS = "CCKS2021-address-NER dev set"
 
 @pytest.fixture(scope="module")
 def tiny() -> Gazetteer:
-    """The tiny gazetteer of ``test_address.py`` (same tables)."""
-    return Gazetteer.from_frames(
-        _frames(CURRENT),
-        historical=_frames(HISTORICAL),
-        changes=CHANGES,
-        aliases=ALIASES,
-    )
+    """The tiny gazetteer of ``test_address.py``."""
+    return tiny_gazetteer()
 
 
 # ------------------------------------------------------------ label matching

@@ -99,14 +99,19 @@ ALIASES = pd.DataFrame(
 )
 
 
-@pytest.fixture(scope="module")
-def tiny() -> Gazetteer:
+def tiny_gazetteer() -> Gazetteer:
+    """A hand-checkable gazetteer built from the tables above."""
     return Gazetteer.from_frames(
         _frames(CURRENT),
         historical=_frames(HISTORICAL),
         changes=CHANGES,
         aliases=ALIASES,
     )
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Gazetteer:
+    return tiny_gazetteer()
 
 
 @pytest.mark.parametrize(
