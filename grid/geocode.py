@@ -208,15 +208,15 @@ def address_keys(rows: pd.DataFrame) -> pd.Series:
 def _parse_unique(
     keys: pd.Series, parser: AddressParser
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """Parse each distinct key once and spread the result to every row.
+    """Parse each distinct key once.
 
-    Also returns, per row, the number of its distinct key: rows with the
-    same number have the same parse.
+    Returns the parse of each distinct key and, per row, the number of its
+    key (a position in that parse): rows with the same number have the same
+    parse.
     """
-    unique = pd.Index(keys.unique())
-    parsed = parser(list(unique)).reset_index(drop=True)
-    positions = unique.get_indexer(keys)
-    return parsed.iloc[positions].reset_index(drop=True), positions
+    positions, unique = pd.factorize(keys)
+    parsed = parser(unique.tolist()).reset_index(drop=True)
+    return parsed, positions
 
 
 def _candidate(code: str, score: float, why: str) -> dict[str, Any]:
@@ -372,14 +372,17 @@ def geocode_employers(
     # 2. address, parsed for every row (conflicts and historical names)
     keys = address_keys(rows) if keys is None else keys.reset_index(drop=True)
     parsed, parse_ids = _parse_unique(keys, parse)
-    p_county = parsed["county_code"].to_numpy(object)
-    p_town = parsed["town_code"].to_numpy(object)
-    p_village = parsed["village_code"].to_numpy(object)
-    p_candidates = parsed["candidates"].tolist()
-    p_score = np.nan_to_num(parsed["confidence"].to_numpy(float), nan=0.0)
-    p_ambiguous = parsed["ambiguous"].fillna(False).to_numpy(bool)
+
+    def per_row(column: str) -> np.ndarray:
+        return parsed[column].to_numpy(object)[parse_ids]
+
+    p_county, p_town = per_row("county_code"), per_row("town_code")
+    p_village, p_candidates = per_row("village_code"), per_row("candidates")
+    score = np.nan_to_num(parsed["confidence"].to_numpy(float), nan=0.0)
+    p_score = score[parse_ids]
+    p_ambiguous = parsed["ambiguous"].fillna(False).to_numpy(bool)[parse_ids]
     notes = parsed["historical_note"]
-    historical = (notes.notna() & (notes.astype(str) != "")).to_numpy()
+    historical = (notes.notna() & (notes.astype(str) != "")).to_numpy()[parse_ids]
     has_town, has_county = pd.notna(p_town), pd.notna(p_county)
     clash = in_grid & (
         (
@@ -427,22 +430,28 @@ def geocode_employers(
         agree = both & (area == placed_county)
         confidence[agree] = np.minimum(1.0, confidence[agree] + USCC_AGREEMENT_BONUS)
         elsewhere = both & ~agree
-    # 4. ranked candidates for everything queued
+    # 4. ranked candidates for everything queued; rows whose candidates are
+    # the same share one list (read-only), so they are built, and encoded
+    # for storage, once
     candidates: list[list[dict[str, Any]]] = [[] for _ in range(n)]
-    # rows with the same parse and reason have the same address candidates
-    address_candidates: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    shared: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for i in np.flatnonzero(pd.notna(reason)).tolist():
+        fallback = area[i] if codes["county_code"][i] is None else None
         if reason[i] == "coord_address_conflict":
             placed = (
                 codes["village_code"][i]
                 or codes["township_code"][i]
                 or codes["county_code"][i]
             )
-            found = _conflict_candidates(str(placed), p_village[i], p_town[i], grid)
+            key: tuple[Any, ...] = (placed, p_village[i], p_town[i], fallback)
         else:
-            key = (reason[i], parse_ids[i])
-            if key not in address_candidates:
-                address_candidates[key] = _address_candidates(
+            key = (reason[i], parse_ids[i], fallback)
+        found = shared.get(key)
+        if found is None:
+            if reason[i] == "coord_address_conflict":
+                found = _conflict_candidates(str(placed), p_village[i], p_town[i], grid)
+            else:
+                found = _address_candidates(
                     reason[i],
                     p_candidates[i],
                     p_score[i],
@@ -451,11 +460,11 @@ def geocode_employers(
                     grid,
                     options.max_candidates,
                 )
-            found = list(address_candidates[key])
-        if codes["county_code"][i] is None and area[i] in grid.level:
-            found.append(_candidate(area[i], 0.2, "USCC registration area"))
-        found.sort(key=lambda d: -d["score"])
-        candidates[i] = found[: options.max_candidates]
+            if fallback in grid.level:
+                found.append(_candidate(fallback, 0.2, "USCC registration area"))
+            found.sort(key=lambda d: -d["score"])
+            found = shared[key] = found[: options.max_candidates]
+        candidates[i] = found
     flags = _flag_strings(
         {
             "coords_unusable": rows["lon_raw"].notna().to_numpy() & ~usable,

@@ -159,3 +159,52 @@ def test_review_queue_round_trip(db):
         "manual": 1,
         "review_open": 0,
     }
+
+
+def test_code_columns_compare_bytes(db) -> None:
+    """Every code column (cells, employers, queue) has one byte-wise collation.
+
+    PostgreSQL gets ``COLLATE "C"`` (migration 0003) so code indexes skip the
+    locale; mixing collations in a join would be an error, hence all of them.
+    SQLite compares bytes without being told.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.dialects import postgresql
+
+    from twonet.db.models import Base
+
+    code_columns = {
+        (table.name, column.name)
+        for table in Base.metadata.tables.values()
+        for column in table.columns
+        if 'COLLATE "C"' in column.type.compile(dialect=postgresql.dialect())
+    }
+    assert ("employer", "county_code") in code_columns
+    assert ("grid_cell", "parent_code") in code_columns
+    if db.dialect.name != "postgresql":
+        assert (
+            "COLLATE"
+            not in db.execute(
+                text("SELECT sql FROM sqlite_master WHERE name = 'employer'")
+            ).scalar_one()
+        )
+        return
+    stored = {
+        (table, column): collation
+        for table, column, collation in db.execute(
+            text(
+                "SELECT table_name, column_name, collation_name "
+                "FROM information_schema.columns WHERE table_schema = 'public'"
+            )
+        )
+    }
+    assert {key: stored[key] for key in code_columns} == dict.fromkeys(
+        code_columns, "C"
+    )
+    # a cell code and an employer code compare without a collation clash
+    db.execute(
+        text(
+            "SELECT count(*) FROM employer e JOIN grid_cell c "
+            "ON c.code = e.village_code AND c.parent_code = e.township_code"
+        )
+    ).scalar_one()

@@ -331,8 +331,11 @@ def test_xlsx_exports_round_trip(demo: RegistryDemo, written: list[Path]) -> Non
     folder = written[0].parent
     truth = pd.read_csv(written[-2], dtype=str, keep_default_na=False)
     for entry in manifest[manifest["kind"] == "xlsx"].itertuples():
-        sheet = load_workbook(folder / entry.file, read_only=True).active
-        records = list(sheet.iter_rows(values_only=True))
+        book = load_workbook(folder / entry.file, read_only=True)
+        try:  # a read-only workbook keeps its file open until closed
+            records = list(book.active.iter_rows(values_only=True))
+        finally:
+            book.close()
         header_row = int(entry.header_row)
         assert tuple(records[header_row - 1]) == HEADERS
         data = records[header_row:]

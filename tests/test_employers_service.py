@@ -303,6 +303,10 @@ def test_address_memo_parses_each_address_once(gazetteer, monkeypatch):
     monkeypatch.setattr(service, "PARSE_MEMO_MAX", 2)  # full: start afresh
     assert memo(["崂山区王哥庄街道"])["county_code"].tolist() == ["370212"]
     assert calls[-1] == ["崂山区王哥庄街道"]
+    # known and new together overflow: everything asked for is parsed again
+    got = memo(["崂山区王哥庄街道", "青岛市市北区", "即墨市蓝村镇"])
+    assert got["county_code"].tolist() == ["370212", "370203", "370215"]
+    assert calls[-1] == ["崂山区王哥庄街道", "青岛市市北区", "即墨市蓝村镇"]
 
 
 def test_address_memo_prefetch_gives_what_parsing_gives(gazetteer, monkeypatch):

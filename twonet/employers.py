@@ -348,54 +348,62 @@ class AddressMemo:
         self.gazetteer = gazetteer
         self.region = list(region)
         self.workers = workers
-        self._memo = pd.DataFrame()
-        self._texts: pd.Index = pd.Index([], dtype=object)
-        self._pending: tuple[pd.Index, Callable[[], pd.DataFrame]] | None = None
+        self._parts: list[pd.DataFrame] = []  # parses, in the order remembered
+        self._where: dict[str, int] = {}  # address -> row in the parts, joined
+        self._pending: tuple[list[str], Callable[[], pd.DataFrame]] | None = None
 
     def __call__(self, texts: Sequence[str]) -> pd.DataFrame:
         """Parse ``texts`` (what was parsed before is not parsed again)."""
         from grid.address import parse_addresses
 
         self._collect()
-        wanted = pd.Index(list(texts), dtype=object)
-        new = self._unknown(wanted)
-        if len(new):
+        texts = list(texts)
+        new = self._unknown(texts)
+        if len(self._where) + len(new) > PARSE_MEMO_MAX:
+            self._forget()  # full: start afresh with what is asked for now
+            new = self._unknown(texts)
+        if new:
             self._remember(
                 new,
                 parse_addresses(
-                    list(new), self.gazetteer, region=self.region, workers=self.workers
+                    new, self.gazetteer, region=self.region, workers=self.workers
                 ),
             )
-        return self._memo.iloc[self._texts.get_indexer(wanted)].reset_index(drop=True)
+        if len(self._parts) > 1:
+            self._parts = [pd.concat(self._parts, ignore_index=True)]
+        where = self._where
+        rows = np.fromiter((where[text] for text in texts), np.intp, len(texts))
+        return self._parts[0].iloc[rows].reset_index(drop=True)
 
     def prefetch(self, texts: Sequence[str]) -> None:
         """Start parsing ``texts`` in the background (a forked process)."""
         from grid.address import parse_addresses_later
 
         self._collect()
-        new = self._unknown(pd.Index(list(texts), dtype=object))
-        if len(new):
-            later = parse_addresses_later(list(new), self.gazetteer, region=self.region)
+        new = self._unknown(list(texts))
+        if new:
+            later = parse_addresses_later(new, self.gazetteer, region=self.region)
             self._pending = (new, later)
 
-    def _unknown(self, wanted: pd.Index) -> pd.Index:
-        return wanted[self._texts.get_indexer(wanted) < 0].unique()
+    def _unknown(self, texts: list[str]) -> list[str]:
+        where = self._where
+        return list(dict.fromkeys(text for text in texts if text not in where))
 
     def _collect(self) -> None:
         if self._pending is not None:
             texts, later = self._pending
             self._pending = None
+            if len(self._where) + len(texts) > PARSE_MEMO_MAX:
+                self._forget()
             self._remember(texts, later())
 
-    def _remember(self, texts: pd.Index, parsed: pd.DataFrame) -> None:
-        if len(self._texts) + len(texts) > PARSE_MEMO_MAX:
-            self._memo, self._texts = self._memo.iloc[:0], self._texts[:0]
-        self._memo = (
-            pd.concat([self._memo, parsed], ignore_index=True)
-            if len(self._memo)
-            else parsed.reset_index(drop=True)
-        )
-        self._texts = self._texts.append(texts)
+    def _forget(self) -> None:
+        self._parts, self._where = [], {}
+
+    def _remember(self, texts: list[str], parsed: pd.DataFrame) -> None:
+        first = len(self._where)
+        self._where.update(zip(texts, range(first, first + len(texts)), strict=True))
+        self._parts.append(parsed.reset_index(drop=True))
 
 
 # -------------------------------------------------------------------- import

@@ -250,13 +250,20 @@ def encode_review_items(
 ) -> BulkPayload:
     """Encode new open review items (``uscc``, ``reason``, ``candidates``)."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    # rows with the same candidates mostly share one list: encode it once
+    # (the lists are alive in ``items``, so their ids are not reused)
+    encoded: dict[int, str] = {}
+    texts = []
+    for candidates in items["candidates"]:
+        text = encoded.get(id(candidates))
+        if text is None:
+            text = encoded[id(candidates)] = json.dumps(candidates, ensure_ascii=False)
+        texts.append(text)
     rows = pd.DataFrame(
         {
             "uscc": items["uscc"].to_numpy(),
             "reason": items["reason"].to_numpy(),
-            "candidates": [
-                json.dumps(c, ensure_ascii=False) for c in items["candidates"]
-            ],
+            "candidates": pd.array(texts, dtype="str"),
             "status": "open",
             "created_at": now,
         }

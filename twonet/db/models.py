@@ -22,12 +22,23 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeEngine
 
 from grid.cells import STORAGE_EPSG
 
 
 class Base(DeclarativeBase):
     """Declarative base of every TwoNet table."""
+
+
+def code_type(length: int) -> TypeEngine[str]:
+    """Return the type of a code column: division codes, USCCs (ASCII, bytewise).
+
+    On PostgreSQL the column has ``COLLATE "C"`` (migration 0003): indexes on
+    codes build and search with ``memcmp`` instead of the locale's
+    ``strcoll``.  SQLite compares bytes anyway.
+    """
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 class GridCell(Base):
@@ -46,10 +57,10 @@ class GridCell(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    code: Mapped[str] = mapped_column(String(14), index=True)
+    code: Mapped[str] = mapped_column(code_type(14), index=True)
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[str] = mapped_column(String(10))
-    parent_code: Mapped[str | None] = mapped_column(String(14))
+    parent_code: Mapped[str | None] = mapped_column(code_type(14))
     valid_from: Mapped[dt.date] = mapped_column(Date)
     valid_to: Mapped[dt.date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(Text)
@@ -105,7 +116,7 @@ class Employer(Base):
     __tablename__ = "employer"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    uscc: Mapped[str] = mapped_column(code_type(18), unique=True)
     name: Mapped[str] = mapped_column(Text)
     legal_rep: Mapped[str | None] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(Text)
@@ -129,13 +140,13 @@ class Employer(Base):
     datum: Mapped[str | None] = mapped_column(String(10))
     lon: Mapped[float | None]
     lat: Mapped[float | None]
-    registration_area_code: Mapped[str | None] = mapped_column(String(6))
-    city_code: Mapped[str | None] = mapped_column(String(14), index=True)
-    county_code: Mapped[str | None] = mapped_column(String(14), index=True)
-    township_code: Mapped[str | None] = mapped_column(String(14), index=True)
-    village_code: Mapped[str | None] = mapped_column(String(14), index=True)
-    address_county_code: Mapped[str | None] = mapped_column(String(6))
-    address_township_code: Mapped[str | None] = mapped_column(String(9))
+    registration_area_code: Mapped[str | None] = mapped_column(code_type(6))
+    city_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
+    county_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
+    township_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
+    village_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
+    address_county_code: Mapped[str | None] = mapped_column(code_type(6))
+    address_township_code: Mapped[str | None] = mapped_column(code_type(9))
     method: Mapped[str] = mapped_column(String(20))
     confidence: Mapped[float] = mapped_column(default=0.0)
     flags: Mapped[str] = mapped_column(Text, default="")
@@ -154,7 +165,7 @@ class EmployerVersion(Base):
     __tablename__ = "employer_version"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    uscc: Mapped[str] = mapped_column(code_type(18), index=True)
     valid_to: Mapped[dt.datetime] = mapped_column(DateTime)
     import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
     snapshot: Mapped[dict[str, object]] = mapped_column(JSON)
@@ -166,11 +177,11 @@ class ReviewItem(Base):
     __tablename__ = "review_item"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    uscc: Mapped[str] = mapped_column(code_type(18), index=True)
     reason: Mapped[str] = mapped_column(String(40))
     candidates: Mapped[list[dict[str, object]]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10), default="open", index=True)
-    chosen_code: Mapped[str | None] = mapped_column(String(14))
+    chosen_code: Mapped[str | None] = mapped_column(code_type(14))
     reviewer: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
