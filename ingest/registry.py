@@ -633,15 +633,33 @@ def _read_any(
     return _read_csv(path, mapping, encoding, chunk_rows, progress)
 
 
-def _scan_file(path: Path) -> tuple[str, int]:
-    """SHA-256 and number of newline bytes of a file."""
-    digest = hashlib.sha256()
+def _sha256_later(path: Path) -> Callable[[], str]:
+    """Start hashing a file on a thread; return a function waiting for it.
+
+    ``hashlib`` releases the GIL on large blocks, so the file is hashed
+    while this thread reads it as CSV.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    def sha256() -> str:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            while block := handle.read(1 << 23):
+                digest.update(block)
+        return digest.hexdigest()
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="twonet-sha256")
+    future = pool.submit(sha256)
+    pool.shutdown(wait=False)  # the thread ends when the file is hashed
+    return future.result
+
+
+def _count_newlines(path: Path) -> int:
     lines = 0
     with path.open("rb") as handle:
         while block := handle.read(1 << 23):
-            digest.update(block)
             lines += block.count(b"\n")
-    return digest.hexdigest(), lines
+    return lines
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -683,7 +701,8 @@ def _read_csv(
     chunk_rows: int,
     progress: Progress | None,
 ) -> _Raw:
-    sha256, newlines = _scan_file(path)
+    sha256 = _sha256_later(path)
+    newlines = _count_newlines(path)
     with path.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
     notes: list[str] = []
@@ -713,7 +732,7 @@ def _read_csv(
             rows=np.zeros(0, dtype=np.int64),
             header_row=header_index + 1,
             encoding=used,
-            sha256=sha256,
+            sha256=sha256(),
             notes=notes,
         )
     try:
@@ -745,7 +764,7 @@ def _read_csv(
         header_row=header_index + 1,
         bad_records=sorted(bad),
         encoding=used,
-        sha256=sha256,
+        sha256=sha256(),
         notes=notes,
     )
 
@@ -901,7 +920,7 @@ def _read_xlsx(
 ) -> _Raw:
     import openpyxl  # lazy: only needed for Excel files
 
-    sha256, _ = _scan_file(path)
+    sha256 = _sha256_later(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on broken files
@@ -939,7 +958,7 @@ def _read_xlsx(
         header_row=header_index + 1,
         values=values,
         sheet=title,
-        sha256=sha256,
+        sha256=sha256(),
     )
 
 

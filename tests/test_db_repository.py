@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 import shapely
@@ -127,17 +128,27 @@ def test_import_run_keeps_every_reject(db):
             "code": ["37021", None],
             "reason_zh": ["代码位数错误", "缺少代码"],
             "reason_en": ["bad code length", "missing code"],
+            "column_name": ["代码", None],
+            "value": ["37021", np.nan],
+            "raw": [{"代码": "37021", "名": "黄"}, None],
         }
     )
     repo.finish_import_run(db, run_id, counts={"rejected": 2}, rejects=rejects)
     stored = db.execute(
-        select(ImportReject.row_number, ImportReject.code, ImportReject.reason_en)
+        select(
+            ImportReject.row_number,
+            ImportReject.code,
+            ImportReject.reason_en,
+            ImportReject.column_name,
+            ImportReject.value,
+            ImportReject.raw,
+        )
         .where(ImportReject.import_run_id == run_id)
         .order_by(ImportReject.row_number)
     ).all()
     assert [tuple(r) for r in stored] == [
-        (3, "37021", "bad code length"),
-        (7, None, "missing code"),
+        (3, "37021", "bad code length", "代码", "37021", {"代码": "37021", "名": "黄"}),
+        (7, None, "missing code", None, None, None),
     ]
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, upda
 
 from grid.cells import CELL_COLUMNS, STORAGE_EPSG, empty_cells
 from grid.codes import Level, parse_level
-from twonet.db.models import GridCell, ImportReject, ImportRun
+from twonet.db.models import GridCell, ImportRun
 
 Bind = Engine | Connection
 
@@ -331,32 +332,49 @@ def finish_import_run(
     counts: dict[str, int],
     rejects: pd.DataFrame | None = None,
 ) -> None:
-    """Store an import's counts and its rejected rows with their reasons.
-
-    ``rejects`` has columns ``row``, ``code``, ``reason_zh``, ``reason_en``
-    and optionally ``raw`` (a dict of the original values).
-    """
+    """Store an import's counts and (see :func:`save_rejects`) its rejected rows."""
     with transaction(bind) as connection:
         connection.execute(
             update(ImportRun).where(ImportRun.id == run_id).values(counts=counts)
         )
-        if rejects is not None and len(rejects):
-            connection.execute(
-                insert(ImportReject),
-                [
-                    {
-                        "import_run_id": run_id,
-                        "row_number": int(r["row"]),
-                        "code": None if pd.isna(r.get("code")) else str(r.get("code")),
-                        "reason_zh": r["reason_zh"],
-                        "reason_en": r["reason_en"],
-                        "raw": r.get("raw") if isinstance(r.get("raw"), dict) else None,
-                        "column_name": _text_or_none(r.get("column_name")),
-                        "value": _text_or_none(r.get("value")),
-                    }
-                    for r in rejects.to_dict("records")
-                ],
-            )
+        save_rejects(connection, run_id, rejects)
+
+
+def save_rejects(bind: Bind, run_id: int, rejects: pd.DataFrame | None) -> None:
+    """Store an import's rejected rows with their reasons.
+
+    ``rejects`` has columns ``row``, ``code``, ``reason_zh``, ``reason_en``
+    and optionally ``raw`` (a dict of the original values), ``column_name``
+    and ``value``.
+    """
+    if rejects is None or not len(rejects):
+        return
+    from twonet.db.backends import backend_for
+
+    def texts(column: str) -> list[str | None]:
+        if column not in rejects:
+            return [None] * len(rejects)
+        return [_text_or_none(value) for value in rejects[column]]
+
+    raw = rejects["raw"] if "raw" in rejects else [None] * len(rejects)
+    rows = pd.DataFrame(
+        {
+            "import_run_id": run_id,
+            "row_number": rejects["row"].astype("int64").to_numpy(),
+            "code": texts("code"),
+            "column_name": texts("column_name"),
+            "value": texts("value"),
+            "reason_zh": texts("reason_zh"),
+            "reason_en": texts("reason_en"),
+            "raw": [
+                json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else None
+                for v in raw
+            ],
+        }
+    )
+    backend = backend_for(bind)  # COPY on PostGIS: an import may reject many
+    with transaction(bind) as connection:
+        backend.bulk_send(connection, backend.bulk_encode("import_reject", rows))
 
 
 def cells_at_point(
