@@ -141,7 +141,8 @@ class Employer(Base):
     lon: Mapped[float | None]
     lat: Mapped[float | None]
     registration_area_code: Mapped[str | None] = mapped_column(code_type(6))
-    city_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
+    # no index: one city or a few per grid (see migration 0003)
+    city_code: Mapped[str | None] = mapped_column(code_type(14))
     county_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
     township_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
     village_code: Mapped[str | None] = mapped_column(code_type(14), index=True)

@@ -1,4 +1,4 @@
-"""Code columns compare byte by byte (``COLLATE "C"``) on PostgreSQL.
+"""Code columns compare byte by byte (``COLLATE "C"``); no index on the city.
 
 Division codes and USCCs are ASCII digits and capital letters, so byte order
 is their order under any collation; but a column with the database's
@@ -7,6 +7,11 @@ locale collation (``C.UTF-8``, ``zh_CN.UTF-8`` …) is compared through
 the time, and a prefix ``LIKE '3702%'`` can use them.  Every code column
 changes together: comparing two columns of different collations is an error
 in PostgreSQL.  SQLite compares bytes already; nothing changes there.
+
+The index on ``employer.city_code`` goes, on both backends: a grid covers
+one city or a few, so the planner never uses it for a city's employers (a
+sequential scan reads less), while every write and every bulk load paid
+for it (a bulk load rebuilds each index with its own scan of the table).
 
 Revision ID: 0003
 Revises: 0002
@@ -53,7 +58,9 @@ def _set_collation(collation: str | None) -> None:
 
 def upgrade() -> None:
     _set_collation("C")
+    op.drop_index("ix_employer_city_code", table_name="employer")
 
 
 def downgrade() -> None:
+    op.create_index("ix_employer_city_code", "employer", ["city_code"])
     _set_collation("default")
