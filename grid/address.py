@@ -63,7 +63,8 @@ from grid.gazetteer import (
     VKIND_SHORT,
     Gazetteer,
 )
-from twonet.errors import CellCodeError, TwoNetError
+from twonet.errors import CellCodeError
+from twonet.forked import can_fork, later
 
 #: Columns of :func:`parse_addresses`, in order.
 COLUMNS: tuple[str, ...] = (
@@ -567,12 +568,7 @@ def _merged_note(gazetteer: Gazetteer, record: int) -> tuple[str, tuple[int, ...
             f"village {old_name} ({old_code}) of the 2016 list was merged by 2023; "
             f"it lies in {where} ({gazetteer.code(successor)})"
         )
-        ranked = (
-            tuple(gazetteer.village_candidates(successor, old_name))
-            if gazetteer.level[successor] == 3
-            else ()
-        )
-        found = (f"{zh} / {en}", ranked)
+        found = (f"{zh} / {en}", gazetteer.merged_village_candidates(record))
         memo[record] = found
     return found
 
@@ -853,25 +849,21 @@ PARALLEL_MIN = 50_000
 
 
 def _usable_workers(workers: int, n: int) -> int:
-    import multiprocessing
     import os
 
     if workers == 0:
         affinity = getattr(os, "sched_getaffinity", None)
         workers = len(affinity(0)) if affinity else os.cpu_count() or 1
-    if n < PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+    if n < PARALLEL_MIN or not can_fork():
         return 1
     return max(1, min(workers, n // (PARALLEL_MIN // 2)))
 
 
-def _parse_chunk(
-    connection: Any, gazetteer: Gazetteer, region: tuple[int, ...], texts: list[object]
-) -> None:
-    """Child process: parse a chunk and send the rows back."""
-    gc.disable()
+def _parse_rows(
+    gazetteer: Gazetteer, region: tuple[int, ...], texts: list[object]
+) -> list[_Row]:
     parse = _parser(gazetteer, region)
-    connection.send([parse(text) for text in texts])
-    connection.close()
+    return [parse(text) for text in texts]
 
 
 #: Fewest addresses worth a background process (fewer are parsed on demand).
@@ -897,67 +889,34 @@ def parse_addresses_later(
     CellCodeError
         If a region code is malformed or unknown (at once, not when waiting).
     """
-    import multiprocessing
-
     units = region_units(gazetteer, region)
     texts = list(texts)
-    if (
-        len(texts) < BACKGROUND_MIN
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if len(texts) < BACKGROUND_MIN or not can_fork():
         return lambda: parse_addresses(texts, gazetteer, region=region)
     gazetteer.automaton()  # build once, before forking
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_parse_chunk, args=(sender, gazetteer, units, texts), daemon=True
-    )
-    child.start()
-    sender.close()
+    rows = later(_parse_rows, gazetteer, units, texts, what="address parser")
 
     def wait() -> pd.DataFrame:
         with _cyclic_gc_paused():
-            return _frame(gazetteer, _receive(child, receiver))
+            return _frame(gazetteer, rows())
 
     return wait
-
-
-def _receive(child: Any, receiver: Any) -> list[_Row]:
-    """Rows a :func:`_parse_chunk` child sends; the child is reaped."""
-    try:
-        rows: list[_Row] = receiver.recv()
-    except EOFError as exc:
-        msg = f"address parser process {child.pid} died (exit code {child.exitcode})"
-        raise TwoNetError(msg) from exc
-    finally:
-        receiver.close()
-        child.join()
-    return rows
 
 
 def _parse_in_processes(
     texts: list[object], gazetteer: Gazetteer, region: tuple[int, ...], workers: int
 ) -> list[_Row]:
     """Parse in this process and ``workers - 1`` forked children, in order."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("fork")
     size = -(-len(texts) // workers)
     chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     gazetteer.automaton()  # build once, before forking
-    children = []
-    for chunk in chunks[1:]:
-        receiver, sender = context.Pipe(duplex=False)
-        child = context.Process(
-            target=_parse_chunk, args=(sender, gazetteer, region, chunk), daemon=True
-        )
-        child.start()
-        sender.close()
-        children.append((child, receiver))
-    parse = _parser(gazetteer, region)
-    rows = [parse(text) for text in chunks[0]]
-    for child, receiver in children:
-        rows.extend(_receive(child, receiver))
+    children = [
+        later(_parse_rows, gazetteer, region, chunk, what="address parser")
+        for chunk in chunks[1:]
+    ]
+    rows = _parse_rows(gazetteer, region, chunks[0])
+    for child in children:
+        rows.extend(child())
     return rows
 
 

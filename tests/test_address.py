@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -379,3 +380,36 @@ def test_lone_short_form_does_not_make_a_full_name_ambiguous(tiny: Gazetteer) ->
     # two full names still are a real conflict
     both = parse_address("即墨区辛安街道", tiny, region=["3702"])
     assert both.ambiguous
+
+
+def _leftmost_longest_village(text: str, start: int, index: Any) -> object:
+    """Brute-force reference for ``grid.address._find_village``."""
+    from grid.address import _MAX_FORM, _SCAN, _STEM_KINDS, _VBLOCK
+
+    for s in range(start, min(len(text), start + _SCAN)):
+        for e in range(min(len(text), s + _MAX_FORM), s, -1):
+            i = index.lookup.get(text[s:e])
+            if i is None:
+                continue
+            if index.kinds[i] in _STEM_KINDS and text[e : e + 1] in _VBLOCK:
+                continue
+            return i, index.duplicates.get(text[s:e], [i])
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_village_search_is_leftmost_longest(
+    tiny: Gazetteer, data: st.DataObject
+) -> None:
+    from grid.address import _find_village
+
+    containers = [u for u in range(len(tiny)) if tiny.level[u] in (2, 3)]
+    container = data.draw(st.sampled_from(containers))
+    index = tiny.village_index(container)
+    pieces = st.sampled_from([*index.forms, "路", "街", "号", "1", "村", "社区", "东"])
+    text = "".join(data.draw(st.lists(pieces, max_size=8)))
+    start = data.draw(st.integers(0, max(0, len(text))))
+    assert _find_village(text, start, index) == _leftmost_longest_village(
+        text, start, index
+    )

@@ -231,6 +231,21 @@ def test_village_candidates_ranked_by_similarity(tiny: Gazetteer) -> None:
     assert ranked[0] == "370211014221"
 
 
+def test_merged_villages_ranked_when_built(tiny: Gazetteer) -> None:
+    successors = tiny.historical_village_successors()
+    merged_into_towns = 0
+    for record, successor in enumerate(successors.tolist()):
+        old_name = tiny.historical_village(record)[0]
+        expected = (
+            tuple(tiny.village_candidates(successor, old_name))
+            if tiny.level[successor] == 3
+            else ()
+        )
+        assert tiny.merged_village_candidates(record) == expected
+        merged_into_towns += tiny.level[successor] == 3
+    assert merged_into_towns > 0
+
+
 def test_parse_jionlp_changes() -> None:
     lines = [
         "# comment",

@@ -29,6 +29,7 @@ from ingest.registry import COUNT_FIELDS
 from twonet.db import employers as store
 from twonet.db import repository as repo
 from twonet.errors import TwoNetError
+from twonet.forked import later
 
 #: Registry fields whose change means the employer must be placed again.
 LOCATION_FIELDS = (
@@ -101,14 +102,34 @@ def _hash(frame: pd.DataFrame) -> pd.Series:
     offsets = offsets[joined.offset : joined.offset + len(joined) + 1].tolist()
     data = memoryview(data_buffer if data_buffer is not None else b"")
     blake2b = hashlib.blake2b
-    return pd.Series(
-        [
-            blake2b(data[a:b], digest_size=8).hexdigest()
-            for a, b in itertools.pairwise(offsets)
-        ],
-        index=frame.index,
-        dtype=object,
+    digests = np.frombuffer(
+        b"".join(
+            [
+                blake2b(data[a:b], digest_size=8).digest()
+                for a, b in itertools.pairwise(offsets)
+            ]
+        ),
+        dtype=np.uint8,
     )
+    # hex digits written by numpy into an Arrow string array: no Python
+    # string per row, and cheap to pickle (from a forked hashing process)
+    hex_digits = np.empty(digests.size * 2, dtype=np.uint8)
+    hex_digits[0::2] = _HEX_DIGITS[digests >> 4]
+    hex_digits[1::2] = _HEX_DIGITS[digests & 15]
+    n = len(frame)
+    text = pa.Array.from_buffers(
+        pa.string(),
+        n,
+        [
+            None,
+            pa.py_buffer(np.arange(0, 16 * n + 1, 16, dtype=np.int32)),
+            pa.py_buffer(hex_digits),
+        ],
+    )
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=frame.index)
+
+
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 
 
 def content_hashes(employers: pd.DataFrame) -> pd.Series:
@@ -121,15 +142,24 @@ def content_hashes(employers: pd.DataFrame) -> pd.Series:
     return _hash(employers.loc[:, list(CONTENT_FIELDS)].assign(extra=extra_text))
 
 
+def employer_hashes(employers: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Return each employer's ``location_hash`` and ``content_hash``.
+
+    The location hash covers :data:`LOCATION_FIELDS` (a change means the
+    employer is placed again), the content hash :data:`CONTENT_FIELDS` (no
+    change means a re-import skips the row).
+    """
+    return _hash(employers.loc[:, list(LOCATION_FIELDS)]), content_hashes(employers)
+
+
 def registry_to_employers(
-    rows: pd.DataFrame, *, with_content_hash: bool = True
+    rows: pd.DataFrame, *, with_hashes: bool = True
 ) -> pd.DataFrame:
     """Turn accepted registry rows into employer rows (placement still empty).
 
     Adds ``lon_raw``/``lat_raw``/``datum`` (as given), the USCC
-    ``registration_area_code``, the ``location_hash`` and (unless
-    ``with_content_hash`` is false: see :func:`content_hashes`) the
-    ``content_hash`` that make re-imports no-ops.
+    ``registration_area_code`` and, unless ``with_hashes`` is false, the
+    hashes that make re-imports no-ops (see :func:`employer_hashes`).
     """
     frame = rows.loc[:, list(PASSTHROUGH_FIELDS)].copy()
     updated = pd.to_datetime(frame["updated"]).dt.date
@@ -140,10 +170,10 @@ def registry_to_employers(
     frame["datum"] = datum.astype(object).where(datum.notna(), None)
     frame["registration_area_code"] = rows["area_code"]
     frame["extra"] = rows["extra"]
-    frame["location_hash"] = _hash(frame.loc[:, list(LOCATION_FIELDS)])
-    if with_content_hash:
-        frame["content_hash"] = content_hashes(frame)
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    if with_hashes:
+        frame["location_hash"], frame["content_hash"] = employer_hashes(frame)
+    return frame
 
 
 @dataclass
@@ -616,12 +646,15 @@ def import_registry(
     stored_at = pd.Index(existing["uscc"], dtype=object).get_indexer(
         result.rows["uscc"]
     )  # -1: never stored
+    employers = registry_to_employers(result.rows, with_hashes=False)
+    # every row is hashed in one forked process and the addresses of the
+    # employers never stored before (they must be placed) are parsed in
+    # another, while this one computes the address keys
+    hashes = later(employer_hashes, employers, what="row hashing")
     parse = AddressMemo(gazetteer, grid.region)
-    # employers never stored before must be placed: their addresses are
-    # parsed on another CPU while this one hashes every row
     keys = address_keys(result.rows)
     parse.prefetch(keys[stored_at < 0].unique().tolist())
-    employers = registry_to_employers(result.rows)
+    employers["location_hash"], employers["content_hash"] = hashes()
 
     def stored(column: str) -> np.ndarray:
         values = np.full(len(stored_at), None, dtype=object)
@@ -831,7 +864,7 @@ def geocode_file(
     """
     options = options or ImportOptions()
     result = _read(path, options, gazetteer, grid)
-    employers = registry_to_employers(result.rows, with_content_hash=False)
+    employers = registry_to_employers(result.rows, with_hashes=False)
     placed = place_employers(
         employers,
         grid,
