@@ -40,6 +40,7 @@ address with nothing recognised gets 0.
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -99,6 +100,8 @@ def _normalise_table() -> list[str | None]:
 
 
 _TRANSLATE = _normalise_table()
+#: Characters :data:`_TRANSLATE` changes (full-width forms, blanks).
+_FOLDED = re.compile("[\uff01-\uff5e\u3000 \t\n\r\xa0]")
 #: A bare stem followed by one of these is a road, building or village name.
 _BLOCK_1 = frozenset("路街巷弄道号楼栋室湾桥村庄屯")
 _BLOCK_2 = frozenset(
@@ -106,6 +109,8 @@ _BLOCK_2 = frozenset(
 )
 _ORDINALS = frozenset("东西南北中一二三四五六七八九十")
 _ROAD_WORDS = frozenset("路街巷道")
+#: First characters that may start one of the words above.
+_BLOCK_FIRST = _BLOCK_1 | {word[0] for word in _BLOCK_2} | _ORDINALS
 #: A village stem followed by one of these is a road or building name.
 _VBLOCK = frozenset("路街巷弄道号楼栋室桥")
 _STEM_KINDS = frozenset((VKIND_SHORT, VKIND_HIST_SHORT))
@@ -262,11 +267,12 @@ def _match_with(
     building or village word (``黄岛路``, ``长江中路``, ``辛安社区``).
     """
     raw = []
-    block_1, block_2, ordinals, roads = _BLOCK_1, _BLOCK_2, _ORDINALS, _ROAD_WORDS
+    first, block_1, block_2 = _BLOCK_FIRST, _BLOCK_1, _BLOCK_2
+    ordinals, roads = _ORDINALS, _ROAD_WORDS
     for keyword, start, end in find(text, overlapping=True):
-        if is_stem[keyword]:
+        if is_stem[keyword] and text[end : end + 1] in first:
             nxt = text[end : end + 2]
-            if nxt and (
+            if (
                 nxt[0] in block_1
                 or nxt in block_2
                 or (nxt[0] in ordinals and nxt[1:] in roads)
@@ -671,14 +677,17 @@ def _parser(gazetteer: Gazetteer, region: tuple[int, ...]) -> Callable[[object],
     memo = gazetteer.memo(tuple(gazetteer.code(u) for u in region))
     village_index = gazetteer.village_index
     normalise = _TRANSLATE
+    needs_folding = _FOLDED.search
+    indices: dict[int, Any] = {}  # village indices, without a method call
     empty: _Row = (-1, 0.0, "", False, (), None)
     seen: dict[int, int] = {}
     level = gazetteer.level
 
     def parse(raw: object) -> _Row:
-        text = (
-            raw.translate(normalise) if isinstance(raw, str) else normalise_address(raw)
-        )
+        if isinstance(raw, str):
+            text = raw.translate(normalise) if needs_folding(raw) else raw
+        else:
+            text = normalise_address(raw)
         if not text:
             return empty
         matches = _match_with(text, find, is_stem)
@@ -714,7 +723,9 @@ def _parser(gazetteer: Gazetteer, region: tuple[int, ...]) -> Callable[[object],
                 return _village_row(
                     gazetteer, admin, base, container, (target, [target], kind, record)
                 )
-            index = village_index(container)
+            index = indices.get(container)
+            if index is None:
+                index = indices[container] = village_index(container)
             found = _find_village(text, start, index)
             if found is None:
                 continue
