@@ -259,12 +259,13 @@ def _match_with(
     text: str,
     find: Callable[..., list[tuple[int, int, int]]],
     is_stem: list[bool],
-) -> list[tuple[int, int, int]]:
-    """Return ``(start, end, keyword)`` of admin matches, end exclusive.
+) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
+    """Return the admin matches and their keywords (the resolution memo's key).
 
-    ``find`` is the gazetteer automaton's overlapping search.  Matches inside
-    a longer match are dropped, and so is a bare stem followed by a road,
-    building or village word (``黄岛路``, ``长江中路``, ``辛安社区``).
+    Matches are ``(start, end, keyword)``, end exclusive.  ``find`` is the
+    gazetteer automaton's overlapping search.  Matches inside a longer match
+    are dropped, and so is a bare stem followed by a road, building or
+    village word (``黄岛路``, ``长江中路``, ``辛安社区``).
     """
     raw = []
     first, block_1, block_2 = _BLOCK_FIRST, _BLOCK_1, _BLOCK_2
@@ -280,15 +281,19 @@ def _match_with(
                 continue  # a road, building or village named after a place
         raw.append((start, -end, keyword))
     if len(raw) < 2:
-        return [(start, -neg_end, keyword) for start, neg_end, keyword in raw]
+        return [(start, -neg_end, keyword) for start, neg_end, keyword in raw], tuple(
+            keyword for _, _, keyword in raw
+        )
     raw.sort()
     kept = []
+    keywords = []
     reach = -1
     for start, neg_end, keyword in raw:
         if -neg_end > reach:
             reach = -neg_end
             kept.append((start, reach, keyword))
-    return kept
+            keywords.append(keyword)
+    return kept, tuple(keywords)
 
 
 # --------------------------------------------------------------------------
@@ -690,8 +695,7 @@ def _parser(gazetteer: Gazetteer, region: tuple[int, ...]) -> Callable[[object],
             text = normalise_address(raw)
         if not text:
             return empty
-        matches = _match_with(text, find, is_stem)
-        key = tuple([m[2] for m in matches])
+        matches, key = _match_with(text, find, is_stem)
         cached = memo.get(key)
         if cached is None:
             admin = _resolve(gazetteer, key, region) if key else _NOTHING
