@@ -839,8 +839,10 @@ def parse_addresses(
         ``method`` (``+``-joined tags: ``full``, ``short_form``,
         ``historical``, ``zone_alias``, ``town_only``,
         ``town_only_in_region``, ``village_only_in_region``,
-        ``merged_village``), ``ambiguous``, ``candidates`` (codes, best
-        first) and ``historical_note`` (Chinese / English).
+        ``merged_village``), ``ambiguous``, ``candidates`` (a list of
+        codes, best first; rows with the same candidates share one list,
+        not to be changed in place) and ``historical_note`` (Chinese /
+        English).
 
     Raises
     ------
@@ -991,10 +993,11 @@ def _frame(gazetteer: Gazetteer, rows: list[_Row]) -> pd.DataFrame:
     data["confidence"] = np.array(confidences, dtype=np.float64)
     data["method"] = pd.Series(methods, dtype=object)
     data["ambiguous"] = np.array(ambiguous, dtype=bool)
-    coded: dict[tuple[int, ...], tuple[str, ...]] = {}
+    # rows with the same candidates share one list (read-only)
+    coded: dict[tuple[int, ...], list[str]] = {}
     code = gazetteer.code
     for ranked in set(candidates):
-        coded[ranked] = tuple(code(u) for u in ranked)
-    data["candidates"] = pd.Series([list(coded[c]) for c in candidates], dtype=object)
+        coded[ranked] = [code(u) for u in ranked]
+    data["candidates"] = pd.Series([coded[c] for c in candidates], dtype=object)
     data["historical_note"] = pd.Series(notes, dtype=object)
     return pd.DataFrame(data, columns=list(COLUMNS))
