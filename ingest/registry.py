@@ -476,6 +476,7 @@ def read_registry(
     require_uscc: bool = True,
     chunk_rows: int = 200_000,
     progress: Progress | None = None,
+    on_addresses: Callable[[pd.DataFrame], None] | None = None,
 ) -> RegistryResult:
     r"""Read an employer registry and check every row.
 
@@ -511,6 +512,11 @@ def read_registry(
         Called as ``progress(rows_done, rows_total)`` while reading;
         ``rows_total`` is an estimate (or ``None``) until the last call,
         where it equals ``rows_done``.
+    on_addresses : callable, optional
+        Called, before the rows are checked, with the ``registered_address``
+        and ``operating_address`` of every record (trimmed, ``None`` where
+        blank, as in the accepted rows): a caller can start work that needs
+        only the addresses (parsing them in another process) meanwhile.
 
     Returns
     -------
@@ -545,6 +551,8 @@ def read_registry(
     columns, unmapped = _map_columns(raw.table.column_names, mapping, source.name)
     raw, n_blank = _drop_blank(raw)
     checked = _Checker(raw, columns, known_area_codes, require_uscc=require_uscc)
+    if on_addresses is not None:
+        on_addresses(checked.addresses())
     rows = checked.run(default=default, extent=extent, unmapped=unmapped)
     problems = checked.problems()
     rejects = _rejects(raw, checked.rejected, problems)
@@ -1051,6 +1059,11 @@ def _string_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(values))
 
 
+def _blank_as_null(values: pa.Array) -> pa.Array:
+    """Empty strings become nulls."""
+    return pc.if_else(pc.equal(pc.fill_null(values, ""), ""), None, values)
+
+
 def _np_bool(values: pa.ChunkedArray | pa.Array) -> npt.NDArray[np.bool_]:
     filled = pc.fill_null(values, False)
     return np.asarray(filled.to_numpy(zero_copy_only=False), dtype=np.bool_)
@@ -1304,6 +1317,15 @@ class _Checker:
             else:
                 self._cache[name] = self.raw.table.column(column).combine_chunks()
         return self._cache[name]
+
+    def addresses(self) -> pd.DataFrame:
+        """Both address fields of every record, as :meth:`_accepted` gives them."""
+        return pd.DataFrame(
+            {
+                name: _string_series(_blank_as_null(_text(self.cells(name))))
+                for name in ("registered_address", "operating_address")
+            }
+        )
 
     def label(self, name: str) -> str:
         """Return the file's column name for a field (ours when absent)."""
@@ -1701,8 +1723,7 @@ class _Checker:
                     data[name] = picked
                 continue
             picked = values if everything else values.take(take)
-            blank = pc.equal(pc.fill_null(picked, ""), "")
-            data[name] = _string_series(pc.if_else(blank, None, picked))
+            data[name] = _string_series(_blank_as_null(picked))
         data["area_code"] = _string_series(out["area_code"].take(take))
         if unmapped:
             extra = self.raw.table.select(unmapped).take(take).to_pylist()

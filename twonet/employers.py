@@ -29,7 +29,7 @@ from ingest.registry import COUNT_FIELDS
 from twonet.db import employers as store
 from twonet.db import repository as repo
 from twonet.errors import TwoNetError
-from twonet.forked import later
+from twonet.forked import can_fork, later
 
 #: Registry fields whose change means the employer must be placed again.
 LOCATION_FIELDS = (
@@ -142,14 +142,12 @@ def content_hashes(employers: pd.DataFrame) -> pd.Series:
     return _hash(employers.loc[:, list(CONTENT_FIELDS)].assign(extra=extra_text))
 
 
-def employer_hashes(employers: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Return each employer's ``location_hash`` and ``content_hash``.
+def location_hashes(employers: pd.DataFrame) -> pd.Series:
+    """Return each employer's ``location_hash`` (over :data:`LOCATION_FIELDS`).
 
-    The location hash covers :data:`LOCATION_FIELDS` (a change means the
-    employer is placed again), the content hash :data:`CONTENT_FIELDS` (no
-    change means a re-import skips the row).
+    A change means the employer is placed again.
     """
-    return _hash(employers.loc[:, list(LOCATION_FIELDS)]), content_hashes(employers)
+    return _hash(employers.loc[:, list(LOCATION_FIELDS)])
 
 
 def registry_to_employers(
@@ -159,7 +157,8 @@ def registry_to_employers(
 
     Adds ``lon_raw``/``lat_raw``/``datum`` (as given), the USCC
     ``registration_area_code`` and, unless ``with_hashes`` is false, the
-    hashes that make re-imports no-ops (see :func:`employer_hashes`).
+    hashes that make re-imports no-ops (:func:`location_hashes`,
+    :func:`content_hashes`).
     """
     frame = rows.loc[:, list(PASSTHROUGH_FIELDS)].copy()
     updated = pd.to_datetime(frame["updated"]).dt.date
@@ -172,7 +171,8 @@ def registry_to_employers(
     frame["extra"] = rows["extra"]
     frame = frame.reset_index(drop=True)
     if with_hashes:
-        frame["location_hash"], frame["content_hash"] = employer_hashes(frame)
+        frame["location_hash"] = location_hashes(frame)
+        frame["content_hash"] = content_hashes(frame)
     return frame
 
 
@@ -351,6 +351,16 @@ def area_county_mapper(gazetteer: Any) -> Callable[[pd.Series], pd.Series]:
     return mapper
 
 
+def _parse_address_keys(
+    rows: pd.DataFrame, gazetteer: Any, region: Sequence[str]
+) -> tuple[list[str], pd.DataFrame]:
+    """Return the distinct address keys of rows and their parse (one process)."""
+    from grid.address import parse_addresses
+
+    texts = address_keys(rows).unique().tolist()
+    return texts, parse_addresses(texts, gazetteer, region=region)
+
+
 #: Most parsed addresses an :class:`AddressMemo` keeps.
 PARSE_MEMO_MAX = 1_000_000
 
@@ -380,7 +390,8 @@ class AddressMemo:
         self.workers = workers
         self._parts: list[pd.DataFrame] = []  # parses, in the order remembered
         self._where: dict[str, int] = {}  # address -> row in the parts, joined
-        self._pending: tuple[list[str], Callable[[], pd.DataFrame]] | None = None
+        # a forked parse under way: waiting gives the texts and their parse
+        self._pending: Callable[[], tuple[list[str], pd.DataFrame]] | None = None
 
     def __call__(self, texts: Sequence[str]) -> pd.DataFrame:
         """Parse ``texts`` (what was parsed before is not parsed again)."""
@@ -412,8 +423,30 @@ class AddressMemo:
         self._collect()
         new = self._unknown(list(texts))
         if new:
-            later = parse_addresses_later(new, self.gazetteer, region=self.region)
-            self._pending = (new, later)
+            wait = parse_addresses_later(new, self.gazetteer, region=self.region)
+            self._pending = lambda: (new, wait())
+
+    def prefetch_keys_of(self, rows: pd.DataFrame) -> None:
+        """Start parsing the address keys of ``rows`` in a forked process.
+
+        Like :meth:`prefetch` of ``address_keys(rows).unique()``, but the
+        keys are computed by the forked process too, so this one can go on
+        at once (the importer checks the rows meanwhile).  Few rows, or no
+        ``fork``, and nothing starts: they are parsed when asked for.
+        """
+        from grid.address import BACKGROUND_MIN
+
+        self._collect()
+        if len(rows) < BACKGROUND_MIN or not can_fork():
+            return
+        self.gazetteer.automaton()  # build once, before forking
+        self._pending = later(
+            _parse_address_keys,
+            rows,
+            self.gazetteer,
+            self.region,
+            what="address parser",
+        )
 
     def _unknown(self, texts: list[str]) -> list[str]:
         where = self._where
@@ -421,11 +454,11 @@ class AddressMemo:
 
     def _collect(self) -> None:
         if self._pending is not None:
-            texts, later = self._pending
-            self._pending = None
+            pending, self._pending = self._pending, None
+            texts, parsed = pending()
             if len(self._where) + len(texts) > PARSE_MEMO_MAX:
                 self._forget()
-            self._remember(texts, later())
+            self._remember(texts, parsed)
 
     def _forget(self) -> None:
         self._parts, self._where = [], {}
@@ -464,6 +497,7 @@ def _read(
     gazetteer: Any,
     grid: GridContext,
     progress: Callable[[int, int | None], None] | None = None,
+    on_addresses: Callable[[pd.DataFrame], None] | None = None,
 ) -> Any:
     """Read and check a registry file against the gazetteer and the grid."""
     from ingest.registry import read_registry
@@ -478,6 +512,7 @@ def _read(
         extent=grid.bounds,
         require_uscc=options.require_uscc,
         progress=progress,
+        on_addresses=on_addresses,
     )
 
 
@@ -639,7 +674,19 @@ def import_registry(
     options = options or ImportOptions()
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    result = _read(path, options, gazetteer, grid, progress)
+    parse = AddressMemo(gazetteer, grid.region)
+    # into an empty table every address will be placed: they are parsed in
+    # a forked process while this one checks the rows
+    first_load = not store.has_employers(engine)
+
+    result = _read(
+        path,
+        options,
+        gazetteer,
+        grid,
+        progress,
+        on_addresses=parse.prefetch_keys_of if first_load else None,
+    )
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     existing = store.existing_hashes(engine)
@@ -647,14 +694,16 @@ def import_registry(
         result.rows["uscc"]
     )  # -1: never stored
     employers = registry_to_employers(result.rows, with_hashes=False)
-    # every row is hashed in one forked process and the addresses of the
-    # employers never stored before (they must be placed) are parsed in
-    # another, while this one computes the address keys
-    hashes = later(employer_hashes, employers, what="row hashing")
-    parse = AddressMemo(gazetteer, grid.region)
+    # the rows' contents are hashed in a forked process while this one
+    # computes the address keys and hashes the locations (and, for a table
+    # with employers, has the addresses of the new ones, which must be
+    # placed, parsed in another)
+    content = later(content_hashes, employers, what="row hashing")
     keys = address_keys(result.rows)
-    parse.prefetch(keys[stored_at < 0].unique().tolist())
-    employers["location_hash"], employers["content_hash"] = hashes()
+    if not first_load:
+        parse.prefetch(keys[stored_at < 0].unique().tolist())
+    employers["location_hash"] = location_hashes(employers)
+    employers["content_hash"] = content()
 
     def stored(column: str) -> np.ndarray:
         values = np.full(len(stored_at), None, dtype=object)

@@ -74,6 +74,12 @@ def existing_hashes(bind: Bind) -> pd.DataFrame:
     )
 
 
+def has_employers(bind: Bind) -> bool:
+    """Tell whether any employer is stored."""
+    with transaction(bind) as connection:
+        return connection.execute(select(Employer.id).limit(1)).first() is not None
+
+
 def _stage_frame(frame: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in STORED_COLUMNS if c not in frame]
     if missing:
