@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -437,6 +438,7 @@ def geocode_employers(
     shared: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
     for i in np.flatnonzero(pd.notna(reason)).tolist():
         fallback = area[i] if codes["county_code"][i] is None else None
+        build: Callable[[], list[dict[str, Any]]]
         if reason[i] == "coord_address_conflict":
             placed = (
                 codes["village_code"][i]
@@ -444,22 +446,24 @@ def geocode_employers(
                 or codes["county_code"][i]
             )
             key: tuple[Any, ...] = (placed, p_village[i], p_town[i], fallback)
+            build = partial(
+                _conflict_candidates, str(placed), p_village[i], p_town[i], grid
+            )
         else:
             key = (reason[i], parse_ids[i], fallback)
+            build = partial(
+                _address_candidates,
+                reason[i],
+                p_candidates[i],
+                p_score[i],
+                p_town[i],
+                p_county[i],
+                grid,
+                options.max_candidates,
+            )
         found = shared.get(key)
         if found is None:
-            if reason[i] == "coord_address_conflict":
-                found = _conflict_candidates(str(placed), p_village[i], p_town[i], grid)
-            else:
-                found = _address_candidates(
-                    reason[i],
-                    p_candidates[i],
-                    p_score[i],
-                    p_town[i],
-                    p_county[i],
-                    grid,
-                    options.max_candidates,
-                )
+            found = build()
             if fallback in grid.level:
                 found.append(_candidate(fallback, 0.2, "USCC registration area"))
             found.sort(key=lambda d: -d["score"])

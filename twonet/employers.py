@@ -527,7 +527,8 @@ PLACE_CHUNK_ROWS = 100_000
 class _NewEmployerWriter:
     """Write employers not stored before, in threads, while more are placed.
 
-    Two threads: one encodes each batch (CSV for ``COPY``), the other sends
+    Two threads: one encodes each batch (the backend's ``bulk_encode``:
+    binary ``COPY`` on PostgreSQL), the other sends
     the previous batch to the database, which does its share on its own CPU
     while this process places the next chunk.  A large first load (see
     :data:`BULK_LOAD_MIN`) is one transaction with the indexes rebuilt at the

@@ -87,8 +87,9 @@ class SpatialBackend:
         database allows (``COPY`` on PostgreSQL).
     deferred_indexes : callable
         ``(connection, table) -> context manager``: drops the table's
-        secondary indexes, unique and foreign-key constraints (PostgreSQL;
-        SQLite checks a foreign key cheaply) and rebuilds them, exactly as
+        secondary indexes, unique and foreign-key constraints and primary
+        key (PostgreSQL; SQLite checks a foreign key cheaply) and rebuilds
+        them, exactly as
         they were, on leaving the block (for loading many rows into a table in
         one transaction: building an index once beats updating it per row).
     point_sql : callable

@@ -332,23 +332,21 @@ def finish_import_run(
     counts: dict[str, int],
     rejects: pd.DataFrame | None = None,
 ) -> None:
-    """Store an import's counts and (see :func:`save_rejects`) its rejected rows."""
-    with transaction(bind) as connection:
-        connection.execute(
-            update(ImportRun).where(ImportRun.id == run_id).values(counts=counts)
-        )
-        save_rejects(connection, run_id, rejects)
-
-
-def save_rejects(bind: Bind, run_id: int, rejects: pd.DataFrame | None) -> None:
-    """Store an import's rejected rows with their reasons.
+    """Store an import's counts and its rejected rows with their reasons.
 
     ``rejects`` has columns ``row``, ``code``, ``reason_zh``, ``reason_en``
     and optionally ``raw`` (a dict of the original values), ``column_name``
     and ``value``.
     """
-    if rejects is None or not len(rejects):
-        return
+    with transaction(bind) as connection:
+        connection.execute(
+            update(ImportRun).where(ImportRun.id == run_id).values(counts=counts)
+        )
+        if rejects is not None and len(rejects):
+            _insert_rejects(connection, run_id, rejects)
+
+
+def _insert_rejects(connection: Connection, run_id: int, rejects: pd.DataFrame) -> None:
     from twonet.db.backends import backend_for
 
     def texts(column: str) -> list[str | None]:
@@ -372,9 +370,8 @@ def save_rejects(bind: Bind, run_id: int, rejects: pd.DataFrame | None) -> None:
             ],
         }
     )
-    backend = backend_for(bind)  # COPY on PostGIS: an import may reject many
-    with transaction(bind) as connection:
-        backend.bulk_send(connection, backend.bulk_encode("import_reject", rows))
+    # COPY on PostGIS: an import may reject many rows
+    backend_for(connection).bulk_load(connection, "import_reject", rows)
 
 
 def cells_at_point(
