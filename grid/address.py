@@ -121,6 +121,8 @@ _MAX_UNANCHORED = 40
 _SCAN = 40
 _MAX_FORM = 16
 _INDEX_AFTER = 3
+#: Addresses searched by the automaton in one call.
+_BATCH = 512
 _METHOD_ORDER = (
     "full",
     "short_form",
@@ -267,11 +269,60 @@ def _match_with(
     are dropped, and so is a bare stem followed by a road, building or
     village word (``黄岛路``, ``长江中路``, ``辛安社区``).
     """
+    found = find(text, overlapping=True)
+    return _kept_matches(text, found, 0, len(found), 0, is_stem)
+
+
+def _match_batch(
+    texts: list[str],
+    find: Callable[..., list[tuple[int, int, int]]],
+    is_stem: list[bool],
+) -> list[tuple[list[tuple[int, int, int]], tuple[int, ...]]]:
+    """Return :func:`_match_with` of each text, searching them all in one call.
+
+    The texts are normalised (so hold no newline) and joined by newlines; no
+    keyword holds one, so every match lies inside one text.  Matches come
+    ordered by their end, so each text's matches follow the previous text's.
+    One call instead of one per address saves the automaton's fixed cost,
+    about a quarter of a short address's parse.
+    """
+    joined = "\n".join(texts)
+    found = find(joined, overlapping=True)
+    total = len(found)
+    out = []
+    first = 0
+    offset = 0
+    for text in texts:
+        stop = offset + len(text)
+        last = first
+        while last < total and found[last][2] <= stop:
+            last += 1
+        out.append(_kept_matches(joined, found, first, last, offset, is_stem))
+        first = last
+        offset = stop + 1
+    return out
+
+
+def _kept_matches(
+    text: str,
+    found: list[tuple[int, int, int]],
+    first: int,
+    last: int,
+    offset: int,
+    is_stem: list[bool],
+) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
+    """Filter ``found[first:last]``, matches in ``text`` from ``offset`` on.
+
+    Returns positions relative to ``offset``.  The character after a match
+    is read from ``text``; past the address it is the newline that ends it
+    (or nothing), which no road or building word starts with.
+    """
     raw = []
-    first, block_1, block_2 = _BLOCK_FIRST, _BLOCK_1, _BLOCK_2
+    block_first, block_1, block_2 = _BLOCK_FIRST, _BLOCK_1, _BLOCK_2
     ordinals, roads = _ORDINALS, _ROAD_WORDS
-    for keyword, start, end in find(text, overlapping=True):
-        if is_stem[keyword] and text[end : end + 1] in first:
+    for i in range(first, last):
+        keyword, start, end = found[i]
+        if is_stem[keyword] and text[end : end + 1] in block_first:
             nxt = text[end : end + 2]
             if (
                 nxt[0] in block_1
@@ -279,10 +330,10 @@ def _match_with(
                 or (nxt[0] in ordinals and nxt[1:] in roads)
             ):
                 continue  # a road, building or village named after a place
-        raw.append((start, -end, keyword))
+        raw.append((start - offset, offset - end, keyword))
     if len(raw) < 2:
         return [(start, -neg_end, keyword) for start, neg_end, keyword in raw], tuple(
-            keyword for _, _, keyword in raw
+            [keyword for _, _, keyword in raw]
         )
     raw.sort()
     kept = []
@@ -675,8 +726,10 @@ def _village_row(
     )
 
 
-def _parser(gazetteer: Gazetteer, region: tuple[int, ...]) -> Callable[[object], _Row]:
-    """Return a function parsing one address, with everything it needs bound."""
+def _parser(
+    gazetteer: Gazetteer, region: tuple[int, ...]
+) -> Callable[[list[object]], list[_Row]]:
+    """Return a function parsing a list of addresses, everything it needs bound."""
     find = gazetteer.automaton().find_matches_as_indexes
     is_stem = gazetteer.keyword_is_stem
     memo = gazetteer.memo(tuple(gazetteer.code(u) for u in region))
@@ -688,14 +741,23 @@ def _parser(gazetteer: Gazetteer, region: tuple[int, ...]) -> Callable[[object],
     seen: dict[int, int] = {}
     level = gazetteer.level
 
-    def parse(raw: object) -> _Row:
-        if isinstance(raw, str):
-            text = raw.translate(normalise) if needs_folding(raw) else raw
-        else:
-            text = normalise_address(raw)
-        if not text:
-            return empty
-        matches, key = _match_with(text, find, is_stem)
+    def parse_many(raws: list[object]) -> list[_Row]:
+        rows: list[_Row] = []
+        for at in range(0, len(raws), _BATCH):
+            texts = [
+                (raw.translate(normalise) if needs_folding(raw) else raw)
+                if isinstance(raw, str)
+                else normalise_address(raw)
+                for raw in raws[at : at + _BATCH]
+            ]
+            matched = _match_batch(texts, find, is_stem)
+            for text, (matches, key) in zip(texts, matched, strict=True):
+                rows.append(finish(text, matches, key) if text else empty)
+        return rows
+
+    def finish(
+        text: str, matches: list[tuple[int, int, int]], key: tuple[int, ...]
+    ) -> _Row:
         cached = memo.get(key)
         if cached is None:
             admin = _resolve(gazetteer, key, region) if key else _NOTHING
@@ -755,7 +817,7 @@ def _parser(gazetteer: Gazetteer, region: tuple[int, ...]) -> Callable[[object],
             )
         return base
 
-    return parse
+    return parse_many
 
 
 # --------------------------------------------------------------------------
@@ -785,8 +847,8 @@ def parse_address(
     CellCodeError
         If a region code is malformed or unknown.
     """
-    parse = _parser(gazetteer, region_units(gazetteer, region))
-    frame = _frame(gazetteer, [parse(text)])
+    parse_many = _parser(gazetteer, region_units(gazetteer, region))
+    frame = _frame(gazetteer, parse_many([text]))
     row = {str(k): v for k, v in frame.iloc[0].to_dict().items()}
     return ParsedAddress(
         province_code=row["province_code"],
@@ -856,8 +918,7 @@ def parse_addresses(
         if workers > 1:
             rows = _parse_in_processes(texts, gazetteer, units, workers)
         else:
-            parse = _parser(gazetteer, units)
-            rows = [parse(text) for text in texts]
+            rows = _parser(gazetteer, units)(texts)
         return _frame(gazetteer, rows)
 
 
@@ -879,8 +940,7 @@ def _usable_workers(workers: int, n: int) -> int:
 def _parse_rows(
     gazetteer: Gazetteer, region: tuple[int, ...], texts: list[object]
 ) -> list[_Row]:
-    parse = _parser(gazetteer, region)
-    return [parse(text) for text in texts]
+    return _parser(gazetteer, region)(texts)
 
 
 #: Fewest addresses worth a background process (fewer are parsed on demand).
