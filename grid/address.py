@@ -44,7 +44,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -99,31 +99,31 @@ def _normalise_table() -> list[str | None]:
     return table
 
 
-_TRANSLATE = _normalise_table()
+_TRANSLATE: Final = _normalise_table()
 #: Characters :data:`_TRANSLATE` changes (full-width forms, blanks).
-_FOLDED = re.compile("[\uff01-\uff5e\u3000 \t\n\r\xa0]")
+_FOLDED: Final = re.compile("[\uff01-\uff5e\u3000 \t\n\r\xa0]")
 #: A bare stem followed by one of these is a road, building or village name.
-_BLOCK_1 = frozenset("路街巷弄道号楼栋室湾桥村庄屯")
-_BLOCK_2 = frozenset(
+_BLOCK_1: Final = frozenset("路街巷弄道号楼栋室湾桥村庄屯")
+_BLOCK_2: Final = frozenset(
     {"小区", "大厦", "广场", "花园", "公寓", "大道", "大街", "社区", "家园", "新村"}
 )
-_ORDINALS = frozenset("东西南北中一二三四五六七八九十")
-_ROAD_WORDS = frozenset("路街巷道")
+_ORDINALS: Final = frozenset("东西南北中一二三四五六七八九十")
+_ROAD_WORDS: Final = frozenset("路街巷道")
 #: First characters that may start one of the words above.
-_BLOCK_FIRST = _BLOCK_1 | {word[0] for word in _BLOCK_2} | _ORDINALS
+_BLOCK_FIRST: Final = _BLOCK_1 | {word[0] for word in _BLOCK_2} | _ORDINALS
 #: A village stem followed by one of these is a road or building name.
-_VBLOCK = frozenset("路街巷弄道号楼栋室桥")
-_STEM_KINDS = frozenset((VKIND_SHORT, VKIND_HIST_SHORT))
-_SIMILAR = 0.3
-_REGION_BONUS = 0.5
-_MAX_SMALL = 8
-_MAX_UNANCHORED = 40
-_SCAN = 40
-_MAX_FORM = 16
-_INDEX_AFTER = 3
+_VBLOCK: Final = frozenset("路街巷弄道号楼栋室桥")
+_STEM_KINDS: Final = frozenset((VKIND_SHORT, VKIND_HIST_SHORT))
+_SIMILAR: Final = 0.3
+_REGION_BONUS: Final = 0.5
+_MAX_SMALL: Final = 8
+_MAX_UNANCHORED: Final = 40
+_SCAN: Final = 40
+_MAX_FORM: Final = 16
+_INDEX_AFTER: Final = 3
 #: Addresses searched by the automaton in one call.
-_BATCH = 512
-_METHOD_ORDER = (
+_BATCH: Final = 512
+_METHOD_ORDER: Final = (
     "full",
     "short_form",
     "historical",
@@ -133,13 +133,13 @@ _METHOD_ORDER = (
     "village_only_in_region",
     "merged_village",
 )
-_KIND_FACTORS = {
+_KIND_FACTORS: Final = {
     KIND_SHORT: 0.95,
     KIND_HIST: 0.9,
     KIND_HIST_SHORT: 0.9,
     KIND_ALIAS: 0.9,
 }
-_KIND_TAG = {
+_KIND_TAG: Final = {
     KIND_SHORT: "short_form",
     KIND_HIST: "historical",
     KIND_HIST_SHORT: "historical",
@@ -187,7 +187,7 @@ class _Admin:
     via_region: bool
 
 
-_NOTHING = _Admin(-1, -1, False, (), frozenset(), 0.0, (), False)
+_NOTHING: Final = _Admin(-1, -1, False, (), frozenset(), 0.0, (), False)
 
 
 # --------------------------------------------------------------------------
@@ -313,15 +313,26 @@ def _kept_matches(
 ) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
     """Filter ``found[first:last]``, matches in ``text`` from ``offset`` on.
 
-    Returns positions relative to ``offset``.  The character after a match
-    is read from ``text``; past the address it is the newline that ends it
-    (or nothing), which no road or building word starts with.
+    Keeps the matches inside no other match, in order; returns positions
+    relative to ``offset``.  The automaton reports matches by their end, so
+    one pass with a stack does it: a match drops the kept ones that start
+    at or after it (they lie inside it), and is itself dropped when the
+    last one kept ends where it does (it lies inside that).  Kept matches
+    then rise in both start and end.  Matches out of that order (none are
+    expected) are sorted first.  The character after a match is read from
+    ``text``; past the address it is the newline that ends it (or nothing),
+    which no road or building word starts with.
     """
-    raw = []
+    kept: list[tuple[int, int, int]] = []
     block_first, block_1, block_2 = _BLOCK_FIRST, _BLOCK_1, _BLOCK_2
     ordinals, roads = _ORDINALS, _ROAD_WORDS
+    previous_end = -1
     for i in range(first, last):
         keyword, start, end = found[i]
+        if end < previous_end:
+            by_end = sorted(found[first:last], key=_end_of)
+            return _kept_matches(text, by_end, 0, len(by_end), offset, is_stem)
+        previous_end = end
         if is_stem[keyword] and text[end : end + 1] in block_first:
             nxt = text[end : end + 2]
             if (
@@ -330,21 +341,18 @@ def _kept_matches(
                 or (nxt[0] in ordinals and nxt[1:] in roads)
             ):
                 continue  # a road, building or village named after a place
-        raw.append((start - offset, offset - end, keyword))
-    if len(raw) < 2:
-        return [(start, -neg_end, keyword) for start, neg_end, keyword in raw], tuple(
-            [keyword for _, _, keyword in raw]
-        )
-    raw.sort()
-    kept = []
-    keywords = []
-    reach = -1
-    for start, neg_end, keyword in raw:
-        if -neg_end > reach:
-            reach = -neg_end
-            kept.append((start, reach, keyword))
-            keywords.append(keyword)
-    return kept, tuple(keywords)
+        start -= offset
+        end -= offset
+        while kept and kept[-1][0] >= start:
+            kept.pop()
+        if kept and kept[-1][1] == end:
+            continue
+        kept.append((start, end, keyword))
+    return kept, tuple([keyword for _, _, keyword in kept])
+
+
+def _end_of(match: tuple[int, int, int]) -> int:
+    return match[2]
 
 
 # --------------------------------------------------------------------------
@@ -635,7 +643,7 @@ def _merged_note(gazetteer: Gazetteer, record: int) -> tuple[str, tuple[int, ...
     return found
 
 
-_METHODS: dict[frozenset[str], str] = {}
+_METHODS: Final[dict[frozenset[str], str]] = {}
 
 
 def _method(tags: Iterable[str]) -> str:
@@ -726,23 +734,36 @@ def _village_row(
     )
 
 
-def _parser(
-    gazetteer: Gazetteer, region: tuple[int, ...]
-) -> Callable[[list[object]], list[_Row]]:
-    """Return a function parsing a list of addresses, everything it needs bound."""
-    find = gazetteer.automaton().find_matches_as_indexes
-    is_stem = gazetteer.keyword_is_stem
-    memo = gazetteer.memo(tuple(gazetteer.code(u) for u in region))
-    village_index = gazetteer.village_index
-    normalise = _TRANSLATE
-    needs_folding = _FOLDED.search
-    indices: dict[int, Any] = {}  # village indices, without a method call
-    empty: _Row = (-1, 0.0, "", False, (), None)
-    seen: dict[int, int] = {}
-    level = gazetteer.level
+class _Parser:
+    """Parses lists of addresses against a gazetteer and region.
 
-    def parse_many(raws: list[object]) -> list[_Row]:
+    Holds what parsing needs, bound once: the automaton's search, the
+    region's resolution memo (kept on the gazetteer), the village indices
+    built so far and how often each town was visited.  A class rather than a
+    closure so that, compiled by mypyc, these are read as fields.
+    """
+
+    def __init__(self, gazetteer: Gazetteer, region: tuple[int, ...]) -> None:
+        self.gazetteer = gazetteer
+        self.region = region
+        self.find: Callable[..., list[tuple[int, int, int]]] = (
+            gazetteer.automaton().find_matches_as_indexes
+        )
+        self.is_stem: list[bool] = gazetteer.keyword_is_stem
+        self.memo: dict[Any, Any] = gazetteer.memo(
+            tuple(gazetteer.code(u) for u in region)
+        )
+        self.level: list[int] = gazetteer.level
+        #: village indices by town, without a method call
+        self.indices: dict[int, Any] = {}
+        #: visits per town before its index is built
+        self.seen: dict[int, int] = {}
+
+    def __call__(self, raws: list[object]) -> list[_Row]:
+        """Parse addresses; one row per address, in order."""
         rows: list[_Row] = []
+        normalise = _TRANSLATE
+        needs_folding = _FOLDED.search
         for at in range(0, len(raws), _BATCH):
             texts = [
                 (raw.translate(normalise) if needs_folding(raw) else raw)
@@ -750,29 +771,36 @@ def _parser(
                 else normalise_address(raw)
                 for raw in raws[at : at + _BATCH]
             ]
-            matched = _match_batch(texts, find, is_stem)
+            matched = _match_batch(texts, self.find, self.is_stem)
             for text, (matches, key) in zip(texts, matched, strict=True):
-                rows.append(finish(text, matches, key) if text else empty)
+                rows.append(self.finish(text, matches, key) if text else _EMPTY)
         return rows
 
-    def finish(
-        text: str, matches: list[tuple[int, int, int]], key: tuple[int, ...]
-    ) -> _Row:
-        cached = memo.get(key)
+    def admin(self, key: tuple[int, ...]) -> tuple[_Admin, _Row, tuple[int, ...]]:
+        """Return the memoised resolution of a keyword tuple."""
+        cached: tuple[_Admin, _Row, tuple[int, ...]] | None = self.memo.get(key)
         if cached is None:
-            admin = _resolve(gazetteer, key, region) if key else _NOTHING
+            gazetteer = self.gazetteer
+            admin = _resolve(gazetteer, key, self.region) if key else _NOTHING
             cached = (
                 admin,
                 _admin_row(gazetteer, admin),
-                _containers(gazetteer, admin, region),
+                _containers(gazetteer, admin, self.region),
             )
-            memo[key] = cached
-        admin, base, containers = cached
+            self.memo[key] = cached
+        return cached
+
+    def finish(
+        self, text: str, matches: list[tuple[int, int, int]], key: tuple[int, ...]
+    ) -> _Row:
+        """Parse one address whose admin matches are known."""
+        admin, base, containers = self.admin(key)
         start = matches[admin.anchor][1] if admin.anchor >= 0 else 0
+        gazetteer = self.gazetteer
         for container in containers:
-            visits = seen.get(container, 0)
-            if visits < _INDEX_AFTER and level[container] == 3:
-                seen[container] = visits + 1
+            visits = self.seen.get(container, 0)
+            if visits < _INDEX_AFTER and self.level[container] == 3:
+                self.seen[container] = visits + 1
                 hit = _block_village(gazetteer, text, start, container)
                 if hit is None:
                     continue
@@ -789,9 +817,9 @@ def _parser(
                 return _village_row(
                     gazetteer, admin, base, container, (target, [target], kind, record)
                 )
-            index = indices.get(container)
+            index = self.indices.get(container)
             if index is None:
-                index = indices[container] = village_index(container)
+                index = self.indices[container] = gazetteer.village_index(container)
             found = _find_village(text, start, index)
             if found is None:
                 continue
@@ -817,7 +845,8 @@ def _parser(
             )
         return base
 
-    return parse_many
+
+_EMPTY: Final[_Row] = (-1, 0.0, "", False, (), None)
 
 
 # --------------------------------------------------------------------------
@@ -847,7 +876,7 @@ def parse_address(
     CellCodeError
         If a region code is malformed or unknown.
     """
-    parse_many = _parser(gazetteer, region_units(gazetteer, region))
+    parse_many = _Parser(gazetteer, region_units(gazetteer, region))
     frame = _frame(gazetteer, parse_many([text]))
     row = {str(k): v for k, v in frame.iloc[0].to_dict().items()}
     return ParsedAddress(
@@ -918,7 +947,7 @@ def parse_addresses(
         if workers > 1:
             rows = _parse_in_processes(texts, gazetteer, units, workers)
         else:
-            rows = _parser(gazetteer, units)(texts)
+            rows = _Parser(gazetteer, units)(texts)
         return _frame(gazetteer, rows)
 
 
@@ -940,7 +969,7 @@ def _usable_workers(workers: int, n: int) -> int:
 def _parse_rows(
     gazetteer: Gazetteer, region: tuple[int, ...], texts: list[object]
 ) -> list[_Row]:
-    return _parser(gazetteer, region)(texts)
+    return _Parser(gazetteer, region)(texts)
 
 
 #: Fewest addresses worth a background process (fewer are parsed on demand).

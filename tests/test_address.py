@@ -413,3 +413,103 @@ def test_village_search_is_leftmost_longest(
     assert _find_village(text, start, index) == _leftmost_longest_village(
         text, start, index
     )
+
+
+def _maximal_matches(
+    text: str, keywords: list[str], is_stem: list[bool]
+) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
+    """Brute-force reference for ``grid.address._match_with``.
+
+    Every occurrence of every keyword by ``str.find``; bare stems followed by
+    a road, building or village word dropped; then those inside no other.
+    """
+    from grid.address import _BLOCK_1, _BLOCK_2, _ORDINALS, _ROAD_WORDS
+
+    found = []
+    for keyword_id, keyword in enumerate(keywords):
+        at = text.find(keyword)
+        while at >= 0:
+            end = at + len(keyword)
+            nxt = text[end : end + 2]
+            blocked = bool(nxt) and (
+                nxt[0] in _BLOCK_1
+                or nxt in _BLOCK_2
+                or (nxt[0] in _ORDINALS and nxt[1:] in _ROAD_WORDS)
+            )
+            if not (is_stem[keyword_id] and blocked):
+                found.append((at, end, keyword_id))
+            at = text.find(keyword, at + 1)
+    kept = sorted(
+        m
+        for m in found
+        if not any(o != m and o[0] <= m[0] and o[1] >= m[1] for o in found)
+    )
+    return kept, tuple(k for _, _, k in kept)
+
+
+#: Keywords nested at either end and overlapping (青岛市|市南区, 岛市 in 青岛市).
+NESTED = ["青岛市", "岛市", "青岛", "市南区", "市南", "南区", "黄岛", "黄岛区", "岛区"]
+
+
+def _searcher(tiny: Gazetteer, which: str) -> tuple[list[str], list[bool], Any]:
+    import ahocorasick_rs
+
+    if which == "tiny":
+        keywords = tiny.keywords
+        return keywords, tiny.keyword_is_stem, tiny.automaton()
+    automaton = ahocorasick_rs.AhoCorasick(
+        NESTED, matchkind=ahocorasick_rs.MatchKind.Standard
+    )
+    return NESTED, [k[-1] not in "市区" for k in NESTED], automaton
+
+
+def _keyword_text(keywords: list[str]) -> st.SearchStrategy[str]:
+    words = ["路", "中路", "社区", "小区", "村", "东", "1号", "市", "区"]
+    pieces = st.sampled_from([*keywords, *words])
+    return st.lists(pieces, max_size=7).map("".join)
+
+
+@pytest.mark.parametrize("which", ["tiny", "nested"])
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_admin_matches_are_the_maximal_unblocked_ones(
+    tiny: Gazetteer, which: str, data: st.DataObject
+) -> None:
+    from grid.address import _match_with
+
+    keywords, is_stem, automaton = _searcher(tiny, which)
+    text = data.draw(_keyword_text(keywords))
+    find = automaton.find_matches_as_indexes
+    assert _match_with(text, find, is_stem) == _maximal_matches(text, keywords, is_stem)
+
+
+@pytest.mark.parametrize("which", ["tiny", "nested"])
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_batched_search_matches_one_search_per_address(
+    tiny: Gazetteer, which: str, data: st.DataObject
+) -> None:
+    from grid.address import _match_batch, _match_with
+
+    keywords, is_stem, automaton = _searcher(tiny, which)
+    texts = data.draw(st.lists(_keyword_text(keywords), max_size=6))
+    find = automaton.find_matches_as_indexes
+    assert _match_batch(texts, find, is_stem) == [
+        _match_with(text, find, is_stem) for text in texts
+    ]
+
+
+def test_matches_out_of_order_are_sorted_first(tiny: Gazetteer) -> None:
+    from grid.address import _kept_matches
+
+    keywords, is_stem, automaton = _searcher(tiny, "nested")
+    text = "山东青岛市南区黄岛区路"
+    found = automaton.find_matches_as_indexes(text, overlapping=True)
+    assert len(found) > 5
+    expected = _kept_matches(text, found, 0, len(found), 0, is_stem)
+    shuffled = found[::-1]
+    assert (
+        _kept_matches(text, shuffled, 0, len(shuffled), 0, is_stem)
+        == expected
+        == _maximal_matches(text, keywords, is_stem)
+    )
