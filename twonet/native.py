@@ -25,12 +25,8 @@ import hashlib
 import importlib
 import json
 import os
-import shutil
-import subprocess
 import sys
 import sysconfig
-import tempfile
-import time
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -134,6 +130,13 @@ def _unusable(manifest: dict[str, Any], root: Path) -> str | None:
     return None
 
 
+def stale_reason(root: Path | None = None) -> str | None:
+    """Say why the build cannot be used (``"not built"``…), or ``None``."""
+    root = root or _ROOT
+    manifest = _read_manifest(build_dir(root))
+    return "not built" if manifest is None else _unusable(manifest, root)
+
+
 def status(root: Path | None = None) -> dict[str, Any]:
     """Tell whether the compiled modules are built and which ones are loaded.
 
@@ -146,8 +149,7 @@ def status(root: Path | None = None) -> dict[str, Any]:
         the extension (``True``) or the source.
     """
     root = root or _ROOT
-    manifest = _read_manifest(build_dir(root))
-    reason = "not built" if manifest is None else _unusable(manifest, root)
+    reason = stale_reason(root)
     modules = {}
     for name in COMPILED:
         module_name = name.removesuffix(".py").replace("/", ".")
@@ -228,6 +230,10 @@ def build(
         If mypyc or the C compiler fails, or a source changes while it is
         compiled.
     """
+    import subprocess
+    import tempfile
+    import time
+
     root = root or _ROOT
     folder = build_dir(root)
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -293,12 +299,13 @@ def _main(argv: list[str]) -> int:
         )
         return 0
     if command == "ensure":
-        reason = status()["reason"]
-        if reason is None:
+        if stale_reason() is None:
             print("编译版地址解析器已是最新 / compiled parser is up to date")
             return 0
         return _main(["build"])
     if command == "clean":
+        import shutil
+
         shutil.rmtree(build_dir(), ignore_errors=True)
         return 0
     if command == "status":
