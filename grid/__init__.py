@@ -2,11 +2,13 @@
 
 Nothing in this package imports streamlit, folium or a database driver.
 
-Modules listed in :data:`twonet.native.COMPILED` (the address parser) are
-imported from their mypyc-compiled build when one exists for exactly their
-current source, from the source otherwise; see :mod:`twonet.native`.
+Importing it installs :class:`twonet.native.CompiledFinder` (the one import
+from :mod:`twonet` at package level): modules listed in
+:data:`twonet.native.COMPILED` (the address parser) then come from their
+mypyc-compiled build while that build is exactly of their current source,
+and from the source otherwise.
 """
 
-from twonet.native import compiled_search_path
+from twonet.native import install_finder
 
-__path__[:0] = compiled_search_path(__path__[0])
+install_finder()

