@@ -672,6 +672,8 @@ def import_registry(
     """
     import time
 
+    from grid.address import BACKGROUND_MIN
+
     options = options or ImportOptions()
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -699,7 +701,12 @@ def import_registry(
     # computes the address keys and hashes the locations (and, for a table
     # with employers, has the addresses of the new ones, which must be
     # placed, parsed in another)
-    content = later(content_hashes, employers, what="row hashing")
+    content = later(
+        content_hashes,
+        employers,
+        what="row hashing",
+        fork=len(employers) >= BACKGROUND_MIN,
+    )
     keys = address_keys(result.rows)
     if not first_load:
         parse.prefetch(keys[stored_at < 0].unique().tolist())

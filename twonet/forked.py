@@ -25,7 +25,9 @@ def can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def later(function: Callable[..., T], *args: Any, what: str) -> Callable[[], T]:
+def later(
+    function: Callable[..., T], *args: Any, what: str, fork: bool = True
+) -> Callable[[], T]:
     """Start ``function(*args)`` in a forked child; return a call that waits.
 
     Parameters
@@ -37,6 +39,9 @@ def later(function: Callable[..., T], *args: Any, what: str) -> Callable[[], T]:
         Its arguments, shared copy-on-write.
     what : str
         What the child does, for the error raised if it dies.
+    fork : bool
+        ``False`` runs ``function`` here, when the result is asked for (for
+        work too small to be worth a process).
 
     Returns
     -------
@@ -44,7 +49,7 @@ def later(function: Callable[..., T], *args: Any, what: str) -> Callable[[], T]:
         Waits for the child and returns what ``function`` returned; an
         exception raised in the child is raised again.  Call it once.  Where
         ``fork`` is unavailable, ``function`` runs when the result is asked
-        for.
+        for, as it does with ``fork=False``.
 
     Examples
     --------
@@ -52,7 +57,7 @@ def later(function: Callable[..., T], *args: Any, what: str) -> Callable[[], T]:
     >>> wait()
     6
     """
-    if not can_fork():
+    if not fork or not can_fork():
         return lambda: function(*args)
     import multiprocessing
 
