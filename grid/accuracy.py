@@ -92,10 +92,10 @@ from shapely.geometry.base import BaseGeometry
 
 from grid.address import normalise_address, parse_addresses
 from grid.coords import to_wgs84
+from grid.errors import GridFileError
 from grid.gazetteer import KIND_FULL, LEVEL_NAMES, Gazetteer, name_forms
 from grid.locate import CellLocator
 from grid.qa import metric_crs
-from twonet.errors import GridFileError
 
 #: Label columns of a labelled address set, from the province down.
 LABEL_COLUMNS: tuple[str, ...] = LEVEL_NAMES

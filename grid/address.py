@@ -31,10 +31,8 @@ How it works
 Speed
 -----
 The automaton searches 512 addresses at a time, joined by newlines, in one
-call.  The module is written for mypyc, which compiles it to C where a
-compiler is at hand (:mod:`twonet.native`): parser state lives in a class,
-constants are ``Final``, and the hot loops use plain tuples, lists and ints.
-It runs unchanged, slower, as pure Python.
+call; each distinct address is parsed once per call, and the hot loops use
+plain tuples, lists and ints.  It is plain typed Python: no build step.
 
 Confidence
 ----------
@@ -57,6 +55,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
+from grid.errors import CellCodeError
 from grid.gazetteer import (
     CODE_WIDTHS,
     KIND_ALIAS,
@@ -72,8 +71,6 @@ from grid.gazetteer import (
     VKIND_SHORT,
     Gazetteer,
 )
-from twonet.errors import CellCodeError
-from twonet.forked import can_fork, later
 
 #: Columns of :func:`parse_addresses`, in order.
 COLUMNS: tuple[str, ...] = (
@@ -107,9 +104,6 @@ def _normalise_table() -> list[str | None]:
     return table
 
 
-# Constants are ``Final``: compiled by mypyc (twonet.native) their values are
-# built into the code, so patching them on the module changes nothing there.
-# What tests patch (PARALLEL_MIN, BACKGROUND_MIN) must stay plain globals.
 _TRANSLATE: Final = _normalise_table()
 #: Characters :data:`_TRANSLATE` changes (full-width forms, blanks).
 _FOLDED: Final = re.compile("[\uff01-\uff5e\u3000 \t\n\r\xa0]")
@@ -917,7 +911,6 @@ def parse_addresses(
     gazetteer: Gazetteer,
     *,
     region: Sequence[str] | None = None,
-    workers: int = 1,
 ) -> pd.DataFrame:
     """Parse many addresses; one row per address, in order.
 
@@ -928,12 +921,6 @@ def parse_addresses(
     gazetteer : Gazetteer
     region : sequence of str, optional
         See :func:`parse_address`.
-    workers : int
-        Processes to parse with (default 1, this process only).  With more,
-        batches of at least :data:`PARALLEL_MIN` addresses are split between
-        this process and ``workers - 1`` forked children, which share the
-        gazetteer copy-on-write; where ``fork`` is unavailable, one process
-        is used.  ``0`` means one per available CPU.
 
     Returns
     -------
@@ -955,88 +942,8 @@ def parse_addresses(
     """
     units = region_units(gazetteer, region)
     texts = texts if isinstance(texts, list) else list(texts)
-    workers = _usable_workers(workers, len(texts))
     with _cyclic_gc_paused():
-        if workers > 1:
-            rows = _parse_in_processes(texts, gazetteer, units, workers)
-        else:
-            rows = _Parser(gazetteer, units)(texts)
-        return _frame(gazetteer, rows)
-
-
-#: Fewest addresses worth splitting between processes.
-PARALLEL_MIN = 50_000
-
-
-def _usable_workers(workers: int, n: int) -> int:
-    import os
-
-    if workers == 0:
-        affinity = getattr(os, "sched_getaffinity", None)
-        workers = len(affinity(0)) if affinity else os.cpu_count() or 1
-    if n < PARALLEL_MIN or not can_fork():
-        return 1
-    return max(1, min(workers, n // (PARALLEL_MIN // 2)))
-
-
-def _parse_rows(
-    gazetteer: Gazetteer, region: tuple[int, ...], texts: list[object]
-) -> list[_Row]:
-    return _Parser(gazetteer, region)(texts)
-
-
-#: Fewest addresses worth a background process (fewer are parsed on demand).
-BACKGROUND_MIN = 10_000
-
-
-def parse_addresses_later(
-    texts: Sequence[object],
-    gazetteer: Gazetteer,
-    *,
-    region: Sequence[str] | None = None,
-) -> Callable[[], pd.DataFrame]:
-    """Start parsing addresses in a forked process; return a call that waits.
-
-    For a caller with other work to do meanwhile (the importer hashes rows
-    while its addresses are parsed on another CPU).  Calling the returned
-    function gives what :func:`parse_addresses` would have given; it can be
-    called once.  Small batches, and platforms without ``fork``, are parsed
-    in this process when the result is asked for.
-
-    Raises
-    ------
-    CellCodeError
-        If a region code is malformed or unknown (at once, not when waiting).
-    """
-    units = region_units(gazetteer, region)
-    texts = list(texts)
-    if len(texts) < BACKGROUND_MIN or not can_fork():
-        return lambda: parse_addresses(texts, gazetteer, region=region)
-    gazetteer.automaton()  # build once, before forking
-    rows = later(_parse_rows, gazetteer, units, texts, what="address parser")
-
-    def wait() -> pd.DataFrame:
-        with _cyclic_gc_paused():
-            return _frame(gazetteer, rows())
-
-    return wait
-
-
-def _parse_in_processes(
-    texts: list[object], gazetteer: Gazetteer, region: tuple[int, ...], workers: int
-) -> list[_Row]:
-    """Parse in this process and ``workers - 1`` forked children, in order."""
-    size = -(-len(texts) // workers)
-    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
-    gazetteer.automaton()  # build once, before forking
-    children = [
-        later(_parse_rows, gazetteer, region, chunk, what="address parser")
-        for chunk in chunks[1:]
-    ]
-    rows = _parse_rows(gazetteer, region, chunks[0])
-    for child in children:
-        rows.extend(child())
-    return rows
+        return _frame(gazetteer, _Parser(gazetteer, units)(texts))
 
 
 @contextmanager

@@ -16,7 +16,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from grid.codes import Level, level_of_code, normalise_code, parent_code_of
-from twonet.errors import CellCodeError
+from grid.errors import CellCodeError
 
 #: Storage CRS.  CGCS2000 (EPSG:4490) is accepted as equal (< 1 m apart).
 STORAGE_EPSG = 4326

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-from twonet.errors import CellCodeError
+from grid.errors import CellCodeError
 
 _DIGITS = re.compile(r"^\d+$")
 

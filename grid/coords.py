@@ -40,7 +40,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from twonet.errors import CRSError
+from grid.errors import CRSError
 
 ArrayLike: TypeAlias = npt.ArrayLike
 FloatArray: TypeAlias = npt.NDArray[np.float64]

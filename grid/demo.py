@@ -41,9 +41,9 @@ from shapely.geometry.base import BaseGeometry
 
 from grid.cells import make_cells, to_multipolygon
 from grid.codes import LEVELS, Level
+from grid.errors import GridFileError
 from grid.landmask import LandIndex, LandSource, resolve_land
 from grid.qa import metric_crs
-from twonet.errors import GridFileError
 
 #: The NBS list's cut-off date, used as ``valid_from`` of every cell.
 VALID_FROM = dt.date(2023, 6, 30)

@@ -48,7 +48,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from twonet.errors import CellCodeError, GridFileError
+from grid.errors import CellCodeError, GridFileError
 
 #: Names of the five levels, from the province down.
 LEVEL_NAMES: tuple[str, ...] = ("province", "city", "county", "township", "village")

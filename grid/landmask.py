@@ -26,7 +26,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from twonet.errors import GridFileError
+from grid.errors import GridFileError
 
 #: Attribution to show with anything derived from the land polygons.
 LAND_ATTRIBUTION = (

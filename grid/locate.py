@@ -57,7 +57,7 @@ import shapely
 
 from grid.cells import EQUIVALENT_EPSG, STORAGE_EPSG, to_multipolygon
 from grid.codes import LEVELS, Level, level_of_code
-from twonet.errors import CellCodeError, CRSError
+from grid.errors import CellCodeError, CRSError
 
 IntArray: TypeAlias = npt.NDArray[np.int64]
 FloatArray: TypeAlias = npt.NDArray[np.float64]

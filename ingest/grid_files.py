@@ -55,7 +55,7 @@ from grid.cells import (
 )
 from grid.codes import Level, level_of_code, normalise_code, parent_code_of, parse_level
 from grid.coords import CHINA_BBOX, Datum, parse_datum, transform_geometry
-from twonet.errors import CellCodeError, CRSError, GridFileError
+from grid.errors import CellCodeError, CRSError, GridFileError
 
 #: Our field names that ``columns=`` may map to the file's column names.
 FIELDS: tuple[str, ...] = ("code", "name", "level", "parent_code")

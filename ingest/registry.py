@@ -72,10 +72,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from grid.coords import CHINA_BBOX, Datum, parse_datum
+from grid.errors import CRSError, RegistryFileError
 from ingest.uscc import MESSAGES as USCC_MESSAGES
 from ingest.uscc import SEVERITY as USCC_SEVERITY
 from ingest.uscc import bad_characters, validate_uscc_array
-from twonet.errors import CRSError, RegistryFileError
 
 Progress = Callable[[int, int | None], None]
 
@@ -476,7 +476,6 @@ def read_registry(
     require_uscc: bool = True,
     chunk_rows: int = 200_000,
     progress: Progress | None = None,
-    on_addresses: Callable[[pd.DataFrame], None] | None = None,
 ) -> RegistryResult:
     r"""Read an employer registry and check every row.
 
@@ -512,11 +511,6 @@ def read_registry(
         Called as ``progress(rows_done, rows_total)`` while reading;
         ``rows_total`` is an estimate (or ``None``) until the last call,
         where it equals ``rows_done``.
-    on_addresses : callable, optional
-        Called, before the rows are checked, with the ``registered_address``
-        and ``operating_address`` of every record (trimmed, ``None`` where
-        blank, as in the accepted rows): a caller can start work that needs
-        only the addresses (parsing them in another process) meanwhile.
 
     Returns
     -------
@@ -551,8 +545,6 @@ def read_registry(
     columns, unmapped = _map_columns(raw.table.column_names, mapping, source.name)
     raw, n_blank = _drop_blank(raw)
     checked = _Checker(raw, columns, known_area_codes, require_uscc=require_uscc)
-    if on_addresses is not None:
-        on_addresses(checked.addresses())
     rows = checked.run(default=default, extent=extent, unmapped=unmapped)
     problems = checked.problems()
     rejects = _rejects(raw, checked.rejected, problems)
@@ -641,25 +633,13 @@ def _read_any(
     return _read_csv(path, mapping, encoding, chunk_rows, progress)
 
 
-def _sha256_later(path: Path) -> Callable[[], str]:
-    """Start hashing a file on a thread; return a function waiting for it.
-
-    ``hashlib`` releases the GIL on large blocks, so the file is hashed
-    while this thread reads it as CSV.
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    def sha256() -> str:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            while block := handle.read(1 << 23):
-                digest.update(block)
-        return digest.hexdigest()
-
-    pool = ThreadPoolExecutor(1, thread_name_prefix="twonet-sha256")
-    future = pool.submit(sha256)
-    pool.shutdown(wait=False)  # the thread ends when the file is hashed
-    return future.result
+def _sha256(path: Path) -> str:
+    """SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 23):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _count_newlines(path: Path) -> int:
@@ -709,7 +689,6 @@ def _read_csv(
     chunk_rows: int,
     progress: Progress | None,
 ) -> _Raw:
-    sha256 = _sha256_later(path)
     newlines = _count_newlines(path)
     with path.open("rb") as handle:
         sample = handle.read(_SAMPLE_BYTES)
@@ -740,7 +719,7 @@ def _read_csv(
             rows=np.zeros(0, dtype=np.int64),
             header_row=header_index + 1,
             encoding=used,
-            sha256=sha256(),
+            sha256=_sha256(path),
             notes=notes,
         )
     try:
@@ -772,7 +751,7 @@ def _read_csv(
         header_row=header_index + 1,
         bad_records=sorted(bad),
         encoding=used,
-        sha256=sha256(),
+        sha256=_sha256(path),
         notes=notes,
     )
 
@@ -928,7 +907,6 @@ def _read_xlsx(
 ) -> _Raw:
     import openpyxl  # lazy: only needed for Excel files
 
-    sha256 = _sha256_later(path)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on broken files
@@ -966,7 +944,7 @@ def _read_xlsx(
         header_row=header_index + 1,
         values=values,
         sheet=title,
-        sha256=sha256(),
+        sha256=_sha256(path),
     )
 
 
@@ -1317,15 +1295,6 @@ class _Checker:
             else:
                 self._cache[name] = self.raw.table.column(column).combine_chunks()
         return self._cache[name]
-
-    def addresses(self) -> pd.DataFrame:
-        """Both address fields of every record, as :meth:`_accepted` gives them."""
-        return pd.DataFrame(
-            {
-                name: _string_series(_blank_as_null(_text(self.cells(name))))
-                for name in ("registered_address", "operating_address")
-            }
-        )
 
     def label(self, name: str) -> str:
         """Return the file's column name for a field (ours when absent)."""

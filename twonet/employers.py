@@ -8,9 +8,10 @@ argument; nothing here knows about Streamlit or the CLI.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,6 @@ from ingest.registry import COUNT_FIELDS
 from twonet.db import employers as store
 from twonet.db import repository as repo
 from twonet.errors import TwoNetError
-from twonet.forked import can_fork, later
 
 #: Registry fields whose change means the employer must be placed again.
 LOCATION_FIELDS = (
@@ -112,7 +112,7 @@ def _hash(frame: pd.DataFrame) -> pd.Series:
         dtype=np.uint8,
     )
     # hex digits written by numpy into an Arrow string array: no Python
-    # string per row, and cheap to pickle (from a forked hashing process)
+    # string per row
     hex_digits = np.empty(digests.size * 2, dtype=np.uint8)
     hex_digits[0::2] = _HEX_DIGITS[digests >> 4]
     hex_digits[1::2] = _HEX_DIGITS[digests & 15]
@@ -351,16 +351,6 @@ def area_county_mapper(gazetteer: Any) -> Callable[[pd.Series], pd.Series]:
     return mapper
 
 
-def _parse_address_keys(
-    rows: pd.DataFrame, gazetteer: Any, region: Sequence[str]
-) -> tuple[list[str], pd.DataFrame]:
-    """Return the distinct address keys of rows and their parse (one process)."""
-    from grid.address import parse_addresses
-
-    texts = address_keys(rows).unique().tolist()
-    return texts, parse_addresses(texts, gazetteer, region=region)
-
-
 #: Most parsed addresses an :class:`AddressMemo` keeps.
 PARSE_MEMO_MAX = 1_000_000
 
@@ -372,32 +362,24 @@ class AddressMemo:
     address).  It remembers what it parsed (up to :data:`PARSE_MEMO_MAX`
     addresses), so a file placed chunk by chunk parses each distinct address
     once: a registry's chunks share most streets and villages.
-    :meth:`prefetch` starts parsing addresses in another process while the
-    caller does something else.
 
     Parameters
     ----------
     gazetteer : Gazetteer
     region : sequence of str
         Codes of the grid's region (see :func:`grid.address.parse_address`).
-    workers : int
-        Passed on: 0 (the default) parses large batches on every CPU.
     """
 
-    def __init__(self, gazetteer: Any, region: Sequence[str], *, workers: int = 0):
+    def __init__(self, gazetteer: Any, region: Sequence[str]):
         self.gazetteer = gazetteer
         self.region = list(region)
-        self.workers = workers
         self._parts: list[pd.DataFrame] = []  # parses, in the order remembered
         self._where: dict[str, int] = {}  # address -> row in the parts, joined
-        # a forked parse under way: waiting gives the texts and their parse
-        self._pending: Callable[[], tuple[list[str], pd.DataFrame]] | None = None
 
     def __call__(self, texts: Sequence[str]) -> pd.DataFrame:
         """Parse ``texts`` (what was parsed before is not parsed again)."""
         from grid.address import parse_addresses
 
-        self._collect()
         texts = list(texts)
         new = self._unknown(texts)
         if len(self._where) + len(new) > PARSE_MEMO_MAX:
@@ -405,10 +387,7 @@ class AddressMemo:
             new = self._unknown(texts)
         if new:
             self._remember(
-                new,
-                parse_addresses(
-                    new, self.gazetteer, region=self.region, workers=self.workers
-                ),
+                new, parse_addresses(new, self.gazetteer, region=self.region)
             )
         if len(self._parts) > 1:
             self._parts = [pd.concat(self._parts, ignore_index=True)]
@@ -416,49 +395,9 @@ class AddressMemo:
         rows = np.fromiter((where[text] for text in texts), np.intp, len(texts))
         return self._parts[0].iloc[rows].reset_index(drop=True)
 
-    def prefetch(self, texts: Sequence[str]) -> None:
-        """Start parsing ``texts`` in the background (a forked process)."""
-        from grid.address import parse_addresses_later
-
-        self._collect()
-        new = self._unknown(list(texts))
-        if new:
-            wait = parse_addresses_later(new, self.gazetteer, region=self.region)
-            self._pending = lambda: (new, wait())
-
-    def prefetch_keys_of(self, rows: pd.DataFrame) -> None:
-        """Start parsing the address keys of ``rows`` in a forked process.
-
-        Like :meth:`prefetch` of ``address_keys(rows).unique()``, but the
-        keys are computed by the forked process too, so this one can go on
-        at once (the importer checks the rows meanwhile).  Few rows, or no
-        ``fork``, and nothing starts: they are parsed when asked for.
-        """
-        from grid.address import BACKGROUND_MIN
-
-        self._collect()
-        if len(rows) < BACKGROUND_MIN or not can_fork():
-            return
-        self.gazetteer.automaton()  # build once, before forking
-        self._pending = later(
-            _parse_address_keys,
-            rows,
-            self.gazetteer,
-            self.region,
-            what="address parser",
-        )
-
     def _unknown(self, texts: list[str]) -> list[str]:
         where = self._where
         return list(dict.fromkeys(text for text in texts if text not in where))
-
-    def _collect(self) -> None:
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            texts, parsed = pending()
-            if len(self._where) + len(texts) > PARSE_MEMO_MAX:
-                self._forget()
-            self._remember(texts, parsed)
 
     def _forget(self) -> None:
         self._parts, self._where = [], {}
@@ -497,7 +436,6 @@ def _read(
     gazetteer: Any,
     grid: GridContext,
     progress: Callable[[int, int | None], None] | None = None,
-    on_addresses: Callable[[pd.DataFrame], None] | None = None,
 ) -> Any:
     """Read and check a registry file against the gazetteer and the grid."""
     from ingest.registry import read_registry
@@ -512,146 +450,71 @@ def _read(
         extent=grid.bounds,
         require_uscc=options.require_uscc,
         progress=progress,
-        on_addresses=on_addresses,
     )
 
 
 #: An import bringing at least this many new employers, and more than the
 #: table holds, loads them in one transaction and rebuilds the indexes after.
 BULK_LOAD_MIN = 50_000
-#: Rows placed at a time; each placed chunk is written while the next one is
-#: being placed.
+#: Rows placed at a time (each placed chunk is written before the next).
 PLACE_CHUNK_ROWS = 100_000
 
 
 class _NewEmployerWriter:
-    """Write employers not stored before, in threads, while more are placed.
+    """Write employers not stored before, batch by batch, as they are placed.
 
-    Two threads: one encodes each batch (the backend's ``bulk_encode``:
-    binary ``COPY`` on PostgreSQL), the other sends
-    the previous batch to the database, which does its share on its own CPU
-    while this process places the next chunk.  A large first load (see
-    :data:`BULK_LOAD_MIN`) is one transaction with the indexes rebuilt at the
-    end (the table is locked meanwhile); otherwise each batch is its own
-    transaction.  :meth:`close` waits for the writes and re-raises their
-    error; :meth:`abort` rolls back what was not committed.
+    A large first load (see :data:`BULK_LOAD_MIN`) is one transaction with
+    the indexes and keys rebuilt at the end (the table is locked meanwhile);
+    otherwise each batch is its own transaction.  Use it as a context
+    manager: leaving it by an exception rolls back what is not committed.
     """
-
-    _DONE = object()
 
     def __init__(
         self, engine: Any, *, import_run_id: int | None, bulk: bool, batch_rows: int
     ) -> None:
-        import queue
-        import threading
+        from twonet.db.backends import backend_for
 
         self.engine = engine
+        self.backend = backend_for(engine)
         self.import_run_id = import_run_id
         self.bulk = bulk
         self.batch_rows = batch_rows
         self.inserted = 0
-        self.error: BaseException | None = None
-        self._aborted = False
-        self._placed_finished = False
-        self._encoded_finished = False
-        self._placed: queue.Queue[Any] = queue.Queue(maxsize=2)
-        self._encoded: queue.Queue[Any] = queue.Queue(maxsize=2)
-        self._threads = [
-            threading.Thread(target=target, name=name, daemon=True)
-            for target, name in (
-                (self._encode, "twonet-employer-encoder"),
-                (self._send, "twonet-employer-sender"),
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> _NewEmployerWriter:
+        if self.bulk:
+            connection = self._stack.enter_context(self.engine.begin())
+            self._stack.enter_context(
+                self.backend.deferred_indexes(connection, "employer")
             )
-        ]
-        for thread in self._threads:
-            thread.start()
+            self._connection = connection
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stack.__exit__(*exc)
 
     def put(self, rows: pd.DataFrame) -> None:
-        """Queue placed rows for writing (blocks while two chunks wait)."""
-        if self.error is not None:
-            raise self.error
-        if not rows.empty:
-            self._placed.put(rows)
-
-    def close(self) -> int:
-        """Finish writing; return the rows inserted."""
-        self._placed.put(self._DONE)
-        for thread in self._threads:
-            thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.inserted
-
-    def abort(self) -> None:
-        """Stop and roll back the open transaction."""
-        self._aborted = True
-        self._placed.put(self._DONE)
-        for thread in self._threads:
-            thread.join()
-
-    def _encode(self) -> None:
-        from twonet.db.backends import backend_for
-
-        try:
-            backend = backend_for(self.engine)
-            while (rows := self._placed.get()) is not self._DONE:
-                for start in range(0, len(rows), self.batch_rows):
-                    if self.error is not None or self._aborted:
-                        msg = "import aborted"
-                        raise TwoNetError(msg)
-                    batch = rows.iloc[start : start + self.batch_rows]
-                    payloads = [
-                        store.encode_new_employers(
-                            backend, batch, import_run_id=self.import_run_id
-                        )
-                    ]
-                    items = _review_items(batch)
-                    if len(items):
-                        payloads.append(store.encode_review_items(backend, items))
-                    self._encoded.put((len(batch), payloads))
-            self._placed_finished = True
-        except BaseException as exc:  # re-raised in the importing thread
-            self.error = self.error or exc
-            while not self._placed_finished:
-                # let the importer finish without blocking
-                self._placed_finished = self._placed.get() is self._DONE
-        finally:
-            self._encoded.put(self._DONE)
-
-    def _batches(self) -> Iterator[tuple[int, list[Any]]]:
-        while (item := self._encoded.get()) is not self._DONE:
-            yield item
-        self._encoded_finished = True
-        if self._aborted or self.error is not None:
-            msg = "import aborted; new employers rolled back"
-            raise TwoNetError(msg)
-
-    def _send(self) -> None:
-        from twonet.db.backends import backend_for
-
-        def write(connection: Any, n: int, payloads: list[Any]) -> None:
-            for payload in payloads:
-                backend.bulk_send(connection, payload)
-            self.inserted += n
-
-        try:
-            backend = backend_for(self.engine)
+        """Write placed rows (and their review items)."""
+        for start in range(0, len(rows), self.batch_rows):
+            batch = rows.iloc[start : start + self.batch_rows]
             if self.bulk:
-                with (
-                    self.engine.begin() as connection,
-                    backend.deferred_indexes(connection, "employer"),
-                ):
-                    for n, payloads in self._batches():
-                        write(connection, n, payloads)
-                return
-            for n, payloads in self._batches():
+                self._write(self._connection, batch)
+            else:
                 with self.engine.begin() as connection:
-                    write(connection, n, payloads)
-        except BaseException as exc:  # re-raised in the importing thread
-            self.error = self.error or exc
-            while not self._encoded_finished:
-                # let the encoder finish without blocking
-                self._encoded_finished = self._encoded.get() is self._DONE
+                    self._write(connection, batch)
+
+    def _write(self, connection: Any, batch: pd.DataFrame) -> None:
+        payload = store.encode_new_employers(
+            self.backend, batch, import_run_id=self.import_run_id
+        )
+        self.backend.bulk_send(connection, payload)
+        items = _review_items(batch)
+        if len(items):
+            self.backend.bulk_send(
+                connection, store.encode_review_items(self.backend, items)
+            )
+        self.inserted += len(batch)
 
 
 def import_registry(
@@ -672,24 +535,11 @@ def import_registry(
     """
     import time
 
-    from grid.address import BACKGROUND_MIN
-
     options = options or ImportOptions()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     parse = AddressMemo(gazetteer, grid.region)
-    # into an empty table every address will be placed: they are parsed in
-    # a forked process while this one checks the rows
-    first_load = not store.has_employers(engine)
-
-    result = _read(
-        path,
-        options,
-        gazetteer,
-        grid,
-        progress,
-        on_addresses=parse.prefetch_keys_of if first_load else None,
-    )
+    result = _read(path, options, gazetteer, grid, progress)
     timings["read"] = time.perf_counter() - started
     started = time.perf_counter()
     existing = store.existing_hashes(engine)
@@ -697,21 +547,9 @@ def import_registry(
         result.rows["uscc"]
     )  # -1: never stored
     employers = registry_to_employers(result.rows, with_hashes=False)
-    # the rows' contents are hashed in a forked process while this one
-    # computes the address keys and hashes the locations (and, for a table
-    # with employers, has the addresses of the new ones, which must be
-    # placed, parsed in another)
-    content = later(
-        content_hashes,
-        employers,
-        what="row hashing",
-        fork=len(employers) >= BACKGROUND_MIN,
-    )
     keys = address_keys(result.rows)
-    if not first_load:
-        parse.prefetch(keys[stored_at < 0].unique().tolist())
     employers["location_hash"] = location_hashes(employers)
-    employers["content_hash"] = content()
+    employers["content_hash"] = content_hashes(employers)
 
     def stored(column: str) -> np.ndarray:
         values = np.full(len(stored_at), None, dtype=object)
@@ -748,7 +586,7 @@ def import_registry(
     to_place = np.flatnonzero(moved)
     relocated_parts = []
     summaries = []
-    try:
+    with writer:
         for first in range(0, len(to_place), PLACE_CHUNK_ROWS):
             chunk = to_place[first : first + PLACE_CHUNK_ROWS]
             placed = place_employers(
@@ -763,10 +601,7 @@ def import_registry(
             new_here = brand_new[chunk]
             writer.put(placed[new_here])
             relocated_parts.append(placed[~new_here])
-        inserted = writer.close()
-    except BaseException:
-        writer.abort()
-        raise
+    inserted = writer.inserted
     timings["place + write new"] = time.perf_counter() - started
     started = time.perf_counter()
     summary = (

@@ -1,51 +1,8 @@
-"""Every domain error of TwoNet, in one place.
+"""TwoNet's domain errors, re-exported from :mod:`grid.errors`.
 
-All subclass :class:`TwoNetError`, itself a :class:`ValueError`, and carry a
-message that shows the offending value.
+They live in :mod:`grid` (the bottom layer) so that :mod:`grid` and
+:mod:`ingest` raise them without importing :mod:`twonet`.
 """
 
-from __future__ import annotations
-
-
-class TwoNetError(ValueError):
-    """Base class of TwoNet's domain errors."""
-
-
-class CellCodeError(TwoNetError):
-    """A grid cell code is malformed or inconsistent with its level or parent."""
-
-
-class CRSError(TwoNetError):
-    """A coordinate reference system is missing, unknown or unsupported."""
-
-
-class GridFileError(TwoNetError):
-    """A grid file cannot be read or its columns cannot be mapped."""
-
-
-class BackendUnavailableError(TwoNetError):
-    """A database backend (PostGIS or SpatiaLite) cannot be reached or loaded."""
-
-
-class UnsupportedDatabaseError(TwoNetError):
-    """A database URL names a dialect TwoNet has no spatial backend for."""
-
-
-class LandMaskError(TwoNetError):
-    """Land polygons (to tell sea from land gaps) are missing or malformed."""
-
-
-class GridBuildError(TwoNetError):
-    """A grid (e.g. the demo) cannot be generated from its inputs."""
-
-
-class QAError(TwoNetError):
-    """A grid QA option is invalid (negative tolerance, unknown check ...)."""
-
-
-class RegistryFileError(TwoNetError):
-    """An employer registry cannot be read or its columns cannot be mapped."""
-
-
-class UsccError(TwoNetError):
-    """A unified social credit code cannot be built from the given parts."""
+from grid.errors import *  # noqa: F403
+from grid.errors import __all__  # noqa: F401

@@ -1,0 +1,57 @@
+"""Every domain error of TwoNet, in one place.
+
+All subclass :class:`TwoNetError`, itself a :class:`ValueError`, and carry a
+message that shows the offending value.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BackendUnavailableError",
+    "CRSError",
+    "CellCodeError",
+    "GridBuildError",
+    "GridFileError",
+    "RegistryFileError",
+    "TwoNetError",
+    "UnsupportedDatabaseError",
+    "UsccError",
+]
+
+
+class TwoNetError(ValueError):
+    """Base class of TwoNet's domain errors."""
+
+
+class CellCodeError(TwoNetError):
+    """A grid cell code is malformed or inconsistent with its level or parent."""
+
+
+class CRSError(TwoNetError):
+    """A coordinate reference system is missing, unknown or unsupported."""
+
+
+class GridFileError(TwoNetError):
+    """A grid file cannot be read or its columns cannot be mapped."""
+
+
+class BackendUnavailableError(TwoNetError):
+    """A database backend (PostGIS or SpatiaLite) cannot be reached or loaded."""
+
+
+class UnsupportedDatabaseError(TwoNetError):
+    """A database URL names a dialect TwoNet has no spatial backend for."""
+
+
+
+class GridBuildError(TwoNetError):
+    """A grid (e.g. the demo) cannot be generated from its inputs."""
+
+
+
+class RegistryFileError(TwoNetError):
+    """An employer registry cannot be read or its columns cannot be mapped."""
+
+
+class UsccError(TwoNetError):
+    """A unified social credit code cannot be built from the given parts."""
