@@ -9,7 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from maps.i18n import DEFAULT_LANG, LANGUAGES, t
-from maps.pages import employers, grid_map, review
+from maps.pages import employer_search, grid_map, review
 
 _LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
@@ -38,7 +38,7 @@ page = st.navigation(
             default=True,
         ),
         st.Page(
-            employers.render,
+            employer_search.render,
             title=t("page_employers", lang),
             icon=":material/factory:",
             url_path="employers",

@@ -155,6 +155,6 @@ def demo_db_url(
 @pytest.fixture(scope="session")
 def national_gazetteer() -> Any:
     """The national gazetteer (NBS lists fetched with npm if not cached)."""
-    from twonet.employers import load_gazetteer
+    from twonet.employer_import import load_gazetteer
 
     return load_gazetteer()

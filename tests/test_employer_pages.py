@@ -2,7 +2,7 @@
 
 Three layers, each tested on its own:
 
-* :mod:`maps.employers` (pure: folium layers from frames), no database;
+* :mod:`maps.employer_layers` (pure: folium layers from frames), no database;
 * :mod:`twonet.db.employer_queries` on both backends, on a database holding
   the Qingdao demo grid and a small demo registry imported through the real
   pipeline (:func:`employer_database`);
@@ -25,12 +25,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
-from maps import employers as emap
+from maps import employer_layers as emap
 from maps import layers
 from maps.basemaps import available_basemaps, to_basemap_lonlat
 from twonet.db import employer_queries as eq
 from twonet.db.engine import ENV_VAR, get_engine
 from twonet.errors import TwoNetError
+from twonet.exports import search_csv
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 60
@@ -50,13 +51,13 @@ def employer_database(
     """Yield the URL of a fresh database: demo grid + a small demo registry.
 
     The registry is written as county exports and imported with
-    :func:`twonet.employers.import_registry`, as ``twonet demo`` does.
+    :func:`twonet.employer_import.import_registry`, as ``twonet demo`` does.
     """
     from conftest import _migrated_database
 
     from ingest.demo_registry import generate_registry, write_registry
     from twonet.db import repository
-    from twonet.employers import GridContext, import_registry, load_gazetteer
+    from twonet.employer_import import GridContext, import_registry, load_gazetteer
 
     for url, engine in _migrated_database(request, backend, tmp_dir, label):
         repository.save_cells(engine, cells)
@@ -319,7 +320,7 @@ def test_review_queue_names_its_candidates(engine: Any) -> None:
 @pytest.mark.db
 def test_export_has_chinese_headers(engine: Any) -> None:
     page = eq.search_employers(engine, eq.EmployerFilter(cell_code=COUNTY), limit=3)
-    text = eq.export_csv(page.rows).decode("utf-8-sig")
+    text = search_csv(page.rows).decode("utf-8-sig")
     header = text.splitlines()[0].split(",")
     assert header[:2] == ["统一社会信用代码", "单位名称"]
     assert "待复核" in header
@@ -355,12 +356,7 @@ def test_every_string_the_pages_use_exists_in_both_languages() -> None:
     from maps.i18n import STRINGS
 
     root = Path(__file__).resolve().parents[1]
-    sources = [
-        root / "maps" / "employers.py",
-        root / "maps" / "pages" / "employers.py",
-        root / "maps" / "pages" / "review.py",
-        root / "maps" / "pages" / "grid_map.py",
-    ]
+    sources = [*(root / "maps").glob("*.py"), *(root / "maps" / "pages").glob("*.py")]
     used = {
         key
         for path in sources
@@ -374,7 +370,7 @@ def test_every_string_the_pages_use_exists_in_both_languages() -> None:
 def test_search_page_in_chinese(
     employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    at = _page("employers", employer_db_url, monkeypatch, "zh").run()
+    at = _page("employer_search", employer_db_url, monkeypatch, "zh").run()
     assert not at.exception
     assert at.title[0].value == "用人单位查询"
     total = eq.count_employers(engine)
@@ -392,7 +388,7 @@ def test_search_page_in_english_by_township(
     employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     town = eq.cell_counts(engine, level="township", parent_code=COUNTY).iloc[0]
-    at = _page("employers", employer_db_url, monkeypatch, "en").run()
+    at = _page("employer_search", employer_db_url, monkeypatch, "en").run()
     at.selectbox(key="emp_level__en").set_value("township").run()
     at.selectbox(key="emp_cell__en").set_value(town["code"]).run()
     assert not at.exception

@@ -191,7 +191,7 @@ _RUNS = 5
 def address_benchmark(n: int, *, reference_limit: int | None) -> list[Figure]:
     """Address parsing vs jionlp.parse_location and cpca.transform."""
     from grid.address_bench import benchmark_addresses, sample_addresses
-    from twonet.employers import load_gazetteer
+    from twonet.employer_import import load_gazetteer
 
     gazetteer = load_gazetteer()
     gazetteer.clear_caches()
@@ -264,7 +264,7 @@ def import_benchmark(
     from grid.demo import build_qingdao_demo
     from twonet.db import repository as repo
     from twonet.db.engine import get_engine, upgrade
-    from twonet.employers import GridContext, import_registry, load_gazetteer
+    from twonet.employer_import import GridContext, import_registry, load_gazetteer
 
     path = _bench_registry(cache_dir, data_dir, n)
     cells, _ = build_qingdao_demo(data_dir)
@@ -321,7 +321,7 @@ def accuracy_benchmark(data_dir: Path) -> dict[str, Any]:
     from grid import accuracy
     from grid.demo import build_qingdao_demo
     from grid.locate import CellLocator
-    from twonet.employers import load_gazetteer
+    from twonet.employer_import import load_gazetteer
 
     folder = data_dir / "accuracy"
     labelled = accuracy.load_labelled_addresses(folder / "addresses.csv")

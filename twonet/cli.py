@@ -326,7 +326,7 @@ def _demo_employers(db: str | None, cells: Any, n: int) -> None:
     """Generate the demo registry files and import them like real exports."""
     from ingest.demo_registry import generate_registry, write_registry
     from twonet.db.engine import PROJECT_ROOT
-    from twonet.employers import GridContext, import_registry, load_gazetteer
+    from twonet.employer_import import GridContext, import_registry, load_gazetteer
 
     folder = PROJECT_ROOT / "data" / "demo" / "registry"
     try:
@@ -410,7 +410,7 @@ def _import_options(
     allow_missing_uscc: bool,
     no_uscc_area: bool,
 ) -> Any:
-    from twonet.employers import ImportOptions
+    from twonet.employer_import import ImportOptions
 
     return ImportOptions(
         mapping=_mapping(mapping),
@@ -470,7 +470,7 @@ def employers_import(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.registry import write_rejects
-    from twonet.employers import GridContext, import_registry, load_gazetteer
+    from twonet.employer_import import GridContext, import_registry, load_gazetteer
 
     try:
         options = _import_options(
@@ -537,7 +537,7 @@ def employers_export(
     db: DbOption = None,
 ) -> None:
     """导出用人单位及其网格 / export employers with their four cell codes."""
-    from twonet.employers import employers_frame, write_employers
+    from twonet.exports import employers_frame, write_employers
 
     try:
         with _database(db) as engine:
@@ -559,7 +559,7 @@ def employers_review(
     limit: Annotated[int, typer.Option(help="rows to list")] = 30,
 ) -> None:
     """待复核队列 / list the review queue, or pick a cell for one item."""
-    from twonet.employers import GridContext, resolve_review
+    from twonet.employer_import import GridContext, resolve_review
 
     try:
         with _database(db) as engine:
@@ -570,7 +570,7 @@ def employers_review(
                     f"[green]已定位 / placed item {pick[0]} in {pick[1]}[/green]"
                 )
                 return
-            from twonet.db.employers import open_review_items
+            from twonet.db.employer_store import open_review_items
 
             queue = open_review_items(engine, limit=limit)
     except TwoNetError as exc:
@@ -597,12 +597,8 @@ def geocode(
 ) -> None:
     """地理编码（不入库）/ geocode a registry against the grid, store nothing."""
     from ingest.registry import write_rejects
-    from twonet.employers import (
-        GridContext,
-        geocode_file,
-        load_gazetteer,
-        write_employers,
-    )
+    from twonet.employer_import import GridContext, geocode_file, load_gazetteer
+    from twonet.exports import write_employers
 
     try:
         options = _import_options(
@@ -641,7 +637,7 @@ def parse_address_command(
 ) -> None:
     """解析地址到五级区划代码 / parse addresses into codes at five levels."""
     from grid.address import parse_addresses
-    from twonet.employers import load_gazetteer
+    from twonet.employer_import import load_gazetteer
 
     try:
         parsed = parse_addresses(texts, load_gazetteer(), region=region)
@@ -671,7 +667,7 @@ app.add_typer(gazetteer_app, name="gazetteer")
 @gazetteer_app.command("build")
 def gazetteer_build() -> None:
     """获取并构建全国区划名录 / fetch the NBS lists and build the gazetteer."""
-    from twonet.employers import load_gazetteer
+    from twonet.employer_import import load_gazetteer
 
     try:
         started = time.perf_counter()

@@ -24,11 +24,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level
-from maps import employers as emap
+from maps import employer_layers as emap
 from maps import layers
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
 from maps.i18n import DEFAULT_LANG, level_label, t
-from maps.pages import employers as employer_loaders
+from maps.pages import employer_search as employer_loaders
 from twonet.db import repository
 from twonet.db.employer_queries import EmployerFilter
 from twonet.db.engine import default_url
@@ -271,7 +271,7 @@ def _employer_overlay(
     """Return the employer layer of a view and what to say about it.
 
     Counts per cell of the view's level; every employer as a point when the
-    view holds at most :data:`maps.employers.POINT_LIMIT`; the points of a
+    view holds at most :data:`maps.employer_layers.POINT_LIMIT`; the points of a
     selected village on top of the counts otherwise.
     """
     in_view = EmployerFilter(cell_code=view.parent_code)

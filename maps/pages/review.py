@@ -4,7 +4,7 @@ Lists the open review items (reason in Chinese or English, employer,
 addresses, flags).  For the item chosen it shows the ranked candidate cells
 (code, name, level, score, why) on a map, with a "定位到此 / place here"
 button per candidate and a free cell-code input for any other cell.  A pick
-goes through :func:`twonet.employers.resolve_review` (the cell must be in the
+goes through :func:`twonet.employer_import.resolve_review` (the cell must be in the
 current grid), takes the item off the queue and clears the cached employer
 answers of every page.
 """
@@ -20,9 +20,9 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
-from maps import employers as emap
+from maps import employer_layers as emap
 from maps.i18n import DEFAULT_LANG, level_label, reason_label, t, why_label
-from maps.pages.employers import (
+from maps.pages.employer_search import (
     bind,
     cell_directory,
     cell_label,
@@ -38,7 +38,7 @@ from maps.pages.employers import (
 )
 from twonet.db import employer_queries as eq
 from twonet.db.engine import default_url
-from twonet.employers import GridContext, resolve_review
+from twonet.employer_import import GridContext, resolve_review
 from twonet.errors import TwoNetError
 
 #: Items listed at once (the queue is worked from the oldest).

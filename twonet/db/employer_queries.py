@@ -19,7 +19,6 @@ a flag filter matches whole names, so ``unresolved`` does not match
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -506,28 +505,6 @@ def _valid_on(table: Any, as_of: dt.date) -> ColumnElement[bool]:
         table.valid_from <= as_of,
         or_(table.valid_to.is_(None), table.valid_to > as_of),
     )
-
-
-def export_csv(rows: pd.DataFrame) -> bytes:
-    """Return search rows as CSV bytes with Chinese headers (UTF-8 with BOM).
-
-    The same headers as ``twonet employers export``
-    (:data:`twonet.employers.EXPORT_HEADERS_ZH`), so Excel in China opens it;
-    ``queued`` is written 是/否.
-    """
-    from twonet.employers import EXPORT_HEADERS_ZH
-
-    headers = {
-        **EXPORT_HEADERS_ZH,
-        "industry": "行业",
-        "queued": "待复核",
-    }
-    out = rows.assign(queued=rows["queued"].map({True: "是", False: "否"})).rename(
-        columns=headers
-    )
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False)
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 # ------------------------------------------------------------ review queue

@@ -11,16 +11,15 @@ import pytest
 from sqlalchemy import func, select
 
 from twonet.db import repository as repo
-from twonet.db.employers import open_review_items
+from twonet.db.employer_store import open_review_items
 from twonet.db.models import Employer, EmployerVersion, ImportReject
-from twonet.employers import (
+from twonet.employer_import import (
     GridContext,
-    employers_frame,
     geocode_file,
     import_registry,
     resolve_review,
-    write_employers,
 )
+from twonet.exports import employers_frame, write_employers
 
 pytestmark = pytest.mark.slow
 
@@ -197,7 +196,7 @@ def _index_definitions(engine) -> set[str]:
 
 def _small_bulk_import(monkeypatch, engine, file, gazetteer):
     """Import a small file through the bulk path, in several chunks and batches."""
-    import twonet.employers as service
+    import twonet.employer_import as service
 
     monkeypatch.setattr(service, "BULK_LOAD_MIN", 1)  # this small file is "large"
     monkeypatch.setattr(service, "PLACE_CHUNK_ROWS", 97)  # several chunks in flight
@@ -237,7 +236,7 @@ def test_bulk_first_load_rebuilds_every_index_and_matches_batched_load(
 def test_failed_bulk_write_rolls_back_every_new_employer(
     grid_db, registry, gazetteer, monkeypatch
 ):
-    import twonet.db.employers as store
+    import twonet.db.employer_store as store
 
     _, files = registry
     indexes = _index_definitions(grid_db)
@@ -283,7 +282,7 @@ def test_failed_send_stops_the_import_and_keeps_nothing(
 
 def test_address_memo_parses_each_address_once(gazetteer, monkeypatch):
     import grid.address as address
-    import twonet.employers as service
+    import twonet.employer_import as service
 
     calls: list[list[str]] = []
     real_parse = address.parse_addresses

@@ -2,7 +2,7 @@
 
 The layers meet here and nowhere else: :mod:`ingest.registry` reads and
 checks the file, :mod:`grid.geocode` places the rows (pure), and
-:mod:`twonet.db.employers` stores them.  Functions take the engine as an
+:mod:`twonet.db.employer_store` stores them.  Functions take the engine as an
 argument; nothing here knows about Streamlit or the CLI.
 """
 
@@ -27,7 +27,7 @@ from grid.geocode import (
     geocode_employers,
 )
 from ingest.registry import COUNT_FIELDS
-from twonet.db import employers as store
+from twonet.db import employer_store as store
 from twonet.db import repository as repo
 from twonet.errors import TwoNetError
 
@@ -663,85 +663,6 @@ def import_registry(
     return report
 
 
-# -------------------------------------------------------------------- output
-#: Columns of exports and of ``twonet geocode`` output, in order.
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "uscc",
-    "name",
-    "registered_address",
-    "operating_address",
-    "industry_code",
-    "category",
-    "staff",
-    "city_code",
-    "county_code",
-    "township_code",
-    "village_code",
-    "method",
-    "confidence",
-    "flags",
-    "lon",
-    "lat",
-)
-#: Chinese headers for CSV/XLSX exports (Chinese first, as real registers).
-EXPORT_HEADERS_ZH: dict[str, str] = {
-    "uscc": "统一社会信用代码",
-    "name": "单位名称",
-    "registered_address": "注册地址",
-    "operating_address": "生产经营地址",
-    "industry_code": "行业代码",
-    "category": "重点类别",
-    "staff": "职工人数",
-    "city_code": "市级网格",
-    "county_code": "县级网格",
-    "township_code": "乡级网格",
-    "village_code": "村级网格",
-    "method": "定位方式",
-    "confidence": "置信度",
-    "flags": "标记",
-    "lon": "经度(WGS84)",
-    "lat": "纬度(WGS84)",
-}
-
-
-def employers_frame(bind: repo.Bind) -> pd.DataFrame:
-    """Return every stored employer with its placement (:data:`EXPORT_COLUMNS`)."""
-    from sqlalchemy import select
-
-    from twonet.db.models import Employer
-
-    columns = [getattr(Employer, c) for c in EXPORT_COLUMNS]
-    with repo.transaction(bind) as connection:
-        rows = connection.execute(select(*columns).order_by(Employer.uscc)).all()
-    return pd.DataFrame(rows, columns=list(EXPORT_COLUMNS))
-
-
-def write_employers(frame: pd.DataFrame, path: Path) -> Path:
-    """Write placed employers by the file suffix: CSV, XLSX, GeoJSON or GPKG.
-
-    CSV (UTF-8 with BOM, for Excel in China) and XLSX get Chinese headers;
-    GeoJSON and GeoPackage keep the English column names and a WGS-84 point.
-    """
-    import geopandas as gpd
-
-    suffix = path.suffix.lower()
-    out = frame.loc[:, [c for c in EXPORT_COLUMNS if c in frame]]
-    if suffix in (".geojson", ".gpkg"):
-        points = gpd.points_from_xy(out["lon"], out["lat"], crs=4326)
-        gdf = gpd.GeoDataFrame(out, geometry=points, crs=4326)
-        gdf.to_file(path, driver="GeoJSON" if suffix == ".geojson" else "GPKG")
-    elif suffix == ".xlsx":
-        out.rename(columns=EXPORT_HEADERS_ZH).to_excel(path, index=False)
-    elif suffix == ".csv":
-        out.rename(columns=EXPORT_HEADERS_ZH).to_csv(
-            path, index=False, encoding="utf-8-sig"
-        )
-    else:
-        msg = f"cannot write {path.name!r}: use .csv, .xlsx, .geojson or .gpkg"
-        raise TwoNetError(msg)
-    return path
-
-
 def geocode_file(
     path: Path,
     *,
@@ -751,7 +672,7 @@ def geocode_file(
 ) -> tuple[pd.DataFrame, Any]:
     """Geocode a registry file without storing anything.
 
-    Returns the placed rows (:data:`EXPORT_COLUMNS` plus ``row``) and the
+    Returns the placed rows (:data:`twonet.exports.EXPORT_COLUMNS` plus ``row``) and the
     :class:`ingest.registry.RegistryResult` (problems and rejects).
     """
     options = options or ImportOptions()

@@ -2,7 +2,7 @@
 
 The page only wires widgets to an :class:`~twonet.db.employer_queries.
 EmployerFilter`; the SQL lives in :mod:`twonet.db.employer_queries` and the
-map layers in :mod:`maps.employers`.
+map layers in :mod:`maps.employer_layers`.
 
 This module also holds the cached employer loaders the grid map and the
 review queue use, so that :func:`clear_employer_caches` (called after a
@@ -22,13 +22,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level, level_of_code
-from maps import employers as emap
+from maps import employer_layers as emap
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
 from maps.i18n import DEFAULT_LANG, flag_label, level_label, method_label, t
 from twonet.db import employer_queries as eq
 from twonet.db import repository
 from twonet.db.engine import default_url, get_engine
 from twonet.errors import TwoNetError
+from twonet.exports import search_csv
 
 PAGE_SIZE = 50
 _MAP_HEIGHT = 460
@@ -134,7 +135,7 @@ def search(
 @st.cache_data(show_spinner=False, ttl=600)
 def export(url: str, filters: eq.EmployerFilter) -> bytes:
     """Return every match of a search as CSV bytes (Chinese headers)."""
-    return eq.export_csv(search(url, filters, 0, None).rows)
+    return search_csv(search(url, filters, 0, None).rows)
 
 
 @st.cache_data(show_spinner=False, ttl=600)

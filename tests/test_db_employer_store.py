@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from twonet.db import employers as store
+from twonet.db import employer_store as store
 from twonet.db.models import Employer, EmployerVersion
 
 T0 = dt.datetime(2026, 1, 1, 8, 0)
