@@ -12,6 +12,8 @@ __all__ = [
     "CellCodeError",
     "GridBuildError",
     "GridFileError",
+    "ImportBusyError",
+    "ImportFailedError",
     "RegistryFileError",
     "TwoNetError",
     "UnsupportedDatabaseError",
@@ -55,3 +57,11 @@ class RegistryFileError(TwoNetError):
 
 class UsccError(TwoNetError):
     """A unified social credit code cannot be built from the given parts."""
+
+
+class ImportBusyError(TwoNetError):
+    """Another import of the same kind is running on the same database."""
+
+
+class ImportFailedError(TwoNetError):
+    """Storing an import's rows failed; nothing of it was kept."""

@@ -19,6 +19,8 @@ from twonet.employer_import import (
     import_registry,
     resolve_review,
 )
+from twonet.db.import_runs import runs
+from twonet.errors import ImportFailedError
 from twonet.exports import employers_frame, write_employers
 
 pytestmark = pytest.mark.slow
@@ -251,10 +253,13 @@ def test_failed_bulk_write_rolls_back_every_new_employer(
         return real_encode(backend, frame, **kwargs)
 
     monkeypatch.setattr(store, "encode_new_employers", failing_encode)
-    with pytest.raises(OSError, match="simulated"):
+    with pytest.raises(ImportFailedError, match="simulated"):
         _small_bulk_import(monkeypatch, grid_db, files[0], gazetteer)
     assert _count(grid_db, Employer) == 0  # one transaction: all or nothing
     assert _index_definitions(grid_db) == indexes
+    (run,) = runs(grid_db, kind="employers", limit=1).to_dict("records")
+    assert run["outcome"] == "failed"
+    assert "simulated" in run["error"]
 
 
 def test_failed_send_stops_the_import_and_keeps_nothing(
@@ -275,7 +280,7 @@ def test_failed_send_stops_the_import_and_keeps_nothing(
 
     failing = backends.SpatialBackend(**{**vars(backend), "bulk_send": failing_send})
     monkeypatch.setattr(backends, "backend_for", lambda _bind: failing)
-    with pytest.raises(ConnectionError, match="simulated"):
+    with pytest.raises(ImportFailedError, match="simulated"):
         _small_bulk_import(monkeypatch, grid_db, files[0], gazetteer)
     assert _count(grid_db, Employer) == 0
 

@@ -469,8 +469,8 @@ def employers_import(
     """导入用人单位名册 / import registries: check, place, store (idempotent)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from ingest.registry import write_rejects
     from twonet.employer_import import GridContext, import_registry, load_gazetteer
+    from twonet.imports import KeysSeen
 
     try:
         options = _import_options(
@@ -479,6 +479,7 @@ def employers_import(
         with _database(db) as engine:
             gazetteer = load_gazetteer()
             grid = GridContext.from_database(engine)
+            seen = KeysSeen()
             for file in files:
                 with Progress(
                     TextColumn(f"读取 / reading {file.name}"),
@@ -496,37 +497,22 @@ def employers_import(
                         grid=grid,
                         options=options,
                         progress=_progress_callback(progress, task),
+                        seen=seen,
                     )
                 _print_import(file, report)
-                if report.rejected:
-                    path = file.with_name(file.name + ".rejects.csv")
-                    write_rejects(_registry_result_view(report), path)
-                    console.print(f"被拒行 / rejected rows → {path}")
     except TwoNetError as exc:
         raise _fail(exc) from exc
 
 
-def _registry_result_view(report: Any) -> Any:
-    """Adapt an ImportReport to what ingest.registry.write_rejects reads."""
-    from types import SimpleNamespace
-
-    return SimpleNamespace(rejects=report.rejects, problems=report.problems)
-
-
 def _print_import(file: Path, report: Any) -> None:
+    from twonet.imports import report_counts
+
     for note in report.notes:
         console.print(f"[yellow]注意 / note:[/yellow] {note}")
-    counts = {
-        "读取 / rows read": report.read,
-        "接受 / accepted": report.accepted,
-        "拒绝 / rejected": report.rejected,
-        "有警告 / with warnings": report.warned,
-        **{f"写入 / {k}": v for k, v in report.stored.items()},
-        **{f"定位 / placed by {k}": v for k, v in report.placed.items()},
-        **{f"标记 / flag {k}": v for k, v in report.flagged.items()},
-        "待复核 / queued for review": report.queued,
-    }
-    console.print(_counts_table(f"导入 / imported {file.name}", counts))
+    console.print(_counts_table(f"导入 / imported {file.name}", report_counts(report)))
+    labels = {"rejects": "被拒行 / rejected rows", "problems": "问题清单 / problems"}
+    for name, path in report.side_files.items():
+        console.print(f"{labels[name]} → {path}")
     seconds = ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
     console.print(f"[dim]{seconds}[/dim]")
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from ingest.registry import COUNT_FIELDS
 from twonet.db import employer_store as store
 from twonet.db import repository as repo
 from twonet.errors import TwoNetError
+from twonet.imports import ImportReport, KeysSeen, Stored, import_table
 
 #: Registry fields whose change means the employer must be placed again.
 LOCATION_FIELDS = (
@@ -209,25 +210,6 @@ class GridContext:
         )
 
 
-@dataclass
-class ImportReport:
-    """What :func:`import_registry` did, for the CLI and the app."""
-
-    read: int = 0
-    accepted: int = 0
-    rejected: int = 0
-    warned: int = 0
-    stored: dict[str, int] = field(default_factory=dict)
-    placed: dict[str, int] = field(default_factory=dict)
-    flagged: dict[str, int] = field(default_factory=dict)
-    queued: int = 0
-    import_run_id: int | None = None
-    problems: pd.DataFrame | None = None
-    rejects: pd.DataFrame | None = None
-    notes: tuple[str, ...] = ()
-    seconds: dict[str, float] = field(default_factory=dict)
-
-
 def _count_flags(flags: pd.Series) -> dict[str, int]:
     flags = flags.astype("string").fillna("")
     exploded = flags[flags != ""].str.split(",").explode()
@@ -279,20 +261,6 @@ def _review_items(placed: pd.DataFrame) -> pd.DataFrame:
             "uscc": queued["uscc"].to_numpy(),
             "reason": queued["review_reason"].to_numpy(),
             "candidates": queued["candidates"].to_numpy(),
-        }
-    )
-
-
-def _rejects_for_db(problems: pd.DataFrame) -> pd.DataFrame:
-    rejects = problems[problems["severity"] == "reject"]
-    return pd.DataFrame(
-        {
-            "row": rejects["row"].to_numpy(),
-            "code": rejects["value"].where(rejects["field"] == "uscc").to_numpy(),
-            "reason_zh": rejects["reason_zh"].to_numpy(),
-            "reason_en": rejects["reason_en"].to_numpy(),
-            "column_name": rejects["column"].to_numpy(),
-            "value": rejects["value"].to_numpy(),
         }
     )
 
@@ -436,6 +404,7 @@ def _read(
     gazetteer: Any,
     grid: GridContext,
     progress: Callable[[int, int | None], None] | None = None,
+    earlier: Mapping[str, str] | None = None,
 ) -> Any:
     """Read and check a registry file against the gazetteer and the grid."""
     from ingest.registry import read_registry
@@ -450,6 +419,7 @@ def _read(
         extent=grid.bounds,
         require_uscc=options.require_uscc,
         progress=progress,
+        earlier_keys=earlier,
     )
 
 
@@ -525,29 +495,69 @@ def import_registry(
     grid: GridContext,
     options: ImportOptions | None = None,
     progress: Callable[[int, int | None], None] | None = None,
+    seen: KeysSeen | None = None,
 ) -> ImportReport:
     """Read, check, place and store one registry file.
 
-    Rejected rows are kept (with row number, column, value and reason) in
-    the returned report and in ``import_reject``; accepted rows are upserted
-    by USCC in one transaction per batch, so re-importing is a no-op, a
-    changed employer keeps its history and a moved one is placed again.
+    Runs through :func:`twonet.imports.import_table`: rejected rows are kept
+    (with row number, column, value and reason) in the returned report, in
+    ``import_reject`` and beside the file; accepted rows are upserted by
+    USCC, so re-importing is a no-op, a changed employer keeps its history
+    and a moved one is placed again.  ``seen`` carries the USCCs of the
+    files imported before this one by the same command: a row repeating
+    one of them is rejected.
+    """
+    options = options or ImportOptions()
+
+    def read(file: Path) -> Any:
+        earlier = None if seen is None else seen.where
+        result = _read(file, options, gazetteer, grid, progress, earlier)
+        if seen is not None:
+            seen.add(file, result.rows, "uscc")
+        return result
+
+    def store(engine: Any, result: Any, run_id: int) -> Stored:
+        return store_employers(
+            engine, result.rows, run_id, gazetteer=gazetteer, grid=grid, options=options
+        )
+
+    report = import_table(
+        engine,
+        path,
+        kind="employers",
+        read=read,
+        store=store,
+        options={"mapping": options.mapping, "default_crs": options.default_crs},
+    )
+    return report
+
+
+def store_employers(
+    engine: Any,
+    rows: pd.DataFrame,
+    run_id: int,
+    *,
+    gazetteer: Any,
+    grid: GridContext,
+    options: ImportOptions,
+) -> Stored:
+    """Compare, place and write a registry's accepted rows.
+
+    Identical rows are skipped by their content hash; new and moved
+    employers are placed (chunk by chunk, each distinct address parsed once)
+    and written; changed ones get a new version.
     """
     import time
 
-    options = options or ImportOptions()
     timings: dict[str, float] = {}
     started = time.perf_counter()
     parse = AddressMemo(gazetteer, grid.region)
-    result = _read(path, options, gazetteer, grid, progress)
-    timings["read"] = time.perf_counter() - started
-    started = time.perf_counter()
     existing = store.existing_hashes(engine)
     stored_at = pd.Index(existing["uscc"], dtype=object).get_indexer(
-        result.rows["uscc"]
+        rows["uscc"]
     )  # -1: never stored
-    employers = registry_to_employers(result.rows, with_hashes=False)
-    keys = address_keys(result.rows)
+    employers = registry_to_employers(rows, with_hashes=False)
+    keys = address_keys(rows)
     employers["location_hash"] = location_hashes(employers)
     employers["content_hash"] = content_hashes(employers)
 
@@ -568,13 +578,6 @@ def import_registry(
     )
     timings["compare"] = time.perf_counter() - started
     started = time.perf_counter()
-    run_id = repo.start_import_run(
-        engine,
-        kind="employers",
-        source_name=str(path),
-        file_sha256=result.file_sha256,
-        options={"mapping": options.mapping, "default_crs": options.default_crs},
-    )
     writer = _NewEmployerWriter(
         engine,
         import_run_id=run_id,
@@ -601,7 +604,6 @@ def import_registry(
             new_here = brand_new[chunk]
             writer.put(placed[new_here])
             relocated_parts.append(placed[~new_here])
-    inserted = writer.inserted
     timings["place + write new"] = time.perf_counter() - started
     started = time.perf_counter()
     summary = (
@@ -610,57 +612,37 @@ def import_registry(
         else pd.DataFrame(columns=["method", "flags", "review_reason"])
     )
     kept = _with_empty_placement(employers[~moved])
-    report = ImportReport(
-        read=result.n_rows,
-        accepted=result.n_accepted,
-        rejected=result.n_rejected,
-        warned=result.n_warned,
-        placed={str(k): int(v) for k, v in summary["method"].value_counts().items()},
-        flagged=_count_flags(summary["flags"]),
-        problems=result.problems,
-        rejects=result.rejects,
-        notes=result.notes,
-        import_run_id=run_id,
-    )
-    totals = {"inserted": inserted, "changed": 0, "relocated": 0, "unchanged": 0}
+    totals = {"inserted": writer.inserted, "changed": 0, "relocated": 0, "unchanged": 0}
     # existing employers: the moved ones (placed again) first, then the rest
     relocated = (
         pd.concat(relocated_parts, ignore_index=True)
         if relocated_parts
         else employers.iloc[:0]
     )
-    rows = pd.concat([relocated, kept], ignore_index=True)
-    for start in range(0, len(rows), options.batch_rows):
-        batch = rows.iloc[start : start + options.batch_rows]
+    changed = pd.concat([relocated, kept], ignore_index=True)
+    for start in range(0, len(changed), options.batch_rows):
+        batch = changed.iloc[start : start + options.batch_rows]
         moved_here = batch["uscc"].iloc[: max(0, len(relocated) - start)]
         with engine.begin() as connection:
-            counts = store.upsert_employers(
-                connection, batch, import_run_id=report.import_run_id
-            )
+            counts = store.upsert_employers(connection, batch, import_run_id=run_id)
             store.replace_review_items(
                 connection, _review_items(batch), usccs=moved_here.tolist()
             )
         for key, value in counts.items():
             totals[key] += value
     totals["unchanged"] += int(unchanged.sum())
-    report.stored = totals
-    report.queued = int(summary["review_reason"].notna().sum())
-    repo.finish_import_run(
-        engine,
-        run_id,
-        counts={
-            "read": report.read,
-            "accepted": report.accepted,
-            "rejected": report.rejected,
-            "warned": report.warned,
-            "queued": report.queued,
-            **totals,
-        },
-        rejects=_rejects_for_db(result.problems),
-    )
     timings["write changed"] = time.perf_counter() - started
-    report.seconds = timings
-    return report
+    return Stored(
+        counts=totals,
+        details={
+            "placed": {
+                str(k): int(v) for k, v in summary["method"].value_counts().items()
+            },
+            "flagged": _count_flags(summary["flags"]),
+        },
+        queued=int(summary["review_reason"].notna().sum()),
+        seconds=timings,
+    )
 
 
 def geocode_file(

@@ -38,6 +38,7 @@ from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from twonet.db.locks import postgres_import_lock, sqlite_import_lock
 from twonet.errors import BackendUnavailableError, UnsupportedDatabaseError
 
 #: Where ``mod_spatialite`` is looked for, first match wins.
@@ -96,6 +97,9 @@ class SpatialBackend:
         ``(lon_column, lat_column) -> str``: SQL for a WGS-84 point.
     json_object_function : str
         SQL function building a JSON object from key/value pairs.
+    import_lock : callable
+        ``(engine, kind) -> context manager`` held for one import of a kind
+        (:mod:`twonet.db.locks`).
     """
 
     name: str
@@ -108,6 +112,7 @@ class SpatialBackend:
     deferred_indexes: Callable[[Connection, str], AbstractContextManager[None]]
     point_sql: Callable[[str, str], str]
     json_object_function: str
+    import_lock: Callable[[Engine, str], AbstractContextManager[None]]
 
     def bulk_load(
         self,
@@ -476,6 +481,7 @@ BACKENDS: dict[str, SpatialBackend] = {
         deferred_indexes=_postgis_deferred_indexes,
         point_sql=_postgis_point,
         json_object_function="json_build_object",
+        import_lock=postgres_import_lock,
     ),
     "sqlite": SpatialBackend(
         name="SpatiaLite",
@@ -488,6 +494,7 @@ BACKENDS: dict[str, SpatialBackend] = {
         deferred_indexes=_spatialite_deferred_indexes,
         point_sql=_spatialite_point,
         json_object_function="json_object",
+        import_lock=sqlite_import_lock,
     ),
 }
 

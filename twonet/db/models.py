@@ -87,10 +87,19 @@ class ImportRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(DateTime)
     options: Mapped[dict[str, object] | None] = mapped_column(JSON)
     counts: Mapped[dict[str, int] | None] = mapped_column(JSON)
+    #: ``running``, ``succeeded``, ``failed``, ``refused`` or ``interrupted``
+    outcome: Mapped[str | None] = mapped_column(String(20))
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class ImportReject(Base):
-    """A row or feature an import refused, kept with its reason (nothing lost)."""
+    """A row or feature an import refused or warned about, with its reason.
+
+    ``severity`` is ``reject`` (the row was not imported; ``raw`` keeps all
+    its values, so nothing is lost) or ``warning`` (imported, a value
+    dropped or doubtful).
+    """
 
     __tablename__ = "import_reject"
 
@@ -103,6 +112,8 @@ class ImportReject(Base):
     reason_zh: Mapped[str] = mapped_column(Text)
     reason_en: Mapped[str] = mapped_column(Text)
     raw: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    severity: Mapped[str] = mapped_column(String(10), server_default="reject")
+    kind: Mapped[str | None] = mapped_column(String(60))
 
 
 class Employer(Base):
