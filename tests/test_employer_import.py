@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from twonet.db import repository as repo
 from twonet.db.employer_store import open_review_items
+from twonet.db.engine import get_engine
 from twonet.db.models import Employer, EmployerVersion, ImportReject
 from twonet.employer_import import (
     GridContext,
@@ -40,13 +41,14 @@ def registry(qingdao_demo, tmp_path_factory):
 
 
 @pytest.fixture()
-def grid_db(request, backend_name, tmp_path_factory, qingdao_demo):
-    from tests.conftest import _migrated_database
-
-    tmp_dir = tmp_path_factory.mktemp("svc")
-    for _, engine in _migrated_database(request, backend_name, tmp_dir, "svc"):
-        repo.save_cells(engine, qingdao_demo[0])
-        yield engine
+def grid_db(backend_name, migrated_database, qingdao_demo):
+    with migrated_database(backend_name, "svc") as url:
+        engine = get_engine(url)
+        try:
+            repo.save_cells(engine, qingdao_demo[0])
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _count(engine, model) -> int:
