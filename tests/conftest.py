@@ -7,23 +7,24 @@ cannot be reached is skipped locally, but with ``--require-all-backends`` or
 PostGIS: a throw-away database is created from the admin URL in
 ``TWONET_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``)
 and dropped at the end.  SpatiaLite: a file in pytest's temporary folder.
+Both come from :func:`twonet.db.scratch.scratch_database`; fixtures that need
+a database of their own use the :func:`migrated_database` factory.
 """
 
 from __future__ import annotations
 
 import os
 import time
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine
 
-from twonet.db.engine import get_engine, upgrade
-from twonet.errors import TwoNetError
+from twonet.db.engine import get_engine
+from twonet.db.scratch import scratch_database
 
 BACKENDS = ("spatialite", "postgis")
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -55,30 +56,40 @@ def _postgres_admin_url() -> str:
     return os.environ.get("TWONET_TEST_POSTGRES_URL", DEFAULT_POSTGRES_ADMIN_URL)
 
 
-def _admin_engine() -> Engine:
-    url = make_url(_postgres_admin_url()).set(drivername="postgresql+psycopg")
-    return create_engine(url, isolation_level="AUTOCOMMIT")
+@contextmanager
+def _migrated(
+    config: pytest.Config, backend: str, tmp_dir: Path, label: str
+) -> Iterator[str]:
+    """Yield the URL of a scratch database; skip (or fail) if the backend is down."""
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(
+                scratch_database(
+                    backend, _postgres_admin_url(), tmp_dir, label=f"test_{label}"
+                )
+            )
+        except Exception as exc:
+            _unavailable(config, backend, exc)
+        yield url
 
 
-def _create_database(backend: str, tmp_dir: Path, label: str) -> tuple[str, object]:
-    """Create an empty database for a backend; return its URL and a drop handle."""
-    if backend == "spatialite":
-        return f"sqlite:///{tmp_dir / f'{label}.sqlite'}", None
-    name = f"twonet_test_{label}_{uuid.uuid4().hex[:8]}"
-    admin = _admin_engine()
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(_postgres_admin_url()).set(database=name)
-    return url.render_as_string(hide_password=False), (admin, name)
+@pytest.fixture(scope="session")
+def migrated_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str, str], AbstractContextManager[str]]:
+    """Factory of fresh migrated databases, for fixtures of any scope.
 
+    ``with migrated_database(backend_name, "label") as url:`` creates an empty
+    database of that backend at the latest schema and drops it when the block
+    ends (:func:`twonet.db.scratch.scratch_database`); an unavailable backend
+    skips the test, or fails it with ``--require-all-backends``.
+    """
 
-def _drop_database(handle: object) -> None:
-    if handle is None:
-        return
-    admin, name = handle  # type: ignore[misc]
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    def make(backend: str, label: str) -> AbstractContextManager[str]:
+        tmp_dir = tmp_path_factory.mktemp(f"db-{label}")
+        return _migrated(request.config, backend, tmp_dir, label)
+
+    return make
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -86,32 +97,18 @@ def backend_name(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _migrated_database(
-    request: pytest.FixtureRequest, backend: str, tmp_dir: Path, label: str
-) -> Iterator[tuple[str, Engine]]:
-    try:
-        url, handle = _create_database(backend, tmp_dir, label)
-        engine = get_engine(url)
-        upgrade(engine)
-    except (TwoNetError, Exception) as exc:
-        _unavailable(request.config, backend, exc)
-    try:
-        yield url, engine
-    finally:
-        engine.dispose()
-        _drop_database(handle)
-
-
 @pytest.fixture(scope="session")
 def db_engine(
-    request: pytest.FixtureRequest,
     backend_name: str,
-    tmp_path_factory: pytest.TempPathFactory,
+    migrated_database: Callable[[str, str], AbstractContextManager[str]],
 ) -> Iterator[Engine]:
     """A migrated, empty database of each backend, shared by the session."""
-    tmp_dir = tmp_path_factory.mktemp(f"db-{backend_name}")
-    for _, engine in _migrated_database(request, backend_name, tmp_dir, "unit"):
-        yield engine
+    with migrated_database(backend_name, "unit") as url:
+        engine = get_engine(url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
 
 @pytest.fixture()
@@ -138,17 +135,19 @@ def qingdao_demo() -> tuple[Any, Any, float]:
 
 @pytest.fixture(scope="session")
 def demo_db_url(
-    request: pytest.FixtureRequest,
     backend_name: str,
-    tmp_path_factory: pytest.TempPathFactory,
+    migrated_database: Callable[[str, str], AbstractContextManager[str]],
     qingdao_demo: tuple[Any, Any, float],
 ) -> Iterator[str]:
     """URL of a database of each backend holding the full Qingdao demo grid."""
     from twonet.db import repository as repo
 
-    tmp_dir = tmp_path_factory.mktemp(f"demo-{backend_name}")
-    for url, engine in _migrated_database(request, backend_name, tmp_dir, "demo"):
-        repo.save_cells(engine, qingdao_demo[0])
+    with migrated_database(backend_name, "demo") as url:
+        engine = get_engine(url)
+        try:
+            repo.save_cells(engine, qingdao_demo[0])
+        finally:
+            engine.dispose()
         yield url
 
 

@@ -13,28 +13,32 @@ import pandas as pd
 import pytest
 import shapely
 
-from grid.accuracy import (
-    ACCURACY_COLUMNS,
-    ALL,
-    GCJ02_ACCURACY_COLUMNS,
-    GCJ02_COLUMNS,
-    address_accuracy,
-    dataset_of,
-    gcj02_accuracy,
-    label_is_known_name,
-    label_names_unit,
-    label_outcomes,
-    load_gcj02_points,
-    load_labelled_addresses,
-    sample_points_in_districts,
-    split_label,
-)
 from grid.address import parse_addresses
 from grid.cells import make_cells
 from grid.coords import wgs84_to_gcj02
 from grid.gazetteer import LEVEL_NAMES, Gazetteer
 from grid.locate import CellLocator
 from tests.test_address import tiny_gazetteer
+from twonet.bench.accuracy import (
+    dataset_of,
+    load_gcj02_points,
+    load_labelled_addresses,
+)
+from twonet.bench.datum_accuracy import (
+    GCJ02_ACCURACY_COLUMNS,
+    GCJ02_COLUMNS,
+    gcj02_accuracy,
+    sample_points_in_districts,
+)
+from twonet.bench.parser_accuracy import (
+    ACCURACY_COLUMNS,
+    ALL,
+    address_accuracy,
+    label_is_known_name,
+    label_names_unit,
+    label_outcomes,
+    split_label,
+)
 from twonet.errors import GridFileError
 
 ROOT = Path(__file__).resolve().parents[1]

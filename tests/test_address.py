@@ -18,8 +18,8 @@ from grid.address import (
     parse_addresses,
     region_units,
 )
-from grid.address_bench import sample_addresses
 from grid.gazetteer import Gazetteer
+from twonet.bench.address import sample_addresses
 from twonet.errors import CellCodeError
 
 ROOT = Path(__file__).resolve().parents[1]

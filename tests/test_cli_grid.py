@@ -38,14 +38,10 @@ def _write_grid(path: Path, *, shift: float = 0.0, crs: int = 4326) -> Path:
 
 
 @pytest.fixture()
-def empty_db_url(backend_name, request, tmp_path_factory):
+def empty_db_url(backend_name, migrated_database):
     """A fresh migrated database per test (the CLI opens its own connections)."""
-    from tests.conftest import _migrated_database
-
-    tmp_dir = tmp_path_factory.mktemp("cli")
-    yield from (
-        url for url, _ in _migrated_database(request, backend_name, tmp_dir, "cli")
-    )
+    with migrated_database(backend_name, "cli") as url:
+        yield url
 
 
 def _load(url: str, file: Path, *extra: str):

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from twonet.db import repository as repo
 from twonet.db.employer_store import open_review_items
+from twonet.db.engine import get_engine
+from twonet.db.import_runs import runs
 from twonet.db.models import Employer, EmployerVersion, ImportReject
 from twonet.employer_import import (
     GridContext,
@@ -19,7 +21,6 @@ from twonet.employer_import import (
     import_registry,
     resolve_review,
 )
-from twonet.db.import_runs import runs
 from twonet.errors import ImportFailedError
 from twonet.exports import employers_frame, write_employers
 
@@ -42,13 +43,14 @@ def registry(qingdao_demo, tmp_path_factory):
 
 
 @pytest.fixture()
-def grid_db(request, backend_name, tmp_path_factory, qingdao_demo):
-    from tests.conftest import _migrated_database
-
-    tmp_dir = tmp_path_factory.mktemp("svc")
-    for _, engine in _migrated_database(request, backend_name, tmp_dir, "svc"):
-        repo.save_cells(engine, qingdao_demo[0])
-        yield engine
+def grid_db(backend_name, migrated_database, qingdao_demo):
+    with migrated_database(backend_name, "svc") as url:
+        engine = get_engine(url)
+        try:
+            repo.save_cells(engine, qingdao_demo[0])
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def _count(engine, model) -> int:

@@ -53,21 +53,24 @@ def employer_database(
     The registry is written as county exports and imported with
     :func:`twonet.employer_import.import_registry`, as ``twonet demo`` does.
     """
-    from conftest import _migrated_database
-
     from ingest.demo_registry import generate_registry, write_registry
     from twonet.db import repository
     from twonet.employer_import import GridContext, import_registry, load_gazetteer
 
-    for url, engine in _migrated_database(request, backend, tmp_dir, label):
-        repository.save_cells(engine, cells)
-        demo = generate_registry(cells, n=REGISTRY_ROWS, seed=REGISTRY_SEED)
-        folder = tmp_dir / "registry"
-        files = [p for p in write_registry(demo, folder) if p.parent == folder]
-        gazetteer = load_gazetteer()
-        grid = GridContext.from_database(engine)
-        for file in files:
-            import_registry(engine, file, gazetteer=gazetteer, grid=grid)
+    migrated_database = request.getfixturevalue("migrated_database")
+    with migrated_database(backend, label) as url:
+        engine = get_engine(url)
+        try:
+            repository.save_cells(engine, cells)
+            demo = generate_registry(cells, n=REGISTRY_ROWS, seed=REGISTRY_SEED)
+            folder = tmp_dir / "registry"
+            files = [p for p in write_registry(demo, folder) if p.parent == folder]
+            gazetteer = load_gazetteer()
+            grid = GridContext.from_database(engine)
+            for file in files:
+                import_registry(engine, file, gazetteer=gazetteer, grid=grid)
+        finally:
+            engine.dispose()
         yield url
 
 

@@ -684,7 +684,7 @@ def bench_grid(
     ] = "postgresql://postgres@127.0.0.1:5432/postgres",
 ) -> None:
     """网格基准 / demo build, QA, database round trips, page weight."""
-    from twonet.bench import grid_benchmark
+    from twonet.bench.grid import grid_benchmark
     from twonet.db.engine import PROJECT_ROOT
 
     figures = grid_benchmark(
@@ -714,7 +714,7 @@ def bench_locate(
     points: Annotated[int, typer.Option(help="number of points")] = 1_000_000,
 ) -> None:
     """点定位基准 / four-level point location vs geopandas.sjoin."""
-    from twonet.bench import locate_benchmark
+    from twonet.bench.locate import locate_benchmark
     from twonet.db.engine import PROJECT_ROOT
 
     _print_figures(
@@ -731,7 +731,7 @@ def bench_address(
     ] = 20_000,
 ) -> None:
     """地址解析基准 / address parsing vs jionlp and cpca."""
-    from twonet.bench import address_benchmark
+    from twonet.bench.address import address_benchmark
 
     _print_figures(
         "TwoNet address benchmark",
@@ -747,7 +747,7 @@ def bench_import(
     ] = "postgresql://postgres@127.0.0.1:5432/postgres",
 ) -> None:
     """导入基准 / end-to-end registry import into PostGIS and SpatiaLite."""
-    from twonet.bench import import_benchmark
+    from twonet.bench.imports import import_benchmark
     from twonet.db.engine import PROJECT_ROOT
 
     data = PROJECT_ROOT / "data"
@@ -762,7 +762,7 @@ def bench_import(
 @bench_app.command("accuracy")
 def bench_accuracy() -> None:
     """准确率报告 / per-level accuracy on labelled sets TwoNet did not make."""
-    from twonet.bench import accuracy_benchmark
+    from twonet.bench.accuracy import accuracy_benchmark
     from twonet.db.engine import PROJECT_ROOT
 
     result = accuracy_benchmark(PROJECT_ROOT / "data")

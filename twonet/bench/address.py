@@ -1,10 +1,12 @@
-"""Labelled sample addresses and a benchmark against jionlp and cpca.
+"""``twonet bench address``: labelled sample addresses, parsed by us, jionlp, cpca.
 
 :func:`sample_addresses` writes addresses in the formats of real employer
 registers from the gazetteer itself, each labelled with the codes it should
 resolve to; :func:`benchmark_addresses` times :func:`grid.address.parse_addresses`,
 ``jionlp.parse_location`` and ``cpca.transform`` on the same addresses and
-scores county and township accuracy for each.
+scores county and township accuracy for each; :func:`address_benchmark` runs
+it on Qingdao addresses and returns the figures ``twonet bench address``
+prints.
 
 Formats (``format`` column):
 
@@ -29,17 +31,20 @@ minimal stand-in built on :mod:`importlib.resources` is provided.
 from __future__ import annotations
 
 import sys
-import time
 import types
 import warnings
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from grid.address import parse_addresses, region_units
 from grid.gazetteer import KIND_ALIAS, KIND_HIST, Gazetteer, name_forms
+from twonet.bench import Figure, timed
+from twonet.bench.parser_accuracy import PLACEHOLDER_NAMES
+
+_T = TypeVar("_T")
 
 #: Share of each format when a region is given (without one, ``town_only``
 #: goes to ``full``).
@@ -95,7 +100,6 @@ _ROAD_SUFFIXES = (
     "一路",
     "二路",
 )
-_PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 _FULLWIDTH = str.maketrans({chr(0x30 + i): chr(0xFF10 + i) for i in range(10)})
 
 
@@ -130,7 +134,7 @@ def _tail(rng: np.random.Generator) -> str:
     return text
 
 
-def _pick(rng: np.random.Generator, options: Sequence[str]) -> str:
+def _pick(rng: np.random.Generator, options: Sequence[_T]) -> _T:
     return options[int(rng.integers(len(options)))]
 
 
@@ -225,7 +229,7 @@ def _one_address(
     city = gazetteer.parent[county]
     province = gazetteer.parent[city]
     names = {u: gazetteer.name(u) for u in (village, town, county, city, province)}
-    city_text = "" if names[city] in _PLACEHOLDERS else names[city]
+    city_text = "" if names[city] in PLACEHOLDER_NAMES else names[city]
     village_forms = name_forms(names[village], 4)
     village_text = village_forms[1] if len(village_forms) > 1 else village_forms[0]
     village_label: int | None = village
@@ -234,7 +238,7 @@ def _one_address(
     if fmt == "merged_village":
         records = merged.get(town)
         if records:
-            old_name, *_ = gazetteer.historical_village(_pick_int(rng, records))
+            old_name, *_ = gazetteer.historical_village(_pick(rng, records))
             old_forms = name_forms(old_name, 4)
             village_text = old_forms[1] if len(old_forms) > 1 else old_name
             village_label = None
@@ -286,10 +290,6 @@ def _one_address(
     )
 
 
-def _pick_int(rng: np.random.Generator, options: Sequence[int]) -> int:
-    return options[int(rng.integers(len(options)))]
-
-
 # --------------------------------------------------------------------------
 # peers
 
@@ -332,12 +332,6 @@ def _stem_code(
         if forms & wanted:
             return gazetteer.code(unit)
     return None
-
-
-def _timed(function: Callable[[], Any]) -> tuple[float, Any]:
-    started = time.perf_counter()
-    result = function()
-    return time.perf_counter() - started, result
 
 
 def benchmark_addresses(
@@ -386,7 +380,7 @@ def benchmark_addresses(
     runs = []
     for _ in range(max(1, repeats)):
         gazetteer.clear_caches()  # every run cold: nothing memoised
-        runs.append(_timed(lambda: parse_addresses(texts, gazetteer, region=region)))
+        runs.append(timed(lambda: parse_addresses(texts, gazetteer, region=region)))
     seconds, ours = sorted(runs, key=lambda run: run[0])[len(runs) // 2]
     county_ok = ours["county_code"].to_numpy(object) == addresses[
         "county_code"
@@ -440,7 +434,7 @@ def _run_jionlp(gazetteer: Gazetteer, subset: pd.DataFrame) -> dict[str, Any]:
         return {"error": f"jionlp is not installed: {exc}"}
     texts = subset["address"].tolist()
     jionlp.parse_location(texts[0] if texts else "北京", town_village=True)  # load
-    seconds, parsed = _timed(
+    seconds, parsed = timed(
         lambda: [jionlp.parse_location(t, town_village=True) for t in texts]
     )
     county_ok = []
@@ -459,7 +453,7 @@ def _run_cpca(gazetteer: Gazetteer, subset: pd.DataFrame) -> dict[str, Any]:
     except ImportError as exc:
         return {"error": f"cpca is not installed: {exc}"}
     texts = subset["address"].tolist()
-    seconds, frame = _timed(lambda: cpca.transform(texts))
+    seconds, frame = timed(lambda: cpca.transform(texts))
     adcodes = frame["adcode"].astype(str).str[:6].tolist()
     counties = frame["区"].tolist()
     county_ok = []
@@ -473,3 +467,61 @@ def _run_cpca(gazetteer: Gazetteer, subset: pd.DataFrame) -> dict[str, Any]:
         )
         county_ok.append(code == label.county_code)
     return _figures(seconds, len(texts), np.array(county_ok), None)
+
+
+#: Cold runs of each parser, the median reported (this VM's speed swings).
+_RUNS = 5
+
+
+def address_benchmark(n: int, *, reference_limit: int | None) -> list[Figure]:
+    """Address parsing vs jionlp.parse_location and cpca.transform."""
+    from twonet.employer_import import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    gazetteer.clear_caches()
+    sample = sample_addresses(gazetteer, n, seed=7, region=["3702"])
+    result = benchmark_addresses(
+        sample,
+        gazetteer,
+        region=["3702"],
+        reference_limit=reference_limit,
+        repeats=_RUNS,
+    )
+    ours = result["ours"]
+    figures = [
+        Figure(
+            f"parse {ours['n']:,} addresses (cold, median of {_RUNS} runs)",
+            ours["addresses_per_second"],
+            "addr/s",
+            target="≥ 30,000 addr/s",
+        )
+    ]
+    for peer in ("jionlp", "cpca"):
+        theirs = result.get(peer, {})
+        if "addresses_per_second" not in theirs:
+            continue
+        figures.append(
+            Figure(
+                f"  vs {peer} on {theirs['n']:,} of them",
+                ours["addresses_per_second"],
+                "addr/s",
+                peer,
+                theirs["addresses_per_second"],
+            )
+        )
+    reference = result.get("ours_on_reference", ours)
+    for level in ("county", "township"):
+        key = f"{level}_accuracy"
+        peer_value = result.get("jionlp", {}).get(key)
+        figures.append(
+            Figure(
+                f"{level} accuracy (same addresses as jionlp)",
+                reference[key],
+                "",
+                "jionlp" if peer_value is not None else "",
+                peer_value,
+                "≥ jionlp",
+                higher_is_better=True,
+            )
+        )
+    return figures

@@ -1,18 +1,17 @@
-"""Benchmark of :class:`grid.locate.CellLocator` against ``geopandas.sjoin``.
+"""``twonet bench locate``: :class:`grid.locate.CellLocator` vs ``geopandas.sjoin``.
 
 :func:`benchmark_locate` draws random points over a grid's extent, places
 them on all four levels with the locator, joins the same points to the
 village cells with :func:`geopandas.sjoin`, and checks that both give the
 same village for every point (boundary duplicates of the join resolved by
-the smallest-code rule).
+the smallest-code rule); :func:`locate_benchmark` runs it on the Qingdao
+demo grid and returns the figures ``twonet bench locate`` prints.
 """
 
 from __future__ import annotations
 
-import time
-import tracemalloc
-from collections.abc import Callable
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +22,7 @@ from grid.cells import STORAGE_EPSG
 from grid.codes import LEVELS, Level
 from grid.errors import CellCodeError
 from grid.locate import CellLocator
+from twonet.bench import Figure, best_of, timed
 
 #: Share of the points drawn inside the top-level cells (land, mostly).
 INSIDE_SHARE = 0.90
@@ -31,8 +31,6 @@ VERTEX_SHARE = 0.005
 #: Share drawn on edges of village cells (interpolated along an edge).
 EDGE_SHARE = 0.005
 
-_T = TypeVar("_T")
-
 
 def benchmark_locate(
     cells: gpd.GeoDataFrame,
@@ -40,7 +38,6 @@ def benchmark_locate(
     *,
     seed: int = 0,
     repeat: int = 3,
-    measure_memory: bool = True,
 ) -> dict[str, Any]:
     """Time :class:`~grid.locate.CellLocator` against ``geopandas.sjoin``.
 
@@ -63,17 +60,14 @@ def benchmark_locate(
         Seed of the random points.
     repeat : int, default 3
         Runs of (b) and (c); the fastest counts.
-    measure_memory : bool, default True
-        Build the locator once more under :mod:`tracemalloc` to report the
-        peak memory of the build.
 
     Returns
     -------
     dict
         ``n_points``, the point mix (``n_inside``, ``n_outside``,
         ``n_on_vertices``, ``n_on_edges``), the locator (``n_cells``,
-        ``raster_shape``, ``pixel_deg``, ``mixed_fraction``, ``locator_mb``,
-        ``build_peak_mb``), timings in seconds (``build_seconds``,
+        ``raster_shape``, ``pixel_deg``, ``mixed_fraction``, ``locator_mb``),
+        timings in seconds (``build_seconds``,
         ``locate_seconds``, ``points_frame_seconds``, ``sjoin_seconds``),
         throughputs in points per second (``locate_points_per_second``,
         ``sjoin_points_per_second``), ``speedup`` (sjoin time over locate
@@ -98,16 +92,15 @@ def benchmark_locate(
         raise CellCodeError("; ".join(problems))
     x, y, mix = _random_points(cells, villages, n_points, seed)
 
-    build_seconds, locator = _timed(lambda: CellLocator.from_cells(cells))
-    peak_mb = _build_peak_mb(cells) if measure_memory else float("nan")
-    locate_seconds, found = _best_of(repeat, lambda: locator.locate(x, y))
-    frame_seconds, points = _timed(
+    build_seconds, locator = timed(lambda: CellLocator.from_cells(cells))
+    locate_seconds, found = best_of(repeat, lambda: locator.locate(x, y))
+    frame_seconds, points = timed(
         lambda: gpd.GeoDataFrame(
             geometry=gpd.points_from_xy(x, y, crs=STORAGE_EPSG), crs=STORAGE_EPSG
         )
     )
     right = villages[["code", "geometry"]]
-    sjoin_seconds, joined = _best_of(
+    sjoin_seconds, joined = best_of(
         repeat, lambda: gpd.sjoin(points, right, predicate="intersects")
     )
     expected = _smallest_code(joined, n_points)
@@ -122,7 +115,6 @@ def benchmark_locate(
         "pixel_deg": locator.pixel_deg,
         "mixed_fraction": locator.mixed_fraction,
         "locator_mb": locator.nbytes / 1e6,
-        "build_peak_mb": peak_mb,
         "build_seconds": build_seconds,
         "locate_seconds": locate_seconds,
         "locate_points_per_second": n_points / locate_seconds,
@@ -135,49 +127,6 @@ def benchmark_locate(
         "in_village": int(np.count_nonzero(found["level"] == Level.VILLAGE.value)),
         "mismatches": mismatches,
     }
-
-
-#: Chinese / English labels of the figures of :func:`benchmark_locate`.
-LABELS: dict[str, str] = {
-    "n_points": "点数 / points",
-    "n_inside": "城市范围内 / inside the top cells",
-    "n_outside": "范围外 / outside",
-    "n_on_vertices": "顶点上 / on vertices",
-    "n_on_edges": "边上 / on edges",
-    "n_cells": "有边界网格数 / cells with geometry",
-    "raster_shape": "栅格行列 / raster (rows, columns)",
-    "pixel_deg": "像元大小（度）/ pixel size (degrees)",
-    "mixed_fraction": "混合像元比例 / share of mixed pixels",
-    "locator_mb": "索引内存（MB）/ locator memory (MB)",
-    "build_peak_mb": "构建峰值内存（MB）/ build peak memory (MB)",
-    "build_seconds": "构建耗时（秒）/ build (s)",
-    "locate_seconds": "四级落格耗时（秒）/ locate, four levels (s)",
-    "locate_points_per_second": "落格速度（点/秒）/ locate (points/s)",
-    "points_frame_seconds": "构造点表耗时（秒）/ points frame for sjoin (s)",
-    "sjoin_seconds": "sjoin 村级耗时（秒）/ sjoin on villages (s)",
-    "sjoin_points_per_second": "sjoin 速度（点/秒）/ sjoin (points/s)",
-    "speedup": "加速比 / speed-up (sjoin / locate)",
-    "exact_points": "精确判断点数 / points tested exactly",
-    "on_boundary": "边界点数 / points on shared boundaries",
-    "in_village": "落入村级点数 / points in a village",
-    "mismatches": "与 sjoin 不一致 / mismatches with sjoin",
-}
-
-
-def format_benchmark(result: dict[str, Any]) -> str:
-    """Return a benchmark result as aligned lines, Chinese label first.
-
-    Examples
-    --------
-    >>> print(format_benchmark({"speedup": 9.5, "mismatches": 0}))
-    加速比 / speed-up (sjoin / locate)  9.5
-    与 sjoin 不一致 / mismatches with sjoin  0
-    """
-    lines = []
-    for key, value in result.items():
-        shown = f"{value:,.4g}" if isinstance(value, float) else f"{value}"
-        lines.append(f"{LABELS.get(key, key)}  {shown}")
-    return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------
@@ -278,28 +227,24 @@ def _smallest_code(joined: gpd.GeoDataFrame, n: int) -> np.ndarray:
     return out
 
 
-def _timed(run: Callable[[], _T]) -> tuple[float, _T]:
-    """Run once; return (seconds, result)."""
-    started = time.perf_counter()
-    result = run()
-    return time.perf_counter() - started, result
+def locate_benchmark(data_dir: Path, n_points: int) -> list[Figure]:
+    """Four-level point location vs ``geopandas.sjoin`` on the village cells."""
+    from grid.demo import build_qingdao_demo
 
-
-def _best_of(repeat: int, run: Callable[[], _T]) -> tuple[float, _T]:
-    """Run ``repeat`` times (at least once); return the fastest time and a result."""
-    best, result = _timed(run)
-    for _ in range(repeat - 1):
-        seconds, result = _timed(run)
-        best = min(best, seconds)
-    return best, result
-
-
-def _build_peak_mb(cells: gpd.GeoDataFrame) -> float:
-    """Return the peak memory (MB) of building a locator, by tracemalloc."""
-    tracemalloc.start()
-    try:
-        CellLocator.from_cells(cells)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    return peak / 1e6
+    cells, _ = build_qingdao_demo(data_dir)
+    result = benchmark_locate(cells, n_points, repeat=3)
+    return [
+        Figure(
+            f"locate {n_points:,} points, 4 levels",
+            n_points / result["locate_seconds"] / 1e6,
+            "M points/s",
+            "geopandas.sjoin (villages only)",
+            n_points / result["sjoin_seconds"] / 1e6,
+            "≥ 3× sjoin",
+        ),
+        Figure("locate: speed-up over sjoin", result["speedup"], "×"),
+        Figure(
+            "locate: assignments differing from sjoin", result["mismatches"], "rows"
+        ),
+        Figure("locate: index build", result["build_seconds"], "s"),
+    ]
