@@ -453,11 +453,54 @@ def check_employers(
     values["uscc"], values["area_code"] = _check_uscc(
         table, known_area_codes, require_uscc
     )
+    if not require_uscc:
+        values["uscc"] = _internal_codes(table, values["uscc"])
     values["lon"], values["lat"], values["crs"] = _check_coordinates(
         table, default, extent
     )
     counts = {n: _as_float(values.get(n), table.n) for n in COUNT_FIELDS}
     _check_staff_rules(table, counts)
+
+
+#: First characters of the code given to an employer without a credit code:
+#: ``Z`` is not in the credit-code alphabet, so it never meets a real one.
+INTERNAL_CODE_PREFIX: Final = "ZZ"
+
+
+def _internal_codes(table: TableCheck, codes: pa.Array) -> pa.Array:
+    """Give rows without a credit code an internal code, with a warning.
+
+    The code is ``ZZ`` and 16 hexadecimal digits of a hash of the name and
+    the address, so the same workshop gets the same code at every import
+    (and two rows naming the same one are caught as duplicates).
+    """
+    import hashlib
+
+    missing = ~to_bool(pc.is_valid(codes)) & ~table.rejected
+    if not missing.any():
+        return codes
+    names = table.cells("name").to_pylist()
+    operating = table.cells("operating_address").to_pylist()
+    registered = table.cells("registered_address").to_pylist()
+    made = codes.to_pylist()
+    for i in np.flatnonzero(missing):
+        basis = "|".join(
+            str(v or "").strip() for v in (names[i], operating[i] or registered[i])
+        )
+        digest = hashlib.blake2b(basis.encode(), digest_size=8).hexdigest().upper()
+        made[i] = INTERNAL_CODE_PREFIX + digest
+    result = pa.array(made, pa.string())
+    table.add(
+        missing,
+        "uscc_missing",
+        "uscc",
+        "缺少统一社会信用代码，按名称和地址编为内部编码“{code}”",
+        "credit code missing; given the internal code '{code}' from name and address",
+        value="{code}",
+        severity="warning",
+        code=result,
+    )
+    return result
 
 
 def _as_float(values: pd.Series | None, n: int) -> npt.NDArray[np.float64]:
@@ -488,11 +531,8 @@ def _check_uscc(
         zh, en = templates[kind]
         table.add(mask, kind, "uscc", zh, en, severity=severity, code=code, **fields)
 
-    add(
-        ~present,
-        "uscc_missing",
-        severity=None if require_uscc else "warning",
-    )
+    if require_uscc:
+        add(~present, "uscc_missing")
     add(present & ~length_ok, "uscc_length", n=pc.utf8_length(code))
     bad_chars = present & length_ok & ~charset_ok
     bad = np.full(table.n, "", dtype=object)
