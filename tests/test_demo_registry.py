@@ -15,6 +15,9 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from grid.coords import bd09_to_wgs84, gcj02_to_wgs84
+from ingest.demo_export import csv_frame
+from ingest.demo_gazetteer import short_village
+from ingest.demo_problems import break_uscc
 from ingest.demo_registry import (
     AS_OF,
     CATEGORIES,
@@ -26,9 +29,6 @@ from ingest.demo_registry import (
     INDUSTRIES,
     TRUTH_COLUMNS,
     RegistryDemo,
-    _break_uscc,
-    _csv_frame,
-    _short_village,
     generate_registry,
     write_registry,
 )
@@ -64,11 +64,11 @@ def _has(truth: pd.DataFrame, kinds: tuple[str, ...]) -> pd.Series:
 
 
 def test_short_village_names() -> None:
-    assert _short_village("台东路社区居民委员会") == "台东路社区"
-    assert _short_village("王台东村委会") == "王台东村"
-    assert _short_village("王台村村委会") == "王台村"
-    assert _short_village("龙山街居委会") == "龙山街社区"
-    assert _short_village("云霄路社区") == "云霄路社区"
+    assert short_village("台东路社区居民委员会") == "台东路社区"
+    assert short_village("王台东村委会") == "王台东村"
+    assert short_village("王台村村委会") == "王台村"
+    assert short_village("龙山街居委会") == "龙山街社区"
+    assert short_village("云霄路社区") == "云霄路社区"
 
 
 def test_industries_of_categories_are_known() -> None:
@@ -92,7 +92,7 @@ def test_broken_codes_never_validate(
 ) -> None:
     code = make_uscc("9", "1", area, body)
     assert validate_uscc(code) == []
-    broken = _break_uscc(np.random.default_rng(seed), code, kind)
+    broken = break_uscc(np.random.default_rng(seed), code, kind)
     assert any(p.severity == "reject" for p in validate_uscc(broken))
 
 
@@ -320,7 +320,7 @@ def test_csv_exports_round_trip(demo: RegistryDemo, written: list[Path]) -> None
         )
         rows = truth.loc[truth["file"] == entry.file, "row"].astype(int)
         style = EXPORT_STYLES[entry.county_code]
-        expected = _csv_frame(demo.rows.iloc[rows.to_numpy()], style)
+        expected = csv_frame(demo.rows.iloc[rows.to_numpy()], style)
         pd.testing.assert_frame_equal(back, expected.reset_index(drop=True))
         first = truth.loc[truth["file"] == entry.file, "file_row"].astype(int)
         assert first.tolist() == list(range(2, len(rows) + 2))
