@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from grid.coords import bd09_to_wgs84, gcj02_to_wgs84
+from ingest import demo_tables
 from ingest.demo_export import csv_frame
 from ingest.demo_gazetteer import short_village
 from ingest.demo_problems import break_uscc
@@ -78,6 +80,40 @@ def test_industries_of_categories_are_known() -> None:
             assert code in INDUSTRIES
     assert INDUSTRIES["L7263"].name == "劳务派遣服务"
     assert INDUSTRIES["C3031"].name == "粘土砖瓦及建筑砌块制造"
+
+
+def test_tables_come_from_the_data_files() -> None:
+    assert demo_tables.DATA_DIR.name == "demo_registry"
+    assert demo_tables.DATA_DIR.parent.name == "data"
+    assert [c.key for c in CATEGORIES][:3] == ["workshop", "brick_kiln", "mine"]
+    assert CATEGORIES[1].counties[0] == ("370202", 0.0)
+    assert CATEGORIES[0].staff == (8, 0.6, 3, 40)
+    assert demo_tables.OLD_COUNTIES == {
+        "370211": ("370284", "胶南市"),
+        "370215": ("370282", "即墨市"),
+    }
+    assert demo_tables.COORD_DEFECTS == (
+        "coord_swapped",
+        "coord_out_of_range",
+        "crs_unknown",
+    )
+    assert [f for f, _ in demo_tables.RURAL_FORMATS] == [
+        "full", "city", "county", "short", "town", "xihaian",
+    ]  # fmt: skip
+    assert demo_tables.LARGE_TYPES[0] == ("私营有限责任公司", 0.3)
+    assert len(demo_tables.TRADE_CHARS) == 72
+    assert EXPORT_STYLES["370215"].date_format == "chinese"
+
+
+def test_table_lacking_a_column_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lacking.csv").write_text("code,name\nC1,x\n", encoding="utf-8")
+    monkeypatch.setattr(demo_tables, "DATA_DIR", tmp_path)
+    with pytest.raises(GridBuildError, match=r"lacks columns \['words'\]"):
+        demo_tables.read_table("lacking.csv", ("code", "words"))
+    with pytest.raises(GridBuildError, match=r"missing\.toml"):
+        demo_tables.read_settings("missing.toml")
 
 
 @settings(max_examples=60, deadline=None)
@@ -299,6 +335,28 @@ def test_exports_per_county(demo: RegistryDemo, written: list[Path]) -> None:
     assert {"csv:gbk", "csv:utf-8-sig", "xlsx:"} <= kinds
     for path in written[:-2]:
         assert path.parent == written[0].parent
+
+
+#: SHA-256 over the CSV exports and truth.csv of the N=2,000, seed=7 registry
+#: (name, NUL, the file's SHA-256, newline per file, sorted by name).  It
+#: pins the generator's output: a change to the code or to the tables in
+#: data/demo_registry/ that alters a single byte changes it.  XLSX files are
+#: left out: they carry the time they were written.
+SMALL_REGISTRY_SHA256 = (
+    "4148d3e3dffec8624cea4985b0abd0a03aa95b677e5246a8c25705936a99e103"
+)
+
+
+def test_small_registry_is_pinned(written: list[Path]) -> None:
+    folder = written[0].parent
+    files = sorted(p for p in written if p.suffix == ".csv" and p.parent == folder)
+    files.append(written[-2])  # truth.csv
+    digest = hashlib.sha256()
+    for path in files:
+        file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest.update(f"{path.name}\0{file_hash}\n".encode())
+    assert len(files) == 8
+    assert digest.hexdigest() == SMALL_REGISTRY_SHA256
 
 
 def test_csv_exports_round_trip(demo: RegistryDemo, written: list[Path]) -> None:
