@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,10 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from grid.coords import bd09_to_wgs84, gcj02_to_wgs84
+from ingest import demo_tables
+from ingest.demo_export import csv_frame
+from ingest.demo_gazetteer import short_village
+from ingest.demo_problems import break_uscc
 from ingest.demo_registry import (
     AS_OF,
     CATEGORIES,
@@ -26,9 +31,6 @@ from ingest.demo_registry import (
     INDUSTRIES,
     TRUTH_COLUMNS,
     RegistryDemo,
-    _break_uscc,
-    _csv_frame,
-    _short_village,
     generate_registry,
     write_registry,
 )
@@ -64,11 +66,11 @@ def _has(truth: pd.DataFrame, kinds: tuple[str, ...]) -> pd.Series:
 
 
 def test_short_village_names() -> None:
-    assert _short_village("台东路社区居民委员会") == "台东路社区"
-    assert _short_village("王台东村委会") == "王台东村"
-    assert _short_village("王台村村委会") == "王台村"
-    assert _short_village("龙山街居委会") == "龙山街社区"
-    assert _short_village("云霄路社区") == "云霄路社区"
+    assert short_village("台东路社区居民委员会") == "台东路社区"
+    assert short_village("王台东村委会") == "王台东村"
+    assert short_village("王台村村委会") == "王台村"
+    assert short_village("龙山街居委会") == "龙山街社区"
+    assert short_village("云霄路社区") == "云霄路社区"
 
 
 def test_industries_of_categories_are_known() -> None:
@@ -78,6 +80,40 @@ def test_industries_of_categories_are_known() -> None:
             assert code in INDUSTRIES
     assert INDUSTRIES["L7263"].name == "劳务派遣服务"
     assert INDUSTRIES["C3031"].name == "粘土砖瓦及建筑砌块制造"
+
+
+def test_tables_come_from_the_data_files() -> None:
+    assert demo_tables.DATA_DIR.name == "demo_registry"
+    assert demo_tables.DATA_DIR.parent.name == "data"
+    assert [c.key for c in CATEGORIES][:3] == ["workshop", "brick_kiln", "mine"]
+    assert CATEGORIES[1].counties[0] == ("370202", 0.0)
+    assert CATEGORIES[0].staff == (8, 0.6, 3, 40)
+    assert demo_tables.OLD_COUNTIES == {
+        "370211": ("370284", "胶南市"),
+        "370215": ("370282", "即墨市"),
+    }
+    assert demo_tables.COORD_DEFECTS == (
+        "coord_swapped",
+        "coord_out_of_range",
+        "crs_unknown",
+    )
+    assert [f for f, _ in demo_tables.RURAL_FORMATS] == [
+        "full", "city", "county", "short", "town", "xihaian",
+    ]  # fmt: skip
+    assert demo_tables.LARGE_TYPES[0] == ("私营有限责任公司", 0.3)
+    assert len(demo_tables.TRADE_CHARS) == 72
+    assert EXPORT_STYLES["370215"].date_format == "chinese"
+
+
+def test_table_lacking_a_column_rejected(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "lacking.csv").write_text("code,name\nC1,x\n", encoding="utf-8")
+    monkeypatch.setattr(demo_tables, "DATA_DIR", tmp_path)
+    with pytest.raises(GridBuildError, match=r"lacks columns \['words'\]"):
+        demo_tables.read_table("lacking.csv", ("code", "words"))
+    with pytest.raises(GridBuildError, match=r"missing\.toml"):
+        demo_tables.read_settings("missing.toml")
 
 
 @settings(max_examples=60, deadline=None)
@@ -92,7 +128,7 @@ def test_broken_codes_never_validate(
 ) -> None:
     code = make_uscc("9", "1", area, body)
     assert validate_uscc(code) == []
-    broken = _break_uscc(np.random.default_rng(seed), code, kind)
+    broken = break_uscc(np.random.default_rng(seed), code, kind)
     assert any(p.severity == "reject" for p in validate_uscc(broken))
 
 
@@ -301,6 +337,28 @@ def test_exports_per_county(demo: RegistryDemo, written: list[Path]) -> None:
         assert path.parent == written[0].parent
 
 
+#: SHA-256 over the CSV exports and truth.csv of the N=2,000, seed=7 registry
+#: (name, NUL, the file's SHA-256, newline per file, sorted by name).  It
+#: pins the generator's output: a change to the code or to the tables in
+#: data/demo_registry/ that alters a single byte changes it.  XLSX files are
+#: left out: they carry the time they were written.
+SMALL_REGISTRY_SHA256 = (
+    "4148d3e3dffec8624cea4985b0abd0a03aa95b677e5246a8c25705936a99e103"
+)
+
+
+def test_small_registry_is_pinned(written: list[Path]) -> None:
+    folder = written[0].parent
+    files = sorted(p for p in written if p.suffix == ".csv" and p.parent == folder)
+    files.append(written[-2])  # truth.csv
+    digest = hashlib.sha256()
+    for path in files:
+        file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest.update(f"{path.name}\0{file_hash}\n".encode())
+    assert len(files) == 8
+    assert digest.hexdigest() == SMALL_REGISTRY_SHA256
+
+
 def test_csv_exports_round_trip(demo: RegistryDemo, written: list[Path]) -> None:
     manifest = _manifest(written)
     folder = written[0].parent
@@ -320,7 +378,7 @@ def test_csv_exports_round_trip(demo: RegistryDemo, written: list[Path]) -> None
         )
         rows = truth.loc[truth["file"] == entry.file, "row"].astype(int)
         style = EXPORT_STYLES[entry.county_code]
-        expected = _csv_frame(demo.rows.iloc[rows.to_numpy()], style)
+        expected = csv_frame(demo.rows.iloc[rows.to_numpy()], style)
         pd.testing.assert_frame_equal(back, expected.reset_index(drop=True))
         first = truth.loc[truth["file"] == entry.file, "file_row"].astype(int)
         assert first.tolist() == list(range(2, len(rows) + 2))

@@ -82,7 +82,9 @@ def test_every_problem_row_is_kept_with_its_values(engine, gazetteer, tmp_path):
     problems = run_problems(engine, report.import_run_id)
     reject = problems[problems["severity"] == "reject"].iloc[0]
     assert reject["row_number"] == 3
-    raw = reject["raw"] if isinstance(reject["raw"], dict) else json.loads(reject["raw"])
+    raw = (
+        reject["raw"] if isinstance(reject["raw"], dict) else json.loads(reject["raw"])
+    )
     assert raw["单位名称"] == "乙厂"
     assert raw["统一社会信用代码"] == BAD
     warning = problems[problems["kind"] == "count_invalid"].iloc[0]
@@ -128,7 +130,9 @@ def test_a_key_shared_by_two_files_of_one_command_changes_nothing_again(
     first = _write(tmp_path / "a.csv", HEADER + f"甲厂,{A},黄岛区长江中路1号,10,6,4\n")
     second = _write(
         tmp_path / "b.csv",
-        HEADER + f"甲厂(新),{A},黄岛区长江中路9号,12,6,6\n" + f"乙厂,{C},黄岛区,3,1,2\n",
+        HEADER
+        + f"甲厂(新),{A},黄岛区长江中路9号,12,6,6\n"
+        + f"乙厂,{C},黄岛区,3,1,2\n",
     )
     for _ in range(2):  # the same command twice
         seen = KeysSeen()
@@ -140,9 +144,7 @@ def test_a_key_shared_by_two_files_of_one_command_changes_nothing_again(
     assert _count(engine, EmployerVersion) == 0
 
 
-def test_a_file_that_cannot_be_read_is_recorded_as_refused(
-    engine, gazetteer, tmp_path
-):
+def test_a_file_that_cannot_be_read_is_recorded_as_refused(engine, gazetteer, tmp_path):
     path = _write(tmp_path / "r.csv", "地址,电话\n黄岛区,123\n")
     with pytest.raises(RegistryFileError, match="单位名称"):
         _import(engine, path, gazetteer)
@@ -154,7 +156,9 @@ def test_a_file_that_cannot_be_read_is_recorded_as_refused(
 def test_rows_without_credit_code_are_stored_when_allowed(engine, gazetteer, tmp_path):
     path = _write(
         tmp_path / "r.csv",
-        HEADER + "无照作坊,,青岛市黄岛区长江中路1号,3,2,1\n" + f"甲厂,{A},黄岛区,1,1,0\n",
+        HEADER
+        + "无照作坊,,青岛市黄岛区长江中路1号,3,2,1\n"
+        + f"甲厂,{A},黄岛区,1,1,0\n",
     )
     options = ImportOptions(require_uscc=False)
     report = _import(engine, path, gazetteer, options=options)
