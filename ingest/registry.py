@@ -39,10 +39,11 @@ import pyarrow.compute as pc
 
 from grid.coords import CHINA_BBOX, Datum, parse_datum
 from grid.errors import CRSError
+from ingest.tables.pipeline import TableStream, open_table
 from ingest.tables.problems import PROBLEM_COLUMNS, TableResult, write_rejects
 from ingest.tables.reader import Progress, detect_encoding
 from ingest.tables.schema import Field, TableSchema
-from ingest.tables.validate import INVISIBLE, TableCheck, read_table
+from ingest.tables.validate import INVISIBLE, TableCheck
 from ingest.tables.values import (
     fold,
     null_token_mask,
@@ -63,6 +64,7 @@ __all__ = [
     "ROW_COLUMNS",
     "RegistryResult",
     "detect_encoding",
+    "open_registry",
     "parse_dates",
     "parse_numbers",
     "read_registry",
@@ -418,6 +420,42 @@ def read_registry(
     >>> result.rows[["row", "name", "uscc"]].to_numpy().tolist()
     [[2, '福州某公司', '91350100M000100Y43']]
     """
+    stream = open_registry(
+        path,
+        mapping=mapping,
+        encoding=encoding,
+        sheet=sheet,
+        default_crs=default_crs,
+        known_area_codes=known_area_codes,
+        extent=extent,
+        require_uscc=require_uscc,
+        earlier_keys=earlier_keys,
+    )
+    return stream.summary(list(stream.chunks(chunk_rows, progress)))
+
+
+def open_registry(
+    path: str | PathLike[str],
+    *,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    delimiter: str | None = None,
+    default_crs: str | Datum | None = None,
+    known_area_codes: Collection[str] | None = None,
+    extent: tuple[float, float, float, float] | None = None,
+    require_uscc: bool = True,
+    earlier_keys: Mapping[str, str] | None = None,
+) -> TableStream:
+    """Open a registry to check it chunk by chunk (see :func:`read_registry`).
+
+    Returns
+    -------
+    TableStream
+        Its :meth:`~ingest.tables.pipeline.TableStream.chunks` yield the
+        checked rows of about 100,000 records at a time: a large registry
+        is imported in bounded memory.
+    """
     default = None if default_crs is None else parse_datum(default_crs)
     check = partial(
         check_employers,
@@ -426,7 +464,7 @@ def read_registry(
         known_area_codes=known_area_codes,
         require_uscc=require_uscc,
     )
-    return read_table(
+    return open_table(
         path,
         EMPLOYERS,
         check=check,
@@ -434,8 +472,7 @@ def read_registry(
         mapping=mapping,
         encoding=encoding,
         sheet=sheet,
-        chunk_rows=chunk_rows,
-        progress=progress,
+        delimiter=delimiter,
         earlier_keys=earlier_keys,
     )
 
@@ -689,8 +726,9 @@ def _datums(
     fallback = default or Datum.WGS84
     if default is None and (blank & with_coordinates).any():
         table.notes.append(
-            f"{int((blank & with_coordinates).sum())} rows give coordinates "
-            "without a coordinate system; taken as WGS-84 (pass default_crs=)"
+            "rows give coordinates without a coordinate system; taken as "
+            "WGS-84 (pass default_crs= / --default-crs) "
+            "(有坐标而未注明坐标系的行按 WGS-84 处理)"
         )
     uniques = pc.unique(text).to_pylist()
     parsed: dict[str, str | None] = {}

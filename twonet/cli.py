@@ -409,6 +409,7 @@ def _import_options(
     default_crs: str | None,
     allow_missing_uscc: bool,
     no_uscc_area: bool,
+    delimiter: str | None = None,
 ) -> Any:
     from twonet.employer_import import ImportOptions
 
@@ -416,10 +417,34 @@ def _import_options(
         mapping=_mapping(mapping),
         encoding=encoding,
         sheet=sheet,
+        delimiter=_delimiter(delimiter),
         default_crs=default_crs,
         require_uscc=not allow_missing_uscc,
         use_uscc_area=not no_uscc_area,
     )
+
+
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option(
+        help="CSV 分隔符（默认自动识别）/ CSV delimiter (default: sniffed): "
+        "',' ';' '|' or 'tab'"
+    ),
+]
+
+
+def _delimiter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "bar": "|"}
+    delimiter = named.get(value.lower(), value)
+    if len(delimiter) != 1:
+        msg = (
+            f"--delimiter must be one character (or 'tab'), got {value!r} "
+            f"(分隔符应为单个字符或 tab)"
+        )
+        raise TwoNetError(msg)
+    return delimiter
 
 
 EncodingOption = Annotated[
@@ -465,6 +490,7 @@ def employers_import(
     default_crs: CrsOption = None,
     allow_missing_uscc: MissingUsccOption = False,
     no_uscc_area: NoUsccAreaOption = False,
+    delimiter: DelimiterOption = None,
 ) -> None:
     """导入用人单位名册 / import registries: check, place, store (idempotent)."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -474,7 +500,13 @@ def employers_import(
 
     try:
         options = _import_options(
-            mapping, encoding, sheet, default_crs, allow_missing_uscc, no_uscc_area
+            mapping,
+            encoding,
+            sheet,
+            default_crs,
+            allow_missing_uscc,
+            no_uscc_area,
+            delimiter,
         )
         with _database(db) as engine:
             gazetteer = load_gazetteer()
@@ -580,6 +612,7 @@ def geocode(
     default_crs: CrsOption = None,
     allow_missing_uscc: MissingUsccOption = False,
     no_uscc_area: NoUsccAreaOption = False,
+    delimiter: DelimiterOption = None,
 ) -> None:
     """地理编码（不入库）/ geocode a registry against the grid, store nothing."""
     from ingest.registry import write_rejects
@@ -588,7 +621,13 @@ def geocode(
 
     try:
         options = _import_options(
-            mapping, encoding, sheet, default_crs, allow_missing_uscc, no_uscc_area
+            mapping,
+            encoding,
+            sheet,
+            default_crs,
+            allow_missing_uscc,
+            no_uscc_area,
+            delimiter,
         )
         with _database(db) as engine:
             grid = GridContext.from_database(engine)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import itertools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from grid.geocode import (
     geocode_employers,
 )
 from ingest.registry import COUNT_FIELDS
+from ingest.tables.pipeline import TableStream
 from twonet.db import employer_store as store
 from twonet.db import repository as repo
 from twonet.errors import TwoNetError
@@ -384,6 +386,7 @@ class ImportOptions:
     mapping: dict[str, str] | None = None
     encoding: str | None = None
     sheet: str | None = None
+    delimiter: str | None = None
     default_crs: str | None = None
     require_uscc: bool = True
     use_uscc_area: bool = True
@@ -398,15 +401,38 @@ def _with_empty_placement(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _open(
+    path: Path,
+    options: ImportOptions,
+    gazetteer: Any,
+    grid: GridContext,
+    seen: KeysSeen | None,
+) -> TableStream:
+    """Open a registry file to check it, chunk by chunk, against the grid."""
+    from ingest.registry import open_registry
+
+    return open_registry(
+        path,
+        mapping=options.mapping,
+        encoding=options.encoding,
+        sheet=options.sheet,
+        delimiter=options.delimiter,
+        default_crs=options.default_crs,
+        known_area_codes=gazetteer.area_codes(),
+        extent=grid.bounds,
+        require_uscc=options.require_uscc,
+        earlier_keys=None if seen is None else seen.where,
+    )
+
+
 def _read(
     path: Path,
     options: ImportOptions,
     gazetteer: Any,
     grid: GridContext,
     progress: Callable[[int, int | None], None] | None = None,
-    earlier: Mapping[str, str] | None = None,
 ) -> Any:
-    """Read and check a registry file against the gazetteer and the grid."""
+    """Read and check a whole registry file against the gazetteer and the grid."""
     from ingest.registry import read_registry
 
     return read_registry(
@@ -419,7 +445,7 @@ def _read(
         extent=grid.bounds,
         require_uscc=options.require_uscc,
         progress=progress,
-        earlier_keys=earlier,
+        delimiter=options.delimiter,
     )
 
 
@@ -499,150 +525,191 @@ def import_registry(
 ) -> ImportReport:
     """Read, check, place and store one registry file.
 
-    Runs through :func:`twonet.imports.import_table`: rejected rows are kept
-    (with row number, column, value and reason) in the returned report, in
-    ``import_reject`` and beside the file; accepted rows are upserted by
-    USCC, so re-importing is a no-op, a changed employer keeps its history
-    and a moved one is placed again.  ``seen`` carries the USCCs of the
-    files imported before this one by the same command: a row repeating
-    one of them is rejected.
+    Runs through :func:`twonet.imports.import_table`, chunk by chunk:
+    rejected rows are kept (with row number, column, value and reason) in
+    the returned report, in ``import_reject`` and beside the file; accepted
+    rows are upserted by USCC, so re-importing is a no-op, a changed
+    employer keeps its history and a moved one is placed again.  ``seen``
+    carries the USCCs of the files imported before this one by the same
+    command: a row repeating one of them is rejected.
     """
     options = options or ImportOptions()
 
-    def read(file: Path) -> Any:
-        earlier = None if seen is None else seen.where
-        result = _read(file, options, gazetteer, grid, progress, earlier)
-        if seen is not None:
-            seen.add(file, result.rows, "uscc")
-        return result
+    def open_file(file: Path) -> TableStream:
+        return _open(file, options, gazetteer, grid, seen)
 
-    def store(engine: Any, result: Any, run_id: int) -> Stored:
-        return store_employers(
-            engine, result.rows, run_id, gazetteer=gazetteer, grid=grid, options=options
+    def store(engine: Any, run_id: int, stream: TableStream) -> EmployerStore:
+        return EmployerStore(
+            engine,
+            run_id,
+            estimated_rows=stream.estimated_rows,
+            gazetteer=gazetteer,
+            grid=grid,
+            options=options,
+            on_rows=None if seen is None else partial(seen.add, path, key="uscc"),
         )
 
-    report = import_table(
+    return import_table(
         engine,
         path,
         kind="employers",
-        read=read,
+        open_file=open_file,
         store=store,
         options={"mapping": options.mapping, "default_crs": options.default_crs},
+        progress=progress,
     )
-    return report
 
 
-def store_employers(
-    engine: Any,
-    rows: pd.DataFrame,
-    run_id: int,
-    *,
-    gazetteer: Any,
-    grid: GridContext,
-    options: ImportOptions,
-) -> Stored:
-    """Compare, place and write a registry's accepted rows.
+class EmployerStore:
+    """Compare, place and write a registry's accepted rows, chunk by chunk.
 
     Identical rows are skipped by their content hash; new and moved
-    employers are placed (chunk by chunk, each distinct address parsed once)
-    and written; changed ones get a new version.
+    employers are placed (each distinct address parsed once per file) and
+    written; changed ones get a new version.  A large first load (the file
+    holds at least :data:`BULK_LOAD_MIN` rows and more than the table) is
+    one transaction with the table's indexes and keys rebuilt at the end;
+    the rows it changes are written after it.
     """
-    import time
 
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    parse = AddressMemo(gazetteer, grid.region)
-    existing = store.existing_hashes(engine)
-    stored_at = pd.Index(existing["uscc"], dtype=object).get_indexer(
-        rows["uscc"]
-    )  # -1: never stored
-    employers = registry_to_employers(rows, with_hashes=False)
-    keys = address_keys(rows)
-    employers["location_hash"] = location_hashes(employers)
-    employers["content_hash"] = content_hashes(employers)
+    def __init__(
+        self,
+        engine: Any,
+        run_id: int,
+        *,
+        estimated_rows: int | None,
+        gazetteer: Any,
+        grid: GridContext,
+        options: ImportOptions,
+        on_rows: Callable[[pd.DataFrame], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.run_id = run_id
+        self.grid = grid
+        self.options = options
+        self.on_rows = on_rows
+        self.parse = AddressMemo(gazetteer, grid.region)
+        self.area_county = area_county_mapper(gazetteer)
+        self.existing = store.existing_hashes(engine)
+        self._where = pd.Index(self.existing["uscc"], dtype=object)
+        expected = estimated_rows or 0
+        self.writer = _NewEmployerWriter(
+            engine,
+            import_run_id=run_id,
+            bulk=expected >= max(BULK_LOAD_MIN, len(self.existing) + 1),
+            batch_rows=options.batch_rows,
+        )
+        self.totals = {"inserted": 0, "changed": 0, "relocated": 0, "unchanged": 0}
+        self.summaries: list[pd.DataFrame] = []
+        self.deferred: list[pd.DataFrame] = []
+        self.seconds = {"compare": 0.0, "place + write new": 0.0, "write changed": 0.0}
 
-    def stored(column: str) -> np.ndarray:
-        values = np.full(len(stored_at), None, dtype=object)
-        found = stored_at >= 0
-        values[found] = existing[column].to_numpy(object)[stored_at[found]]
-        return values
+    def __enter__(self) -> EmployerStore:
+        self.writer.__enter__()
+        return self
 
-    # identical rows need no work at all: re-importing a file is a no-op
-    unchanged = employers["content_hash"].to_numpy(object) == stored("content_hash")
-    employers = employers[~unchanged].reset_index(drop=True)
-    keys = keys[~unchanged].reset_index(drop=True)
-    brand_new = (stored_at < 0)[~unchanged]
-    moved = brand_new | (
-        employers["location_hash"].to_numpy(object)
-        != stored("location_hash")[~unchanged]
-    )
-    timings["compare"] = time.perf_counter() - started
-    started = time.perf_counter()
-    writer = _NewEmployerWriter(
-        engine,
-        import_run_id=run_id,
-        bulk=int(brand_new.sum()) >= max(BULK_LOAD_MIN, len(existing) + 1),
-        batch_rows=options.batch_rows,
-    )
-    area_county = area_county_mapper(gazetteer)
-    geocode_options = GeocodeOptions(use_uscc_area=options.use_uscc_area)
-    to_place = np.flatnonzero(moved)
-    relocated_parts = []
-    summaries = []
-    with writer:
+    def __exit__(self, *exc: Any) -> None:
+        self.writer.__exit__(*exc)
+        if exc[0] is None:
+            for changed in self.deferred:
+                self._write_changed(changed)
+            self.deferred = []
+
+    def put(self, rows: pd.DataFrame) -> None:
+        """Compare, place and write one chunk of accepted rows."""
+        import time
+
+        if self.on_rows is not None:
+            self.on_rows(rows)
+        started = time.perf_counter()
+        stored_at = self._where.get_indexer(rows["uscc"])  # -1: never stored
+        employers = registry_to_employers(rows, with_hashes=False)
+        keys = address_keys(rows)
+        employers["location_hash"] = location_hashes(employers)
+        employers["content_hash"] = content_hashes(employers)
+
+        def stored(column: str) -> np.ndarray:
+            values = np.full(len(stored_at), None, dtype=object)
+            found = stored_at >= 0
+            values[found] = self.existing[column].to_numpy(object)[stored_at[found]]
+            return values
+
+        # identical rows need no work at all: re-importing a file is a no-op
+        unchanged = employers["content_hash"].to_numpy(object) == stored("content_hash")
+        self.totals["unchanged"] += int(unchanged.sum())
+        employers = employers[~unchanged].reset_index(drop=True)
+        keys = keys[~unchanged].reset_index(drop=True)
+        brand_new = (stored_at < 0)[~unchanged]
+        moved = brand_new | (
+            employers["location_hash"].to_numpy(object)
+            != stored("location_hash")[~unchanged]
+        )
+        self.seconds["compare"] += time.perf_counter() - started
+        started = time.perf_counter()
+        to_place = np.flatnonzero(moved)
+        relocated_parts = []
         for first in range(0, len(to_place), PLACE_CHUNK_ROWS):
             chunk = to_place[first : first + PLACE_CHUNK_ROWS]
             placed = place_employers(
                 employers.iloc[chunk],
-                grid,
-                parse,
-                area_county,
-                options=geocode_options,
+                self.grid,
+                self.parse,
+                self.area_county,
+                options=GeocodeOptions(use_uscc_area=self.options.use_uscc_area),
                 keys=keys.iloc[chunk],
             )
-            summaries.append(placed[["method", "flags", "review_reason"]])
+            self.summaries.append(placed[["method", "flags", "review_reason"]])
             new_here = brand_new[chunk]
-            writer.put(placed[new_here])
+            self.writer.put(placed[new_here])
             relocated_parts.append(placed[~new_here])
-    timings["place + write new"] = time.perf_counter() - started
-    started = time.perf_counter()
-    summary = (
-        pd.concat(summaries, ignore_index=True)
-        if summaries
-        else pd.DataFrame(columns=["method", "flags", "review_reason"])
-    )
-    kept = _with_empty_placement(employers[~moved])
-    totals = {"inserted": writer.inserted, "changed": 0, "relocated": 0, "unchanged": 0}
-    # existing employers: the moved ones (placed again) first, then the rest
-    relocated = (
-        pd.concat(relocated_parts, ignore_index=True)
-        if relocated_parts
-        else employers.iloc[:0]
-    )
-    changed = pd.concat([relocated, kept], ignore_index=True)
-    for start in range(0, len(changed), options.batch_rows):
-        batch = changed.iloc[start : start + options.batch_rows]
-        moved_here = batch["uscc"].iloc[: max(0, len(relocated) - start)]
-        with engine.begin() as connection:
-            counts = store.upsert_employers(connection, batch, import_run_id=run_id)
-            store.replace_review_items(
-                connection, _review_items(batch), usccs=moved_here.tolist()
-            )
-        for key, value in counts.items():
-            totals[key] += value
-    totals["unchanged"] += int(unchanged.sum())
-    timings["write changed"] = time.perf_counter() - started
-    return Stored(
-        counts=totals,
-        details={
-            "placed": {
-                str(k): int(v) for k, v in summary["method"].value_counts().items()
+        self.seconds["place + write new"] += time.perf_counter() - started
+        kept = _with_empty_placement(employers[~moved])
+        # existing employers: the moved ones (placed again) first, then the rest
+        changed = pd.concat([*relocated_parts, kept], ignore_index=True)
+        changed.attrs["relocated"] = sum(len(p) for p in relocated_parts)
+        if self.writer.bulk:  # the table is locked, its keys dropped: after
+            self.deferred.append(changed)
+        else:
+            self._write_changed(changed)
+
+    def _write_changed(self, changed: pd.DataFrame) -> None:
+        import time
+
+        started = time.perf_counter()
+        relocated = int(changed.attrs.get("relocated", 0))
+        batch_rows = self.options.batch_rows
+        for start in range(0, len(changed), batch_rows):
+            batch = changed.iloc[start : start + batch_rows]
+            moved_here = batch["uscc"].iloc[: max(0, relocated - start)]
+            with self.engine.begin() as connection:
+                counts = store.upsert_employers(
+                    connection, batch, import_run_id=self.run_id
+                )
+                store.replace_review_items(
+                    connection, _review_items(batch), usccs=moved_here.tolist()
+                )
+            for key, value in counts.items():
+                self.totals[key] += value
+        self.seconds["write changed"] += time.perf_counter() - started
+
+    def stored(self) -> Stored:
+        """Return what was stored (after the ``with`` block)."""
+        summary = (
+            pd.concat(self.summaries, ignore_index=True)
+            if self.summaries
+            else pd.DataFrame(columns=["method", "flags", "review_reason"])
+        )
+        self.totals["inserted"] = self.writer.inserted
+        return Stored(
+            counts=dict(self.totals),
+            details={
+                "placed": {
+                    str(k): int(v) for k, v in summary["method"].value_counts().items()
+                },
+                "flagged": _count_flags(summary["flags"]),
             },
-            "flagged": _count_flags(summary["flags"]),
-        },
-        queued=int(summary["review_reason"].notna().sum()),
-        seconds=timings,
-    )
+            queued=int(summary["review_reason"].notna().sum()),
+            seconds=dict(self.seconds),
+        )
 
 
 def geocode_file(

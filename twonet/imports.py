@@ -3,15 +3,17 @@
 :func:`import_table` runs one file through the steps every table shares;
 what differs between tables is two functions: how the file is read and
 checked (an :mod:`ingest` reader built on :mod:`ingest.tables`) and how the
-accepted rows are stored (:data:`StoreRows`).
+accepted rows are stored (a :class:`RowStore`).
 
 1. Take the table kind's lock (:func:`twonet.db.import_runs.import_lock`):
    imports of one kind never overlap.
 2. Read and check the file.  A file that cannot be read at all is recorded
    as a ``refused`` run and its error raised.
-3. Store the accepted rows, then, in one transaction, every problem row
-   (rejected rows with all their values, warned rows with theirs) and the
-   run's outcome and counts.  An error while storing marks the run
+3. Check and store the file chunk by chunk (about 100,000 records at a
+   time, so memory does not grow with the file): the accepted rows through
+   the table's :class:`RowStore`, every problem row (rejected rows with all
+   their values, warned rows with theirs) into ``import_reject``; then the
+   run's outcome, counts and the file's SHA-256.  An error marks the run
    ``failed`` with the error.
 4. Write the side files beside the input: ``FILE.rejects.csv`` (rejected
    rows, every original value and reason) and ``FILE.problems.csv`` (every
@@ -19,24 +21,28 @@ accepted rows are stored (:data:`StoreRows`).
    the file system refuses the long one; side files of an earlier run that
    the new one does not produce are removed.
 
-Adding a table is a schema and a reader in :mod:`ingest`, a store function
-and a command calling :func:`import_table`.
+Adding a table is a schema (and its own checks) in :mod:`ingest`, a
+:class:`RowStore` in :mod:`twonet` and a command calling
+:func:`import_table`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from grid.errors import ImportFailedError, TwoNetError
+from ingest.tables.pipeline import TableStream
 from ingest.tables.problems import PROBLEM_COLUMNS, TableResult
+from ingest.tables.reader import Progress
 from twonet.db import import_runs
 from twonet.db.repository import transaction
 from twonet.exports import csv_bytes
@@ -69,8 +75,26 @@ class Stored:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-#: ``(engine, result, import_run_id) -> Stored``: store a checked file's rows.
-StoreRows = Callable[[Engine, TableResult, int], Stored]
+class RowStore(Protocol):
+    """Stores a table's accepted rows, chunk by chunk, inside a ``with`` block.
+
+    Leaving the block by an exception rolls back what is not committed;
+    :meth:`stored` tells what was written, once the block is left.
+    """
+
+    def __enter__(self) -> RowStore: ...
+
+    def __exit__(self, *exc: Any) -> None: ...
+
+    def put(self, rows: pd.DataFrame) -> None:
+        """Store one chunk of accepted rows."""
+
+    def stored(self) -> Stored:
+        """Return what was stored."""
+
+
+#: ``(engine, import_run_id, stream) -> RowStore`` for one file.
+StoreFactory = Callable[[Engine, int, TableStream], RowStore]
 
 
 @dataclass
@@ -110,7 +134,7 @@ class KeysSeen:
     def __init__(self) -> None:
         self.where: MutableMapping[str, str] = {}
 
-    def add(self, file: Path, rows: pd.DataFrame, key: str) -> None:
+    def add(self, file: Path, rows: pd.DataFrame, *, key: str) -> None:
         """Remember the keys of a file's accepted rows."""
         for value, row in zip(rows[key], rows["row"], strict=True):
             if isinstance(value, str) and value not in self.where:
@@ -122,9 +146,10 @@ def import_table(
     path: Path,
     *,
     kind: str,
-    read: Callable[[Path], TableResult],
-    store: StoreRows,
+    open_file: Callable[[Path], TableStream],
+    store: StoreFactory,
     options: dict[str, object] | None = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import one file of one kind of table (see the module docstring).
 
@@ -134,12 +159,14 @@ def import_table(
     path : Path
     kind : str
         The table kind (``import_run.kind``, the lock's name).
-    read : callable
-        ``path -> TableResult``: read and check the file.
+    open_file : callable
+        ``path -> TableStream``: open the file (header, columns).
     store : callable
-        Store the accepted rows (see :data:`StoreRows`).
+        Makes the :class:`RowStore` of the accepted rows (:data:`StoreFactory`).
     options : dict, optional
         Recorded with the run.
+    progress : callable, optional
+        ``progress(records_done, records_estimated)``, after each chunk.
 
     Raises
     ------
@@ -150,55 +177,63 @@ def import_table(
     """
     import time
 
-    seconds: dict[str, float] = {}
+    started = time.perf_counter()
     with import_runs.import_lock(engine, kind):
-        started = time.perf_counter()
         try:
-            result = read(path)
+            stream = open_file(path)
         except TwoNetError as exc:
             import_runs.refuse_file(engine, kind=kind, source_name=str(path), error=exc)
             raise
-        seconds["read"] = time.perf_counter() - started
         run_id = import_runs.begin_run(
-            engine,
-            kind=kind,
-            source_name=str(path),
-            file_sha256=result.file_sha256,
-            options=options,
+            engine, kind=kind, source_name=str(path), options=options
         )
+        parts: list[TableResult] = []
         try:
-            stored = store(engine, result, run_id)
-            report = _report(result, stored, run_id)
+            with store(engine, run_id, stream) as rows:
+                for chunk in stream.chunks(progress=progress):
+                    rows.put(chunk.rows)
+                    with transaction(engine) as connection:
+                        import_runs.store_problems(
+                            connection,
+                            run_id,
+                            import_runs.problem_rows(chunk.problems, chunk.rejects),
+                        )
+                    parts.append(_without_rows(chunk))
+            result = stream.summary(parts)
+            report = _report(result, rows.stored(), run_id)
             with transaction(engine) as connection:
-                import_runs.store_problems(
+                import_runs.end_run(
                     connection,
                     run_id,
-                    import_runs.problem_rows(result.problems, result.rejects),
-                )
-                import_runs.end_run(
-                    connection, run_id, outcome="succeeded", counts=_counts(report)
+                    outcome="succeeded",
+                    counts=_counts(report),
+                    file_sha256=result.file_sha256,
                 )
         except (SQLAlchemyError, OSError, TwoNetError) as exc:
             import_runs.fail_run(engine, run_id, exc)
             msg = (
-                f"import of {path.name!r} failed and was rolled back "
-                f"(run {run_id}): {_first_line(exc)} "
-                f"(“{path.name}”导入失败，已回滚)"
+                f"import of {path.name!r} failed (run {run_id}); what was not "
+                f"committed was rolled back: {_first_line(exc)} "
+                f"(“{path.name}”导入失败，未提交的部分已回滚)"
             )
             raise ImportFailedError(msg) from exc
         except BaseException as exc:
             import_runs.fail_run(engine, run_id, exc)
             raise
     report.side_files = write_side_files(path, result)
-    seconds.update(stored.seconds)
-    report.seconds = seconds
+    report.seconds = {"total": time.perf_counter() - started, **report.seconds}
     return report
+
+
+def _without_rows(chunk: TableResult) -> TableResult:
+    """Return a chunk's result without its accepted rows (stored already)."""
+    return dataclasses.replace(chunk, rows=chunk.rows.iloc[:0])
 
 
 def _report(result: TableResult, stored: Stored, run_id: int) -> ImportReport:
     return ImportReport(
         read=result.n_rows,
-        accepted=result.n_accepted,
+        accepted=result.n_rows - result.n_rejected,
         rejected=result.n_rejected,
         warned=result.n_warned,
         stored=stored.counts,
@@ -209,6 +244,7 @@ def _report(result: TableResult, stored: Stored, run_id: int) -> ImportReport:
         problems=result.problems,
         rejects=result.rejects,
         notes=result.notes,
+        seconds=stored.seconds,
     )
 
 

@@ -108,7 +108,7 @@ class TableResult:
     def n_warned(self) -> int:
         """Number of accepted rows with at least one warning."""
         warned = self.problems.loc[self.problems["severity"] == "warning", "row"]
-        return int(warned[warned.isin(self.rows["row"])].nunique())
+        return int(warned[~warned.isin(self.rejects["row"])].nunique())
 
 
 class ProblemLog:

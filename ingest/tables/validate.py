@@ -1,12 +1,10 @@
-"""Check every row of a table against its schema, gathering every problem.
+"""Check the rows of a table against its schema, gathering every problem.
 
-:func:`read_table` is the whole path from a file to a
-:class:`~ingest.tables.problems.TableResult`: read the cells
-(:func:`~ingest.tables.reader.read_raw`), map the columns
-(:meth:`~ingest.tables.schema.TableSchema.map_columns`), read each field by
-its kind, check the schema's constraints with pandera, reject rows whose
-key repeats an earlier row's, run the table's own checks (a
-:data:`TableCheckHook`), and assemble the accepted rows and the rejects.
+:class:`TableCheck` holds one chunk of a file while it is checked:
+:func:`check_fields` reads each field by its kind and checks the schema's
+constraints with pandera; the table's own checks (a :data:`TableCheckHook`)
+add theirs; :func:`accepted_rows` assembles the rows not rejected.  The
+order, and the key check, are :mod:`ingest.tables.pipeline`'s.
 
 Problem kinds the generic checks give, for a field ``f``:
 
@@ -21,8 +19,6 @@ Problem kinds the generic checks give, for a field ``f``:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from os import PathLike
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,8 +27,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.tables.problems import ProblemLog, TableResult, reject_rows
-from ingest.tables.reader import Progress, RawTable, read_raw
+from ingest.tables.problems import ProblemLog
+from ingest.tables.reader import RawTable
 from ingest.tables.schema import INT_MAX, Field, TableSchema, header_key
 from ingest.tables.values import (
     blank_as_null,
@@ -129,83 +125,6 @@ class TableCheck:
 #: A table's own checks: called with the :class:`TableCheck` after the
 #: field checks and before the key check; adds problems and values.
 TableCheckHook = Callable[[TableCheck], None]
-
-
-def read_table(
-    path: str | PathLike[str],
-    schema: TableSchema,
-    *,
-    check: TableCheckHook | None = None,
-    kinds: Mapping[str, str] | None = None,
-    mapping: Mapping[str, str] | None = None,
-    encoding: str | None = None,
-    sheet: str | int | None = None,
-    chunk_rows: int = 200_000,
-    progress: Progress | None = None,
-    earlier_keys: Mapping[str, str] | None = None,
-) -> TableResult:
-    """Read a table file and check every row.
-
-    Parameters
-    ----------
-    path : str or path-like
-        CSV or XLSX (see :func:`~ingest.tables.reader.read_raw`).
-    schema : TableSchema
-    check : callable, optional
-        The table's own checks, after the generic ones.
-    kinds : mapping, optional
-        Severity of the problem kinds ``check`` adds.
-    mapping, encoding, sheet, chunk_rows, progress
-        See :func:`~ingest.tables.reader.read_raw`; ``mapping`` also maps
-        columns (our field → the file's column).
-    earlier_keys : mapping, optional
-        Keys of files read before this one in the same import → where they
-        were (``file:row``); a row repeating one is rejected.
-
-    Returns
-    -------
-    TableResult
-
-    Raises
-    ------
-    RegistryFileError
-        The file cannot be read, or its columns cannot be mapped.
-    """
-    source = Path(path)
-    raw = read_raw(
-        source,
-        schema,
-        mapping=mapping,
-        encoding=encoding,
-        sheet=sheet,
-        chunk_rows=chunk_rows,
-        progress=progress,
-    )
-    columns, unmapped = schema.map_columns(raw.table.column_names, mapping, source.name)
-    table = TableCheck(raw, schema, columns, {**generic_kinds(schema), **(kinds or {})})
-    check_fields(table)
-    if check is not None:
-        check(table)
-    check_key(table, earlier_keys)
-    table.log.add_bad_records(raw)
-    problems = table.log.frame()
-    n_rows = len(raw.rows) + len(raw.bad_records)
-    if progress is not None:
-        progress(n_rows, n_rows)
-    return TableResult(
-        rows=accepted_rows(table, unmapped),
-        problems=problems,
-        rejects=reject_rows(raw, table.rejected, problems),
-        n_rows=n_rows,
-        n_blank=raw.n_blank,
-        columns=columns,
-        unmapped=tuple(unmapped),
-        header_row=raw.header_row,
-        encoding=raw.encoding,
-        sheet=raw.sheet,
-        file_sha256=raw.sha256,
-        notes=tuple(raw.notes + table.notes),
-    )
 
 
 def generic_kinds(schema: TableSchema) -> dict[str, str]:
@@ -389,89 +308,6 @@ def _report(
         zh + ("，已忽略" if ignored else ""),
         en + ("; ignored" if ignored else ""),
     )
-
-
-# --------------------------------------------------------------------- key
-def check_key(table: TableCheck, earlier: Mapping[str, str] | None = None) -> None:
-    """Reject rows whose key repeats an earlier row's (blank keys excepted).
-
-    ``earlier`` holds the keys of files read before this one by the same
-    import (key → ``file:row``): a row repeating one is rejected too.
-    """
-    key = table.schema.key
-    if not key or any(name not in table.values for name in key):
-        return
-    parts = [_text_array(table.values[name]) for name in key]
-    code = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "/")
-    present = to_bool(pc.is_valid(code))
-    if earlier:
-        _check_earlier_keys(table, code, earlier)
-    where = np.flatnonzero(present)
-    if where.size == 0:
-        return
-    encoded = pc.dictionary_encode(code.take(pa.array(where)))
-    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    first_position = np.empty(len(encoded.dictionary), dtype=np.int64)
-    first_position[indices[::-1]] = np.arange(indices.size)[::-1]
-    first = first_position[indices]
-    later = first != np.arange(indices.size)
-    if not later.any():
-        return
-    first_row = np.zeros(table.n, dtype=np.int64)
-    first_row[where] = table.raw.rows[where[first]]
-    mask = np.zeros(table.n, dtype=np.bool_)
-    mask[where[later]] = True
-    name = key[0]
-    labels_zh = "、".join(table.schema.field(k).label_zh for k in key)
-    labels_en = ", ".join(table.schema.field(k).label_en for k in key)
-    table.add(
-        mask,
-        f"{name}_duplicate",
-        name,
-        f"{labels_zh}“{{code}}”与第{{first}}行重复",
-        f"{labels_en} '{{code}}' duplicates row {{first}}",
-        value="{code}",
-        column="/".join(table.label(k) for k in key),
-        code=code,
-        first=first_row,
-    )
-
-
-def _check_earlier_keys(
-    table: TableCheck, code: pa.Array, earlier: Mapping[str, str]
-) -> None:
-    """Reject rows whose key a file read before in the same import holds."""
-    known = to_bool(pc.is_in(code, value_set=pa.array(list(earlier), pa.string())))
-    if not known.any():
-        return
-    where = np.full(table.n, "", dtype=object)
-    texts = code.to_pylist()
-    for i in np.flatnonzero(known):
-        where[i] = earlier[texts[i]]
-    key = table.schema.key
-    labels_zh = "、".join(table.schema.field(k).label_zh for k in key)
-    labels_en = ", ".join(table.schema.field(k).label_en for k in key)
-    table.add(
-        known,
-        f"{key[0]}_duplicate",
-        key[0],
-        f"{labels_zh}“{{code}}”与同批导入的{{where}}重复",
-        f"{labels_en} '{{code}}' duplicates {{where}} imported with it",
-        value="{code}",
-        column="/".join(table.label(k) for k in key),
-        code=code,
-        where=where,
-    )
-
-
-def _text_array(values: Any) -> pa.Array:
-    """Return a column of values (Arrow, pandas or numpy) as Arrow text."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    if isinstance(values, pa.Array):
-        return values.cast(pa.string())
-    series = pd.Series(values).astype("string")
-    return pa.array(series, type=pa.string(), from_pandas=True)
 
 
 # ---------------------------------------------------------------- assembly

@@ -103,13 +103,18 @@ def end_run(
     outcome: str,
     counts: dict[str, int] | None = None,
     error: str | None = None,
+    file_sha256: str | None = None,
 ) -> None:
     """Record how a run ended (in the caller's transaction)."""
-    connection.execute(
-        update(ImportRun)
-        .where(ImportRun.id == run_id)
-        .values(outcome=outcome, counts=counts, error=error, finished_at=_now())
-    )
+    values: dict[str, Any] = {
+        "outcome": outcome,
+        "counts": counts,
+        "error": error,
+        "finished_at": _now(),
+    }
+    if file_sha256:
+        values["file_sha256"] = file_sha256
+    connection.execute(update(ImportRun).where(ImportRun.id == run_id).values(values))
 
 
 def fail_run(bind: Bind, run_id: int, error: BaseException) -> None:

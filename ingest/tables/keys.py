@@ -1,0 +1,168 @@
+"""Keys that make a record: a row repeating an earlier row's key is rejected.
+
+A file is checked chunk by chunk; :class:`KeyLedger` remembers the keys of
+the chunks already checked (as Arrow strings, about 20 bytes a key) with the
+row each was first seen on, so a repeat is caught wherever it falls.  Keys of
+files read before by the same import (one command naming several files)
+come as a mapping ``key → "file:row"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ingest.tables.validate import TableCheck
+from ingest.tables.values import to_bool
+
+
+class KeyLedger:
+    """The keys of one file seen so far, each with the row it first came on."""
+
+    def __init__(self) -> None:
+        self._keys: list[pa.Array] = []
+        self._rows: list[npt.NDArray[np.int64]] = []
+        self._joined: tuple[pa.Array, npt.NDArray[np.int64]] | None = None
+
+    def first_rows(self, code: pa.Array) -> npt.NDArray[np.int64]:
+        """Return the row each key was first seen on (-1: not seen, or null)."""
+        found = np.full(len(code), -1, dtype=np.int64)
+        if not self._keys:
+            return found
+        if self._joined is None:
+            self._joined = (
+                pa.concat_arrays(self._keys),
+                np.concatenate(self._rows),
+            )
+        keys, rows = self._joined
+        index = pc.index_in(code, value_set=keys)
+        where = to_bool(pc.is_valid(index))
+        if where.any():
+            positions = index.to_numpy(zero_copy_only=False)[where].astype(np.int64)
+            found[where] = rows[positions]
+        return found
+
+    def add(self, code: pa.Array, rows: npt.NDArray[np.int64]) -> None:
+        """Remember keys (not seen before) and their rows."""
+        if len(code):
+            self._keys.append(code.cast(pa.string()))
+            self._rows.append(rows.astype(np.int64))
+            self._joined = None
+
+
+def check_key(
+    table: TableCheck,
+    ledger: KeyLedger | None = None,
+    earlier: Mapping[str, str] | None = None,
+) -> None:
+    """Reject rows whose key repeats an earlier row's (blank keys excepted).
+
+    Parameters
+    ----------
+    table : TableCheck
+        One chunk of a file, its fields checked.
+    ledger : KeyLedger, optional
+        Keys of the file's chunks checked before; this chunk's are added.
+    earlier : mapping, optional
+        Keys of files read before this one by the same import (key →
+        ``file:row``): a row repeating one is rejected too.
+    """
+    key = table.schema.key
+    if not key or any(name not in table.values for name in key):
+        return
+    parts = [_text_array(table.values[name]) for name in key]
+    code = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "/")
+    present = to_bool(pc.is_valid(code))
+    if earlier:
+        _check_earlier_files(table, code, earlier)
+    where = np.flatnonzero(present)
+    if where.size == 0:
+        return
+    prior = np.full(table.n, -1, dtype=np.int64)
+    if ledger is not None:
+        prior = ledger.first_rows(code)
+    encoded = pc.dictionary_encode(code.take(pa.array(where)))
+    indices = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    first_position = np.empty(len(encoded.dictionary), dtype=np.int64)
+    first_position[indices[::-1]] = np.arange(indices.size)[::-1]
+    first = first_position[indices]
+    later = first != np.arange(indices.size)
+    first_row = np.zeros(table.n, dtype=np.int64)
+    first_row[where] = table.raw.rows[where[first]]
+    mask = np.zeros(table.n, dtype=np.bool_)
+    mask[where[later]] = True
+    seen_before = prior >= 0
+    first_row[seen_before] = prior[seen_before]
+    mask |= seen_before
+    if ledger is not None:
+        new = where[~later & ~seen_before[where]]
+        ledger.add(code.take(pa.array(new)), table.raw.rows[new])
+    if not mask.any():
+        return
+    _add_duplicates(
+        table,
+        mask,
+        "{labels_zh}“{code}”与第{first}行重复",
+        "{labels_en} '{code}' duplicates row {first}",
+        code=code,
+        first=first_row,
+    )
+
+
+def _check_earlier_files(
+    table: TableCheck, code: pa.Array, earlier: Mapping[str, str]
+) -> None:
+    """Reject rows whose key a file read before in the same import holds."""
+    known = to_bool(pc.is_in(code, value_set=pa.array(list(earlier), pa.string())))
+    if not known.any():
+        return
+    where = np.full(table.n, "", dtype=object)
+    texts = code.to_pylist()
+    for i in np.flatnonzero(known):
+        where[i] = earlier[texts[i]]
+    _add_duplicates(
+        table,
+        known,
+        "{labels_zh}“{code}”与同批导入的{where}重复",
+        "{labels_en} '{code}' duplicates {where} imported with it",
+        code=code,
+        where=where,
+    )
+
+
+def _add_duplicates(
+    table: TableCheck,
+    mask: npt.NDArray[np.bool_],
+    zh: str,
+    en: str,
+    **fields: Any,
+) -> None:
+    key = table.schema.key
+    labels_zh = "、".join(table.schema.field(k).label_zh for k in key)
+    labels_en = ", ".join(table.schema.field(k).label_en for k in key)
+    table.add(
+        mask,
+        f"{key[0]}_duplicate",
+        key[0],
+        zh.replace("{labels_zh}", labels_zh),
+        en.replace("{labels_en}", labels_en),
+        value="{code}",
+        column="/".join(table.label(k) for k in key),
+        **fields,
+    )
+
+
+def _text_array(values: Any) -> pa.Array:
+    """Return a column of values (Arrow, pandas or numpy) as Arrow text."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        return values.cast(pa.string())
+    series = pd.Series(values).astype("string")
+    return pa.array(series, type=pa.string(), from_pandas=True)
