@@ -25,6 +25,9 @@ STORAGE_EPSG = 4326
 #: Geographic CRSs treated as identical to the storage CRS.
 EQUIVALENT_EPSG = frozenset({4326, 4490})
 
+#: Longest cell name that can be stored (``grid_cell.name`` is VARCHAR(200)).
+NAME_MAX_LENGTH = 200
+
 CELL_COLUMNS: tuple[str, ...] = (
     "code",
     "name",
@@ -67,6 +70,41 @@ def to_multipolygon(geom: BaseGeometry | None) -> BaseGeometry | None:
         if part.geom_type in polygonal:
             polys.extend(shapely.get_parts(part))
     return shapely.MultiPolygon(polys) if polys else None
+
+
+def first_non_finite_vertex(geoms: Any) -> np.ndarray:
+    """Return, per geometry, the 0-based index of its first non-finite vertex.
+
+    A coordinate that is NaN or infinite cannot be stored faithfully
+    (SpatiaLite keeps an empty geometry, PostGIS a NaN polygon).
+
+    Parameters
+    ----------
+    geoms : array_like of shapely geometries (or None)
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``-1`` where every coordinate is finite (and for missing geometries).
+
+    Examples
+    --------
+    >>> ring = [(0, 0), (1, 0), (1, float("inf")), (0, 1)]
+    >>> first_non_finite_vertex([shapely.box(0, 0, 1, 1), shapely.Polygon(ring), None])
+    array([-1,  2, -1])
+    """
+    geoms = np.asarray(geoms, dtype=object).ravel()
+    out = np.full(len(geoms), -1, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+    if len(bad) == 0:
+        return out
+    counts = np.bincount(owner, minlength=len(geoms))
+    starts = np.cumsum(counts) - counts
+    first_owner, first_at = np.unique(owner[bad], return_index=True)
+    out[first_owner] = bad[first_at] - starts[first_owner]
+    return out
 
 
 def check_cell_frame(

@@ -10,6 +10,7 @@ __all__ = [
     "BackendUnavailableError",
     "CRSError",
     "CellCodeError",
+    "CellStorageError",
     "GridBuildError",
     "GridFileError",
     "RegistryFileError",
@@ -55,3 +56,7 @@ class RegistryFileError(TwoNetError):
 
 class UsccError(TwoNetError):
     """A unified social credit code cannot be built from the given parts."""
+
+
+class CellStorageError(TwoNetError):
+    """A cell cannot be stored as it is (a value too long, a NaN coordinate)."""

@@ -83,12 +83,17 @@ def map_columns(
     unknown = sorted(set(given) - set(FIELDS))
     missing = sorted(v for v in given.values() if v not in names)
     if unknown or missing:
-        problems = []
+        problems, problems_zh = [], []
         if unknown:
             problems.append(f"unknown fields {unknown} (expected {list(FIELDS)})")
+            problems_zh.append(f"未知字段 {unknown}（应为 {list(FIELDS)}）")
         if missing:
             problems.append(f"columns {missing} not in the file")
-        msg = f"bad columns= for {label}: {'; '.join(problems)}; file columns: {names}"
+            problems_zh.append(f"文件中没有列 {missing}")
+        msg = (
+            f"{label} 的列映射有误：{'；'.join(problems_zh)}；文件的列：{names} / "
+            f"bad columns= for {label}: {'; '.join(problems)}; file columns: {names}"
+        )
         raise GridFileError(msg)
     mapping = dict(given)
     taken = set(mapping.values())
@@ -100,6 +105,7 @@ def map_columns(
                 taken.add(found)
     if "code" not in mapping:
         msg = (
+            f"在 {label} 的列 {names} 中找不到网格编码列，请用 --code-column 指定 / "
             f"cannot find the cell code column of {label} among {names}; "
             "name it with columns={'code': '<column>'} "
             f"(recognised: {list(COLUMN_ALIASES['code'])})"

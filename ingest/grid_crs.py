@@ -17,7 +17,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError as PyprojCRSError
 
-from grid.cells import EQUIVALENT_EPSG, STORAGE_EPSG
+from grid.cells import EQUIVALENT_EPSG, STORAGE_EPSG, first_non_finite_vertex
 from grid.coords import CHINA_BBOX, Datum, transform_geometry
 from grid.errors import CRSError
 
@@ -37,14 +37,17 @@ def to_storage_crs(
         given = _parse_crs(crs)
         if frame.crs is not None and not _same_crs(frame.crs, given):
             notes.append(
-                f"the CRS of {label} ({_crs_label(frame.crs)}) was overridden "
-                f"by crs={_crs_label(given)}"
+                f"{label} 自带的坐标参考系 {_crs_label(frame.crs)} 已被 "
+                f"{_crs_label(given)} 取代 / the CRS of {label} "
+                f"({_crs_label(frame.crs)}) was overridden by "
+                f"crs={_crs_label(given)}"
             )
         frame = frame.set_crs(given, allow_override=True)
     elif frame.crs is None:
         if datum not in _OBFUSCATED:
             raise CRSError(_no_crs_message(frame, label))
         notes.append(
+            f"{label} 没有坐标参考系；{datum.value} 坐标是经纬度，按 EPSG:4326 读取 / "
             f"{label} has no CRS; {datum.value} coordinates are longitude/"
             "latitude, read as EPSG:4326"
         )
@@ -59,7 +62,8 @@ def _parse_crs(crs: str | int | CRS) -> CRS:
     try:
         return CRS.from_user_input(crs)
     except PyprojCRSError as exc:
-        msg = f"unknown CRS {crs!r}: {exc}"
+        detail = " ".join(str(exc).split())
+        msg = f"无法识别的坐标参考系 {crs!r} / unknown CRS {crs!r}: {detail}"
         raise CRSError(msg) from exc
 
 
@@ -104,7 +108,14 @@ def _no_crs_message(frame: gpd.GeoDataFrame, label: str) -> str:
         else "the coordinates look projected (metres): give that projection, "
         "e.g. EPSG:4547 (CGCS2000 / 3-degree Gauss-Kruger CM 114E) or EPSG:3857"
     )
+    hint_zh = (
+        "坐标像经纬度，多半是 EPSG:4490"
+        if lonlat
+        else "坐标像投影坐标（米），请给出该投影，如 EPSG:4547 或 EPSG:3857"
+    )
     return (
+        f"{label} 没有坐标参考系（缺少 .prj？），范围 {_bounds_text(frame)}；"
+        f"请用 --crs 指定，如 --crs EPSG:4490（{hint_zh}） / "
         f"{label} has no coordinate reference system (no .prj?); bounds "
         f"{_bounds_text(frame)}. Pass it explicitly: `--crs EPSG:4490` on the "
         f"command line, or crs='EPSG:4490' to read_grid_file ({hint})"
@@ -113,12 +124,16 @@ def _no_crs_message(frame: gpd.GeoDataFrame, label: str) -> str:
 
 def _check_lonlat(frame: gpd.GeoDataFrame, label: str, source_crs: str) -> list[str]:
     """Refuse coordinates that are not lon/lat; note ones outside China."""
-    present = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    geometry = frame.geometry
+    finite = first_non_finite_vertex(geometry.array) < 0  # the others are rejected
+    present = geometry[~(geometry.isna() | geometry.is_empty) & finite]
     if present.empty:
         return []
     minx, miny, maxx, maxy = present.total_bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         msg = (
+            f"{label} 从 {source_crs} 转换到 EPSG:4326 后不是经纬度（范围 "
+            f"{_bounds_text(present)}）：声明的坐标参考系多半有误，请用 --crs 指定 / "
             f"coordinates of {label} are not longitude/latitude after converting "
             f"from {source_crs} to EPSG:4326: bounds {_bounds_text(present)}; the "
             "declared CRS is probably wrong, pass the right one with `--crs`"
@@ -127,6 +142,8 @@ def _check_lonlat(frame: gpd.GeoDataFrame, label: str, source_crs: str) -> list[
     lon_min, lat_min, lon_max, lat_max = CHINA_BBOX
     if maxx < lon_min or minx > lon_max or maxy < lat_min or miny > lat_max:
         return [
+            f"{label} 位于中国境外（范围 {_bounds_text(present)}），请确认 "
+            f"{source_crs} 是正确的坐标参考系 / "
             f"{label} lies outside China (bounds {_bounds_text(present)}); "
             f"check that {source_crs} is the right CRS"
         ]

@@ -16,14 +16,24 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from grid.cells import to_multipolygon
-from grid.codes import Level, level_of_code, normalise_code, parent_code_of, parse_level
+from grid.cells import NAME_MAX_LENGTH, first_non_finite_vertex, to_multipolygon
+from grid.codes import (
+    Level,
+    invisible_characters,
+    level_of_code,
+    non_ascii_digits,
+    normalise_code,
+    parent_code_of,
+    parse_level,
+)
 from grid.errors import CellCodeError
 
 #: Columns of the rejects table (:attr:`ingest.grid_files.GridFileResult.rejects`).
 REJECT_COLUMNS: tuple[str, ...] = ("feature", "row", "code", "reason_zh", "reason_en")
 
 _POLYGONAL = frozenset({"Polygon", "MultiPolygon"})
+#: Rows listed at most in a note about invisible characters.
+_NOTE_ROWS = 10
 
 Problem = tuple[int, Any, str, str]  # feature, raw code, reason_zh, reason_en
 
@@ -51,9 +61,27 @@ def _check_code(raw: Any) -> tuple[str | None, list[tuple[str, str]]]:
         code = normalise_code(raw)
         level_of_code(code)
     except CellCodeError as exc:
-        zh = f"编码格式错误：{raw!r}（应为6、9、12或14位数字）"
+        others = non_ascii_digits(str(raw))
+        if others:
+            zh = f"编码含非ASCII数字 {others[0]}：{raw!r}（请用0-9书写）"
+        else:
+            zh = f"编码格式错误：{raw!r}（应为6、9、12或14位数字）"
         return None, [(zh, f"malformed code: {exc}")]
     return code, []
+
+
+def _check_name(name: str, column: str) -> list[tuple[str, str]]:
+    if len(name) <= NAME_MAX_LENGTH:
+        return []
+    shown = name[:20] + "…"
+    return [
+        (
+            f"名称过长：列 {column!r} 的值 {shown!r} 有{len(name)}个字符，"
+            f"最多可存{NAME_MAX_LENGTH}个",
+            f"name too long: column {column!r} holds {shown!r}, {len(name)} "
+            f"characters long; at most {NAME_MAX_LENGTH} can be stored",
+        )
+    ]
 
 
 def _check_level(code: str, raw: Any, forced: Level | None) -> list[tuple[str, str]]:
@@ -106,9 +134,21 @@ def _is_province_of(parent: str, code: str) -> bool:
     return len(parent) == 6 and parent.endswith("0000") and parent[:2] == code[:2]
 
 
-def _check_geometry(geom: BaseGeometry | None) -> list[tuple[str, str]]:
+def _check_geometry(
+    geom: BaseGeometry | None, bad_vertex: int
+) -> list[tuple[str, str]]:
     if geom is None or geom.is_empty:
         return [("缺少几何图形或图形为空", "missing or empty geometry")]
+    if bad_vertex >= 0:
+        x, y = shapely.get_coordinates(geom)[bad_vertex]
+        where = f"({_number(x)}, {_number(y)})"
+        return [
+            (
+                f"坐标不是有限数值（NaN或无穷大）：第{bad_vertex + 1}个顶点为 {where}",
+                f"coordinates that are not finite numbers (NaN or infinity): "
+                f"vertex {bad_vertex + 1} is {where}",
+            )
+        ]
     kind = geom.geom_type
     if kind in _POLYGONAL:
         return []
@@ -120,13 +160,42 @@ def _check_geometry(geom: BaseGeometry | None) -> list[tuple[str, str]]:
     return [(f"几何类型不是面：{kind}", f"non-polygon geometry: {kind}")]
 
 
+def _number(value: float) -> str:
+    """Show a coordinate, NaN as ``NaN``."""
+    return "NaN" if np.isnan(value) else repr(float(value))
+
+
+def _invisible_note(rows_by_char: dict[str, list[int]]) -> list[str]:
+    """Tell which invisible characters were removed from codes, and where."""
+    notes = []
+    for char, rows in rows_by_char.items():
+        shown = ", ".join(str(r) for r in rows[:_NOTE_ROWS])
+        more = len(rows) - _NOTE_ROWS
+        zh_more = f"等{len(rows)}行" if more > 0 else ""
+        en_more = f" and {more} more" if more > 0 else ""
+        notes.append(
+            f"已从网格编码中删除不可见字符 {char}（第 {shown} 行{zh_more}） / "
+            f"invisible character {char} removed from the codes of row"
+            f"{'s' if len(rows) > 1 else ''} {shown}{en_more}"
+        )
+    return notes
+
+
 def validate_features(
     frame: pd.DataFrame,
     geoms: np.ndarray,
     mapping: Mapping[str, str],
     forced_level: Level | None,
-) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Check every feature; return accepted records and all problems."""
+) -> tuple[list[dict[str, Any]], list[Problem], list[str]]:
+    """Check every feature; return accepted records, all problems and notes.
+
+    A feature is refused for a missing or malformed code (digits of another
+    script are named), a level or parent contradicting the code, a code
+    already used, a name longer than :data:`grid.cells.NAME_MAX_LENGTH`, or
+    a geometry that is missing, empty, not polygonal or has a coordinate
+    that is not a finite number.  Invisible characters in codes are removed,
+    and the notes say which and where.
+    """
 
     def column(field_name: str) -> list[Any]:
         if field_name not in mapping:
@@ -138,7 +207,12 @@ def validate_features(
     records: list[dict[str, Any]] = []
     problems: list[Problem] = []
     first_index: dict[str, int] = {}
+    bad_vertex = first_non_finite_vertex(geoms)
+    invisible: dict[str, list[int]] = {}
     for i, raw_code in enumerate(raw_codes):
+        if isinstance(raw_code, str):
+            for char in invisible_characters(raw_code):
+                invisible.setdefault(char, []).append(i + 1)
         code, found = _check_code(raw_code)
         if code is not None:
             found += _check_level(code, levels[i], forced_level)
@@ -152,22 +226,24 @@ def validate_features(
                         f"(row {first + 1})",
                     )
                 )
-        found += _check_geometry(geoms[i])
+        name = code if names[i] is None else str(names[i]).strip()
+        if names[i] is not None and name is not None:
+            found += _check_name(name, mapping["name"])
+        found += _check_geometry(geoms[i], int(bad_vertex[i]))
         display = None if raw_code is None else str(raw_code)
         problems.extend((i, display, zh, en) for zh, en in found)
         if not found and code is not None:
-            name = names[i]
             records.append(
                 {
                     "code": code,
-                    "name": code if name is None else str(name).strip(),
+                    "name": name,
                     "level": level_of_code(code).value,
                     "parent_code": parent_code_of(code),
                     "geometry": geoms[i],
                     "_feature": i,
                 }
             )
-    return records, problems
+    return records, problems, _invisible_note(invisible)
 
 
 def check_validity(

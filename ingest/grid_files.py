@@ -37,12 +37,14 @@ from os import PathLike
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 from pyproj import CRS
 
 from grid.cells import empty_cells, make_cells
 from grid.codes import Level, parse_level
 from grid.coords import Datum, parse_datum
+from grid.errors import GridFileError
 from ingest.dbf_encoding import detect_dbf_encoding
 from ingest.grid_columns import COLUMN_ALIASES, FIELDS, map_columns
 from ingest.grid_crs import prepare_geometries, to_storage_crs
@@ -52,7 +54,12 @@ from ingest.grid_features import (
     rejects_frame,
     validate_features,
 )
-from ingest.grid_sources import choose_gdal_layer, locate_source, read_with_encoding
+from ingest.grid_sources import (
+    check_has_features,
+    choose_gdal_layer,
+    locate_source,
+    read_with_encoding,
+)
 
 __all__ = [
     "COLUMN_ALIASES",
@@ -114,6 +121,11 @@ class GridFileResult:
     encoding: str | None = None
     datum: Datum = Datum.WGS84
     notes: tuple[str, ...] = ()
+
+    @property
+    def n_accepted(self) -> int:
+        """Number of accepted features (the cells)."""
+        return len(self.cells)
 
     @property
     def n_rejected(self) -> int:
@@ -179,8 +191,10 @@ def read_grid_file(
     Raises
     ------
     GridFileError
-        The file cannot be found or read, the layer/shapefile is ambiguous or
-        unknown, or the code column cannot be found.
+        The file cannot be found or read (a shapefile without its ``.dbf`` or
+        ``.shx``), holds no features or none with a geometry, the
+        layer/shapefile is ambiguous or unknown, or the code column cannot be
+        found.  Messages are in Chinese, then English.
     CRSError
         The file has no CRS and ``crs`` is not given, a CRS is unknown, or
         the coordinates do not fit the CRS.
@@ -190,10 +204,19 @@ def read_grid_file(
     Notes
     -----
     Features are rejected for: missing code; malformed code (not 6, 9, 12 or
-    14 digits); a level (column or ``level=``) that contradicts the code
-    length; an unknown level word; a parent code inconsistent with the code;
-    missing or empty geometry; non-polygon geometry; a code already used by
-    an earlier feature (every later occurrence is rejected, naming the first).
+    14 digits; digits of another script than 0-9, named); a level (column or
+    ``level=``) that contradicts the code length; an unknown level word; a
+    parent code inconsistent with the code; a name longer than
+    :data:`grid.cells.NAME_MAX_LENGTH`; missing or empty geometry;
+    non-polygon geometry; a coordinate that is NaN or infinite; a code
+    already used by an earlier feature (every later occurrence is rejected,
+    naming the first).  Full-width digits in codes are read as 0-9, and
+    invisible characters (zero-width spaces, direction marks, no-break
+    spaces, byte-order marks) are removed, with a note naming them.
+
+    Every feature read is accounted for: ``n_features == n_accepted +
+    n_rejected``.  A file with no features, or none with a geometry, is
+    refused as a whole.
 
     ``file_sha256`` is the SHA-256 of the file; for a shapefile given as
     ``.shp`` or folder it is the SHA-256 over its ``.shp``, ``.shx``,
@@ -204,21 +227,27 @@ def read_grid_file(
     forced_level = None if level is None else parse_level(level)
     src = locate_source(Path(path), layer)
     gdal_layer = choose_gdal_layer(src)
-    frame, used_encoding, notes = read_with_encoding(src, gdal_layer, encoding)
-    mapping = map_columns(
-        [c for c in frame.columns if c != frame.geometry.name],
-        columns,
-        label=src.label,
-    )
-    frame, source_crs, crs_notes = to_storage_crs(
-        frame, crs=crs, datum=datum, label=src.label
-    )
-    notes += crs_notes
-    geoms = prepare_geometries(frame, datum)
-    records, problems = validate_features(frame, geoms, mapping, forced_level)
-    records, repair_problems, invalid_codes, repaired = check_validity(
-        records, repair=repair
-    )
+    # NaN coordinates are rejected feature by feature, not warned about
+    with np.errstate(invalid="ignore"):
+        frame, used_encoding, notes = read_with_encoding(src, gdal_layer, encoding)
+        check_has_features(frame, src.label)
+        mapping = map_columns(
+            [c for c in frame.columns if c != frame.geometry.name],
+            columns,
+            label=src.label,
+        )
+        frame, source_crs, crs_notes = to_storage_crs(
+            frame, crs=crs, datum=datum, label=src.label
+        )
+        notes += crs_notes
+        geoms = prepare_geometries(frame, datum)
+        records, problems, code_notes = validate_features(
+            frame, geoms, mapping, forced_level
+        )
+        notes += code_notes
+        records, repair_problems, invalid_codes, repaired = check_validity(
+            records, repair=repair
+        )
     problems += repair_problems
     cells = (
         make_cells(
@@ -230,7 +259,7 @@ def read_grid_file(
         if records
         else empty_cells()
     )
-    return GridFileResult(
+    result = GridFileResult(
         cells=cells,
         rejects=rejects_frame(problems),
         source_crs=source_crs,
@@ -244,6 +273,15 @@ def read_grid_file(
         datum=datum,
         notes=tuple(notes),
     )
+    if result.n_features != result.n_accepted + result.n_rejected:  # pragma: no cover
+        msg = (
+            f"{src.label} 的要素未能全部核对：读入 {result.n_features}，接受 "
+            f"{result.n_accepted}，拒绝 {result.n_rejected} / not every feature of "
+            f"{src.label} is accounted for: {result.n_features} read, "
+            f"{result.n_accepted} accepted, {result.n_rejected} rejected"
+        )
+        raise GridFileError(msg)
+    return result
 
 
 def write_rejects(rejects: pd.DataFrame, path: str | PathLike[str]) -> Path:

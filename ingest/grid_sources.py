@@ -46,7 +46,7 @@ class Source:
 def locate_source(path: Path, layer: str | None) -> Source:
     """Decide what GDAL should open for ``path``."""
     if not path.exists():
-        msg = f"grid file {str(path)!r} does not exist"
+        msg = f"网格文件 {str(path)!r} 不存在 / grid file {str(path)!r} does not exist"
         raise GridFileError(msg)
     if path.is_dir():
         return _locate_in_folder(path, layer)
@@ -76,11 +76,16 @@ def _choose(candidates: list[str], layer: str | None, where: str) -> str:
         if len(matches) == 1:
             return matches[0]
         if len(candidates) > 1 or matches:
-            msg = f"layer {layer!r} names none or several of {candidates} in {where}"
+            msg = (
+                f"图层 {layer!r} 在 {where} 中没有或有多个对应数据集 {candidates} / "
+                f"layer {layer!r} names none or several of {candidates} in {where}"
+            )
             raise GridFileError(msg)
     if len(candidates) == 1:
         return candidates[0]
     msg = (
+        f"{where} 中有 {len(candidates)} 个数据集 {candidates}，"
+        "请用 --layer 选择其一 / "
         f"{where} holds {len(candidates)} datasets {candidates}; "
         "choose one with layer=<name> (CLI: --layer)"
     )
@@ -94,7 +99,10 @@ def _locate_in_folder(folder: Path, layer: str | None) -> Source:
         if p.suffix.lower() == ".shp" and not _hidden(p.relative_to(folder).parts)
     )
     if not shapefiles:
-        msg = f"folder {str(folder)!r} holds no .shp file"
+        msg = (
+            f"文件夹 {str(folder)!r} 中没有 .shp 文件 / "
+            f"folder {str(folder)!r} holds no .shp file"
+        )
         raise GridFileError(msg)
     return _shapefile_source(folder / _choose(shapefiles, layer, f"folder {folder}"))
 
@@ -112,6 +120,11 @@ def _shapefile_source(shp: Path) -> Source:
     ]
     dbf = siblings.get(shp.stem.lower() + ".dbf")
     cpg = siblings.get(shp.stem.lower() + ".cpg")
+    _check_sidecars(
+        shp.name,
+        shp.stem,
+        {s for s in _SHAPEFILE_SIDECARS if shp.stem.lower() + s in siblings},
+    )
     return Source(
         dataset=str(shp),
         label=shp.name,
@@ -121,6 +134,26 @@ def _shapefile_source(shp: Path) -> Source:
         dbf=dbf.read_bytes() if dbf else None,
         cpg=_cpg_text(cpg.read_bytes()) if cpg else None,
     )
+
+
+def _check_sidecars(label: str, stem: str, suffixes: set[str]) -> None:
+    """Refuse a shapefile whose ``.dbf`` or ``.shx`` is missing, naming it.
+
+    GDAL reads a ``.shp`` without ``.dbf`` as features without attributes
+    (no code column), and refuses one without ``.shx`` with a hint at a
+    configuration option; neither says what the user must fix.
+    """
+    for suffix, zh, en in (
+        (".dbf", "属性表（编码、名称都在其中）", "attribute table (codes, names)"),
+        (".shx", "索引文件", "index"),
+    ):
+        if suffix not in suffixes:
+            msg = (
+                f"shapefile {label} 缺少{zh} {stem}{suffix}：请把它与 .shp 放在同一"
+                f"位置 / the shapefile {label} is missing its {en} {stem}{suffix}: "
+                "put it next to the .shp"
+            )
+            raise GridFileError(msg)
 
 
 def _locate_in_zip(archive: Path, layer: str | None) -> Source:
@@ -136,7 +169,11 @@ def _locate_in_zip(archive: Path, layer: str | None) -> Source:
             others = [n for n in names if n.lower().endswith(_OTHER_VECTOR_SUFFIXES)]
             candidates = shapefiles or others
             if not candidates:
-                msg = f"zip {str(archive)!r} holds no .shp, .gpkg or .geojson: {names}"
+                msg = (
+                    f"压缩包 {str(archive)!r} 中没有 .shp、.gpkg 或 .geojson："
+                    f"{names} / "
+                    f"zip {str(archive)!r} holds no .shp, .gpkg or .geojson: {names}"
+                )
                 raise GridFileError(msg)
             is_shapefile = bool(shapefiles)
             shown = {_zip_display_name(zf.getinfo(n)): n for n in candidates}
@@ -145,12 +182,21 @@ def _locate_in_zip(archive: Path, layer: str | None) -> Source:
             )
             member = shown[display]
             stem = member[: -len(PurePosixPath(member).suffix)].lower()
+            if is_shapefile:
+                _check_sidecars(
+                    f"{archive.name}!{display}",
+                    PurePosixPath(display).stem,
+                    {s for s in _SHAPEFILE_SIDECARS if stem + s in by_lower},
+                )
             dbf_name = by_lower.get(stem + ".dbf")
             cpg_name = by_lower.get(stem + ".cpg")
             dbf = zf.read(dbf_name) if is_shapefile and dbf_name else None
             cpg = _cpg_text(zf.read(cpg_name)) if is_shapefile and cpg_name else None
     except zipfile.BadZipFile as exc:
-        msg = f"{str(archive)!r} is not a readable zip file: {exc}"
+        msg = (
+            f"{str(archive)!r} 不是可读的 zip 文件 / "
+            f"{str(archive)!r} is not a readable zip file: {exc}"
+        )
         raise GridFileError(msg) from exc
     return Source(
         dataset=f"/vsizip/{archive.resolve()}/{member}",
@@ -205,8 +251,26 @@ def read_with_encoding(
 ) -> tuple[gpd.GeoDataFrame, str | None, list[str]]:
     """Read the dataset; return the frame, the encoding used and notes."""
     notes: list[str] = []
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError as exc:
+            msg = (
+                f"无法识别的编码 {encoding!r}，不能读取 {src.label!r}"
+                "（可用如 GBK、UTF-8） / "
+                f"unknown encoding {encoding!r} for {src.label!r} (try GBK or "
+                "UTF-8)"
+            )
+            raise GridFileError(msg) from exc
     if not src.is_shapefile:
-        return _read(src, layer, encoding), encoding, notes
+        try:
+            return _read(src, layer, encoding), encoding, notes
+        except UnicodeDecodeError as exc:
+            msg = (
+                f"无法按编码 {encoding!r} 读取 {src.label!r} / "
+                f"cannot read {src.label!r} with encoding {encoding!r}: {exc}"
+            )
+            raise GridFileError(msg) from exc
     if encoding is None and src.cpg is not None:
         try:
             return _read(src, layer, None), src.cpg, notes
@@ -214,20 +278,28 @@ def read_with_encoding(
             encoding = _detect(src)
             if not _same_codec(encoding, src.cpg):
                 notes.append(
-                    f"the .cpg of {src.label} says {src.cpg!r} but the attributes "
-                    f"are not in that encoding; read as {encoding} instead"
+                    f"{src.label} 的 .cpg 写的是 {src.cpg!r}，但属性不是该编码，已按 "
+                    f"{encoding} 读取 / the .cpg of {src.label} says {src.cpg!r} but "
+                    f"the attributes are not in that encoding; read as {encoding} "
+                    "instead"
                 )
     if encoding is None:
         encoding = _detect(src)
         if encoding in (None, "ASCII"):
             return _read(src, layer, None), encoding, notes
-        notes.append(f"{src.label} has no .cpg; attributes read as {encoding}")
+        notes.append(
+            f"{src.label} 没有 .cpg，属性按 {encoding} 读取 / "
+            f"{src.label} has no .cpg; attributes read as {encoding}"
+        )
     try:
         return _read(src, layer, encoding), encoding, notes
     except UnicodeDecodeError:
         notes.append(
-            f"some field names or values of {src.label} are not valid {encoding} "
-            "(names cut at 10 bytes?); the broken characters were dropped"
+            f"{src.label} 的部分字段名或值不是有效的 {encoding}"
+            "（字段名被截断为10字节？），"
+            f"已丢弃损坏的字符 / some field names or values of {src.label} are not "
+            f"valid {encoding} (names cut at 10 bytes?); the broken characters were "
+            "dropped"
         )
         return _read_recoded(src, layer, encoding), encoding, notes
 
@@ -273,13 +345,19 @@ def choose_gdal_layer(src: Source) -> str | None:
     try:
         listing = pyogrio.list_layers(src.dataset)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        msg = f"cannot open {src.label!r}: {exc}"
+        msg = (
+            f"无法打开 {src.label!r}（不是可识别的矢量数据） / "
+            f"cannot open {src.label!r}: {_one_line(exc)}"
+        )
         raise GridFileError(msg) from exc
     layers = [(str(name), gtype) for name, gtype in listing]
     described = [f"{name} ({gtype or 'no geometry'})" for name, gtype in layers]
     if src.gdal_layer is not None:
         if src.gdal_layer not in {name for name, _ in layers}:
-            msg = f"{src.label} has no layer {src.gdal_layer!r}; layers: {described}"
+            msg = (
+                f"{src.label} 中没有图层 {src.gdal_layer!r}；现有图层：{described} / "
+                f"{src.label} has no layer {src.gdal_layer!r}; layers: {described}"
+            )
             raise GridFileError(msg)
         return src.gdal_layer
     spatial = [name for name, gtype in layers if gtype]
@@ -288,6 +366,8 @@ def choose_gdal_layer(src: Source) -> str | None:
     if len(layers) == 1:
         return layers[0][0]
     msg = (
+        f"{src.label} 有 {len(spatial)} 个几何图层，请用 --layer 选择其一："
+        f"{described} / "
         f"{src.label} has {len(spatial)} geometry layers; choose one with "
         f"layer=<name> (CLI: --layer): {described}"
     )
@@ -303,12 +383,48 @@ def _read(src: Source, layer: str | None, encoding: str | None) -> gpd.GeoDataFr
     try:
         frame = gpd.read_file(src.dataset, engine="pyogrio", **kwargs)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        msg = f"cannot read {src.label!r}: {exc}"
+        msg = f"无法读取 {src.label!r} / cannot read {src.label!r}: {_one_line(exc)}"
         raise GridFileError(msg) from exc
     except LookupError as exc:  # unknown codec name
-        msg = f"cannot read {src.label!r} with encoding {encoding!r}: {exc}"
+        msg = (
+            f"无法识别的编码 {encoding!r}，不能读取 {src.label!r} / "
+            f"cannot read {src.label!r} with encoding {encoding!r}: {exc}"
+        )
         raise GridFileError(msg) from exc
     if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
-        msg = f"{src.label!r} has no geometry column"
+        msg = (
+            f"{src.label!r} 没有几何列（是属性表吗？） / "
+            f"{src.label!r} has no geometry column (an attribute table?)"
+        )
         raise GridFileError(msg)
     return frame
+
+
+def check_has_features(frame: gpd.GeoDataFrame, label: str) -> None:
+    """Refuse a dataset with no features, or with none that has a geometry.
+
+    Raises
+    ------
+    GridFileError
+        Naming the cause, rather than the missing code column that an empty
+        FeatureCollection would otherwise be refused for.
+    """
+    if len(frame) == 0:
+        msg = (
+            f"{label} 没有要素（空的要素集合或图层） / "
+            f"{label} holds no features (an empty FeatureCollection or layer)"
+        )
+        raise GridFileError(msg)
+    geometry = frame.geometry
+    if bool((geometry.isna() | geometry.is_empty).all()):
+        msg = (
+            f"{label} 的 {len(frame)} 个要素都没有几何图形（是属性表吗？） / "
+            f"none of its {len(frame)} features in {label} has a geometry "
+            "(an attribute table?)"
+        )
+        raise GridFileError(msg)
+
+
+def _one_line(exc: BaseException) -> str:
+    """Return an exception's text on one line (GDAL's may span several)."""
+    return " ".join(str(exc).split())
