@@ -103,6 +103,13 @@ def map_columns(
             if found is not None:
                 mapping[field_name] = found
                 taken.add(found)
+    if not names:
+        msg = (
+            f"{label} 没有任何属性列（只有几何图形），找不到网格编码 / "
+            f"{label} has no attribute columns at all (geometry only), so no cell "
+            "codes"
+        )
+        raise GridFileError(msg)
     if "code" not in mapping:
         msg = (
             f"在 {label} 的列 {names} 中找不到网格编码列，请用 --code-column 指定 / "

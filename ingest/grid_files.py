@@ -44,7 +44,7 @@ from pyproj import CRS
 from grid.cells import empty_cells, make_cells
 from grid.codes import Level, parse_level
 from grid.coords import Datum, parse_datum
-from grid.errors import GridFileError
+from grid.errors import CRSError, GridFileError
 from ingest.dbf_encoding import detect_dbf_encoding
 from ingest.grid_columns import COLUMN_ALIASES, FIELDS, map_columns
 from ingest.grid_crs import prepare_geometries, to_storage_crs
@@ -223,7 +223,11 @@ def read_grid_file(
     ``.dbf``, ``.prj`` and ``.cpg`` (those present, in that order, each
     preceded by its suffix); for a zip, of the zip.
     """
-    datum = parse_datum(datum)
+    try:
+        datum = parse_datum(datum)
+    except CRSError as exc:
+        msg = f"无法识别的坐标基准 {datum!r} / {exc}"
+        raise CRSError(msg) from exc
     forced_level = None if level is None else parse_level(level)
     src = locate_source(Path(path), layer)
     gdal_layer = choose_gdal_layer(src)

@@ -285,3 +285,15 @@ def test_refused_files_give_one_bilingual_error_line(
     assert len(lines) == 1, result.output
     assert file.name in lines[0] and cause in lines[0]
     assert lines[0].startswith("错误 / error:")
+
+
+def test_bad_date_is_one_bilingual_error_line(empty_db_url, tmp_path):
+    file = _write_grid(tmp_path / "g.geojson")
+    result = runner.invoke(
+        app,
+        ["grid", "load", str(file), "--db", empty_db_url, "--valid-from", "2023-13-01"],
+    )
+    _assert_no_traceback(result)
+    assert result.exit_code == 2
+    (line,) = [line for line in result.output.splitlines() if "error:" in line]
+    assert "g.geojson" in line and "'2023-13-01'" in line and "日期" in line

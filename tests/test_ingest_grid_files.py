@@ -654,15 +654,22 @@ def test_columns_named_like_the_rejects_table_are_harmless(tmp_path: Path):
     assert_accounted_for(result)
 
 
-def test_shapefile_without_dbf_names_the_missing_dbf(tmp_path: Path):
-    path = write_shapefile(townships_frame(), tmp_path / "nodbf")
-    path.with_suffix(".dbf").unlink()
-    for given in (path, path.parent):
-        with pytest.raises(GridFileError, match=r"网格\.dbf") as info:
+@pytest.mark.parametrize("suffix", [".dbf", ".shx"])
+def test_shapefile_without_dbf_or_shx_names_what_is_missing(
+    tmp_path: Path, suffix: str
+):
+    path = write_shapefile(townships_frame(), tmp_path / "incomplete")
+    path.with_suffix(suffix).unlink()
+    archive = tmp_path / "incomplete.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in path.parent.iterdir():
+            zf.write(part, part.name)
+    for given in (path, path.parent, archive):
+        with pytest.raises(GridFileError, match=f"网格\\{suffix}") as info:
             read(given)
         message = str(info.value)
         assert "missing" in message and CJK.search(message.split("/")[0])
-        assert "code column" not in message
+        assert "code column" not in message and "SHAPE_RESTORE_SHX" not in message
 
 
 def test_empty_feature_collection_says_it_is_empty(tmp_path: Path):
@@ -698,6 +705,13 @@ def bad_file_cases(tmp_path: Path, gbk_shapefile: Path) -> dict[str, tuple]:
     empty_zip = tmp_path / "empty.zip"
     with zipfile.ZipFile(empty_zip, "w") as zf:
         zf.writestr("readme.txt", "nothing here")
+    bare = tmp_path / "bare.geojson"
+    bare.write_text(
+        '{"type": "Polygon", "coordinates": [[[120, 36], [121, 36], '
+        "[121, 37], [120, 36]]]}"
+    )
+    no_shx = write_shapefile(townships_frame(), tmp_path / "noshx")
+    no_shx.with_suffix(".shx").unlink()
     return {
         "missing file": (tmp_path / "nope.geojson", {}),
         "garbage": (garbage, {}),
@@ -708,6 +722,10 @@ def bad_file_cases(tmp_path: Path, gbk_shapefile: Path) -> dict[str, tuple]:
         "zip without data": (empty_zip, {}),
         "unknown encoding": (gbk_shapefile, {"encoding": "klingon"}),
         "unknown layer": (no_code, {"layer": "nope"}),
+        "unknown datum": (no_code, {"datum": "nonsense"}),
+        "unknown level": (no_code, {"level": "省"}),
+        "geometry only": (bare, {}),
+        "no .shx": (no_shx, {}),
     }
 
 
@@ -716,7 +734,7 @@ def test_every_file_error_is_told_in_chinese_and_english(
 ):
     gbk_shapefile.with_suffix(".prj").unlink()
     for case, (path, kwargs) in bad_file_cases(tmp_path, gbk_shapefile).items():
-        with pytest.raises((GridFileError, CRSError)) as info:
+        with pytest.raises((GridFileError, CRSError, CellCodeError)) as info:
             read(path, **kwargs)
         message = str(info.value)
         zh, _, en = message.partition(" / ")

@@ -166,6 +166,10 @@ def grid_load(
         if value
     }
     try:
+        day = _parse_date(valid_from) or dt.date.today()
+    except TwoNetError as exc:
+        raise _grid_fail(file, f"日期无效，应为 YYYY-MM-DD / {exc}") from exc
+    try:
         with _database(db) as engine:
             result = read_grid_file(
                 file,
@@ -175,7 +179,7 @@ def grid_load(
                 encoding=encoding,
                 columns=columns or None,
                 level=level,
-                valid_from=_parse_date(valid_from) or dt.date.today(),
+                valid_from=day,
                 source=source,
                 licence=licence,
                 repair=repair,
