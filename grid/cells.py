@@ -8,20 +8,25 @@ stores and returns it, QA and the maps consume it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
 from grid.codes import Level, level_of_code, normalise_code, parent_code_of
-from grid.errors import CellCodeError
+from grid.errors import CellCodeError, CRSError
 
 #: Storage CRS.  CGCS2000 (EPSG:4490) is accepted as equal (< 1 m apart).
 STORAGE_EPSG = 4326
 #: Geographic CRSs treated as identical to the storage CRS.
 EQUIVALENT_EPSG = frozenset({4326, 4490})
+
+#: Longest cell name that can be stored (``grid_cell.name`` is VARCHAR(200)).
+NAME_MAX_LENGTH = 200
 
 CELL_COLUMNS: tuple[str, ...] = (
     "code",
@@ -65,6 +70,114 @@ def to_multipolygon(geom: BaseGeometry | None) -> BaseGeometry | None:
         if part.geom_type in polygonal:
             polys.extend(shapely.get_parts(part))
     return shapely.MultiPolygon(polys) if polys else None
+
+
+def first_non_finite_vertex(geoms: Any) -> np.ndarray:
+    """Return, per geometry, the 0-based index of its first non-finite vertex.
+
+    A coordinate that is NaN or infinite cannot be stored faithfully
+    (SpatiaLite keeps an empty geometry, PostGIS a NaN polygon).
+
+    Parameters
+    ----------
+    geoms : array_like of shapely geometries (or None)
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        ``-1`` where every coordinate is finite (and for missing geometries).
+
+    Examples
+    --------
+    >>> ring = [(0, 0), (1, 0), (1, float("inf")), (0, 1)]
+    >>> first_non_finite_vertex([shapely.box(0, 0, 1, 1), shapely.Polygon(ring), None])
+    array([-1,  2, -1])
+    """
+    geoms = np.asarray(geoms, dtype=object).ravel()
+    out = np.full(len(geoms), -1, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.flatnonzero(~np.isfinite(xy).all(axis=1))
+    if len(bad) == 0:
+        return out
+    counts = np.bincount(owner, minlength=len(geoms))
+    starts = np.cumsum(counts) - counts
+    first_owner, first_at = np.unique(owner[bad], return_index=True)
+    out[first_owner] = bad[first_at] - starts[first_owner]
+    return out
+
+
+def check_cell_frame(
+    cells: Any,
+    *,
+    purpose: str,
+    columns: Iterable[str] = ("code", "level", "parent_code"),
+    problems: Iterable[str] = (),
+) -> None:
+    """Refuse anything but a cell frame in the storage CRS with ``columns``.
+
+    Parameters
+    ----------
+    cells : object
+        What the caller was given.
+    purpose : str
+        Who needs the frame, for the messages (``"run_qa"``, ``"CellLocator"``).
+    columns : iterable of str, default code, level and parent_code
+        Columns the frame must have.
+    problems : iterable of str, optional
+        The caller's own problems with its other arguments, reported in the
+        same message as missing columns.
+
+    Raises
+    ------
+    CellCodeError
+        If ``cells`` is not a GeoDataFrame, lacks columns, or ``problems``
+        is not empty.
+    CRSError
+        If the frame is not in EPSG:4326 (or EPSG:4490, taken as equal).
+    """
+    if not isinstance(cells, gpd.GeoDataFrame):
+        msg = f"{purpose} needs a GeoDataFrame cell frame; got {type(cells).__name__}"
+        raise CellCodeError(msg)
+    epsg = cells.crs.to_epsg() if cells.crs is not None else None
+    if epsg not in EQUIVALENT_EPSG:
+        msg = f"cell frame must be in EPSG:{STORAGE_EPSG}; got {cells.crs!r}"
+        raise CRSError(msg)
+    found = []
+    missing = set(columns) - set(cells.columns)
+    if missing:
+        found.append(
+            f"cell frame lacks columns {sorted(missing)}; got {list(cells.columns)}"
+        )
+    found += problems
+    if found:
+        msg = f"{purpose} cannot use this cell frame: " + "; ".join(found)
+        raise CellCodeError(msg)
+
+
+def repair_geometries(geoms: np.ndarray) -> np.ndarray:
+    """Return a copy of geometries with the invalid ones repaired.
+
+    Invalid geometries go through :func:`shapely.make_valid` (``structure``
+    method: shells bound area, holes remove it) and keep their polygonal
+    parts only (:func:`to_multipolygon`); one that collapses entirely
+    becomes ``None``.  Valid and missing geometries are left as they are.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely geometries (or None)
+
+    Returns
+    -------
+    numpy.ndarray
+        Same length and order.
+    """
+    out = np.array(geoms, dtype=object)
+    bad = ~shapely.is_missing(out) & ~shapely.is_valid(out)
+    if bad.any():
+        fixed = shapely.make_valid(out[bad], method="structure", keep_collapsed=False)
+        out[bad] = [to_multipolygon(g) for g in fixed]
+    return out
 
 
 def make_cells(

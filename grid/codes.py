@@ -18,11 +18,22 @@ A grid drawn below a village (split by number of employers) appends a
 from __future__ import annotations
 
 import re
+import unicodedata
 from enum import StrEnum
 
 from grid.errors import CellCodeError
 
-_DIGITS = re.compile(r"^\d+$")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+#: Characters that cannot be seen but come along when codes are pasted from
+#: web pages, Word or Excel: zero-width spaces and joiners, direction marks,
+#: no-break spaces, the byte-order mark, the soft hyphen.  Codes lose them.
+INVISIBLE_CHARACTERS = frozenset(
+    "\u00a0\u00ad\u2007\u202f"  # no-break spaces, soft hyphen
+    "\u200b\u200c\u200d\u2060\ufeff"  # zero-width characters, BOM
+    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e"  # direction marks
+    "\u2066\u2067\u2068\u2069"  # direction isolates
+)
 
 
 class Level(StrEnum):
@@ -87,7 +98,11 @@ def parse_level(value: str | Level) -> Level:
     for level, words in _LEVEL_WORDS.items():
         if text in words:
             return level
-    msg = f"unknown grid level {value!r}; expected one of {[lv.value for lv in LEVELS]}"
+    expected = [lv.value for lv in LEVELS]
+    msg = (
+        f"无法识别的网格级别 {value!r}，应为市、县/区、乡镇/街道、村/社区之一 / "
+        f"unknown grid level {value!r}; expected one of {expected}"
+    )
     raise CellCodeError(msg)
 
 
@@ -130,27 +145,94 @@ def level_of_code(code: str) -> Level:
 
 
 def normalise_code(code: object) -> str:
-    """Return a code as a digit string, undoing spreadsheet damage.
+    """Return a code as a string of ASCII digits, undoing spreadsheet damage.
 
-    Accepts ints and floats (``370211.0``) and strips whitespace; a 4-digit
+    Accepts ints and floats (``370211.0``) and strips whitespace; full-width
+    digits (``３７０２１１``) become ASCII (NFKC); invisible characters
+    (:data:`INVISIBLE_CHARACTERS`) are removed wherever they are; a 4-digit
     city code (``3702``) is padded to ``370200``.
 
     Raises
     ------
     CellCodeError
-        If the value is not made of digits.
+        If the value is not made of digits, or holds digits of another
+        script (Arabic-Indic ``٣``, Devanagari ``३`` ...), which are named.
+
+    Examples
+    --------
+    >>> normalise_code("３７０２１１"), normalise_code("\ufeff370211\u200b001")
+    ('370211', '370211001')
+    >>> normalise_code(3702.0)
+    '370200'
     """
     if isinstance(code, float) and code.is_integer():
         code = int(code)
     text = str(code).strip()
-    if text.endswith(".0") and _DIGITS.match(text[:-2]):
+    if not _ASCII_DIGITS.fullmatch(text):
+        text = _clean_code_text(text)
+        others = non_ascii_digits(text)
+        if others:
+            msg = (
+                f"cell code {code!r} has the non-ASCII digit {others[0]}; "
+                "write it with 0-9"
+            )
+            raise CellCodeError(msg)
+    if text.endswith(".0") and _ASCII_DIGITS.fullmatch(text[:-2]):
         text = text[:-2]
-    if not _DIGITS.match(text):
+    if not _ASCII_DIGITS.fullmatch(text):
         msg = f"cell code {code!r} is not a string of digits"
         raise CellCodeError(msg)
     if len(text) == 4:
         text += "00"
     return text
+
+
+def _clean_code_text(text: str) -> str:
+    """Drop invisible characters and fold full-width forms (NFKC)."""
+    visible = "".join(c for c in text if c not in INVISIBLE_CHARACTERS)
+    return unicodedata.normalize("NFKC", visible).strip()
+
+
+def describe_character(char: str) -> str:
+    """Return a character's code point and Unicode name, e.g. ``U+200B ZERO ...``.
+
+    Examples
+    --------
+    >>> describe_character("٣")
+    "'٣' U+0663 ARABIC-INDIC DIGIT THREE"
+    >>> describe_character("\u200b")
+    'U+200B ZERO WIDTH SPACE'
+    """
+    name = unicodedata.name(char, "unnamed character")
+    point = f"U+{ord(char):04X} {name}"
+    return point if char in INVISIBLE_CHARACTERS else f"{char!r} {point}"
+
+
+def invisible_characters(text: str) -> tuple[str, ...]:
+    """Describe the invisible characters of a text, each once, in order.
+
+    Examples
+    --------
+    >>> invisible_characters("\ufeff370211\u200b001\u200b")
+    ('U+FEFF ZERO WIDTH NO-BREAK SPACE', 'U+200B ZERO WIDTH SPACE')
+    """
+    found = dict.fromkeys(c for c in text if c in INVISIBLE_CHARACTERS)
+    return tuple(describe_character(c) for c in found)
+
+
+def non_ascii_digits(text: str) -> tuple[str, ...]:
+    """Describe the digits of other scripts in a text (after NFKC), each once.
+
+    Full-width digits are not among them: NFKC folds them to ASCII.
+
+    Examples
+    --------
+    >>> non_ascii_digits("37०2１1")
+    ("'०' U+0966 DEVANAGARI DIGIT ZERO",)
+    """
+    folded = unicodedata.normalize("NFKC", text)
+    found = dict.fromkeys(c for c in folded if c.isdigit() and not c.isascii())
+    return tuple(describe_character(c) for c in found)
 
 
 def parent_code_of(code: str) -> str | None:

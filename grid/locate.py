@@ -34,10 +34,10 @@ laid over the extent of the cells and filled tier by tier from the city
 down, a finer tier overwriting a coarser one.  A pixel holds a cell id only
 when every point of the pixel has that answer: it is crossed by no boundary
 of that tier or a finer one (edges are marked conservatively, with a margin
-of :data:`_EDGE_MARGIN_DEG`), so it lies entirely inside or outside each
-cell, and which cell holds it is decided at its centre by a scan-line fill
-(even-odd rule).  Other pixels are *mixed*.  Most points are placed by one
-array lookup; only points in mixed pixels are tested exactly (GEOS
+of :data:`grid.cell_raster._EDGE_MARGIN_DEG`), so it lies entirely inside
+or outside each cell, and which cell holds it is decided at its centre by a
+scan-line fill (even-odd rule).  Other pixels are *mixed*.  Most points are
+placed by one array lookup; only points in mixed pixels are tested exactly (GEOS
 ``intersects`` on prepared geometries, finest tier first), so the answers
 are those of a point-in-polygon test everywhere, boundaries included.  On
 the Qingdao demo grid about 4 % of the pixels are mixed.
@@ -46,8 +46,6 @@ the Qingdao demo grid about 4 % of the pixels are mixed.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
@@ -55,13 +53,22 @@ import numpy.typing as npt
 import pandas as pd
 import shapely
 
-from grid.cells import EQUIVALENT_EPSG, STORAGE_EPSG, to_multipolygon
+from grid.cell_raster import (
+    MAX_SIDE,
+    MIN_SIDE,
+    MIXED,
+    NONE,
+    OFFSET,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    Raster,
+    build_raster,
+    n_tiers,
+)
+from grid.cells import check_cell_frame, repair_geometries
 from grid.codes import LEVELS, Level, level_of_code
-from grid.errors import CellCodeError, CRSError
-
-IntArray: TypeAlias = npt.NDArray[np.int64]
-FloatArray: TypeAlias = npt.NDArray[np.float64]
-BoolArray: TypeAlias = npt.NDArray[np.bool_]
+from grid.errors import CellCodeError
 
 #: Columns of :meth:`CellLocator.locate`, in order.
 LOCATE_COLUMNS: tuple[str, ...] = (
@@ -72,47 +79,8 @@ LOCATE_COLUMNS: tuple[str, ...] = (
     "level",
     "on_boundary",
 )
-
-#: Largest side of the raster index, in pixels.
-MAX_SIDE = 4096
-#: Pixels per side of the raster for each square root of the number of cells
-#: (a grid of 1,000 cells gets about 3,000 pixels a side).
-_PIXELS_PER_SQRT_CELL = 96
-#: Smallest side of the raster index, in pixels.
-_MIN_SIDE = 64
-#: Edges mark every pixel within this distance (degrees, ~0.1 mm), so that
-#: rounding in the edge sampling can never leave a boundary pixel unmarked.
-_EDGE_MARGIN_DEG = 1e-9
-#: Raster values: no cell, mixed pixel; a cell id ``k`` is stored as ``k + 2``.
-_NONE, _MIXED, _OFFSET = 0, 1, 2
-#: Rows of the raster filled at a time (bounds the build memory).
-_BAND_ROWS = 256
 #: Most links followed up a parent chain (4 levels + a sub-village grid).
 _MAX_CHAIN = 8
-
-
-@dataclass(frozen=True)
-class _Raster:
-    """The raster index: ``values[row, col]`` over a padded, square-pixel grid."""
-
-    values: npt.NDArray[np.unsignedinteger[Any]]
-    x0: float
-    y0: float
-    step: float
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """Return ``(rows, columns)``."""
-        rows, cols = self.values.shape
-        return int(rows), int(cols)
-
-    def pixel_x(self, x: FloatArray) -> IntArray:
-        """Return the column of x-coordinates (may fall outside the raster)."""
-        return np.floor((x - self.x0) / self.step).astype(np.int64)
-
-    def pixel_y(self, y: FloatArray) -> IntArray:
-        """Return the row of y-coordinates (may fall outside the raster)."""
-        return np.floor((y - self.y0) / self.step).astype(np.int64)
 
 
 class CellLocator:
@@ -158,7 +126,7 @@ class CellLocator:
     def __init__(
         self,
         *,
-        raster: _Raster,
+        raster: Raster,
         geoms: npt.NDArray[np.object_],
         tiers: IntArray,
         ranks: IntArray,
@@ -171,7 +139,7 @@ class CellLocator:
         self._ranks = ranks
         self._codes = codes
         self._levels = levels
-        members = [np.flatnonzero(tiers == t) for t in range(_n_tiers(tiers))]
+        members = [np.flatnonzero(tiers == t) for t in range(n_tiers(tiers))]
         self._trees = [(m, shapely.STRtree(geoms[m])) for m in members]
 
     # ------------------------------------------------------------------ build
@@ -210,7 +178,7 @@ class CellLocator:
         codes = cells["code"].astype(str).str.strip().to_numpy(dtype=object)
         levels = _levels(cells, codes)
         chains = _chain_codes(cells, codes, levels)
-        geoms = _valid_geometries(cells.geometry.to_numpy())
+        geoms = repair_geometries(cells.geometry.to_numpy())
         has = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
         rows = np.flatnonzero(has)
         geo = geoms[rows]
@@ -219,7 +187,7 @@ class CellLocator:
         tiers = _tiers(depth, length)
         ranks = _ranks(tiers, codes[rows])
         shapely.prepare(geo)
-        raster = _build_raster(geo, tiers, len(rows), max_side)
+        raster = build_raster(geo, tiers, len(rows), max_side)
         none = np.array([None], dtype=object)
         return cls(
             raster=raster,
@@ -253,8 +221,8 @@ class CellLocator:
     def mixed_fraction(self) -> float:
         """Return the share of the pixels touching a cell that are mixed."""
         values = self._raster.values
-        mixed = int(np.count_nonzero(values == _MIXED))
-        used = int(np.count_nonzero(values != _NONE))
+        mixed = int(np.count_nonzero(values == MIXED))
+        used = int(np.count_nonzero(values != NONE))
         return mixed / used if used else 0.0
 
     @property
@@ -316,10 +284,10 @@ class CellLocator:
         """
         x, y = _as_xy(lon, lat)
         values = self._lookup(x, y)
-        cell = values - _OFFSET
+        cell = values - OFFSET
         cell[cell < 0] = -1
         boundary = np.zeros(len(x), dtype=bool)
-        mixed = np.flatnonzero(values == _MIXED)
+        mixed = np.flatnonzero(values == MIXED)
         if len(mixed):
             cell[mixed], boundary[mixed] = self._exact(x[mixed], y[mixed])
         return cell, boundary
@@ -331,13 +299,13 @@ class CellLocator:
         by the raster lookup alone.
         """
         x, y = _as_xy(lon, lat)
-        return self._lookup(x, y) == _MIXED
+        return self._lookup(x, y) == MIXED
 
     def _lookup(self, x: FloatArray, y: FloatArray) -> IntArray:
-        """Return the raster value under each point (``_NONE`` off the raster).
+        """Return the raster value under each point (``NONE`` off the raster).
 
         Columns and rows are ``floor`` of the same float expressions as in
-        :meth:`_Raster.pixel_x` (truncation equals floor for the points kept;
+        :meth:`Raster.pixel_x` (truncation equals floor for the points kept;
         NaN fails every comparison and is dropped).
         """
         raster = self._raster
@@ -351,7 +319,7 @@ class CellLocator:
         flat *= cols
         flat += u.astype(np.int64)
         values = raster.values.ravel().take(flat).astype(np.int64)
-        values[off] = _NONE
+        values[off] = NONE
         return values
 
     def _exact(self, x: FloatArray, y: FloatArray) -> tuple[IntArray, BoolArray]:
@@ -393,22 +361,10 @@ class CellLocator:
 
 def _check_frame(cells: gpd.GeoDataFrame, max_side: int) -> None:
     """Refuse frames that are not cell frames in the storage CRS."""
-    if not isinstance(cells, gpd.GeoDataFrame):
-        msg = f"CellLocator needs a GeoDataFrame cell frame; got {type(cells).__name__}"
-        raise CellCodeError(msg)
-    epsg = cells.crs.to_epsg() if cells.crs is not None else None
-    if epsg not in EQUIVALENT_EPSG:
-        msg = f"cell frame must be in EPSG:{STORAGE_EPSG}; got {cells.crs!r}"
-        raise CRSError(msg)
     problems = []
-    missing = {"code", "level", "parent_code"} - set(cells.columns)
-    if missing:
-        problems.append(f"lacks columns {sorted(missing)}; got {list(cells.columns)}")
-    if not isinstance(max_side, int | np.integer) or max_side < _MIN_SIDE:
-        problems.append(f"max_side must be an integer >= {_MIN_SIDE}; got {max_side!r}")
-    if problems:
-        msg = "cannot build a CellLocator: " + "; ".join(problems)
-        raise CellCodeError(msg)
+    if not isinstance(max_side, int | np.integer) or max_side < MIN_SIDE:
+        problems.append(f"max_side must be an integer >= {MIN_SIDE}; got {max_side!r}")
+    check_cell_frame(cells, purpose="CellLocator", problems=problems)
 
 
 def _as_xy(lon: npt.ArrayLike, lat: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -475,16 +431,6 @@ def _chain_codes(
     return out
 
 
-def _valid_geometries(geoms: np.ndarray) -> np.ndarray:
-    """Return the geometries with invalid ones repaired (polygonal parts only)."""
-    geoms = geoms.copy()
-    bad = ~shapely.is_missing(geoms) & ~shapely.is_valid(geoms)
-    if bad.any():
-        fixed = shapely.make_valid(geoms[bad], method="structure", keep_collapsed=False)
-        geoms[bad] = [to_multipolygon(g) for g in fixed]
-    return geoms
-
-
 def _tiers(depth: IntArray, length: IntArray) -> IntArray:
     """Return the tier of each cell: (level depth, code length), coarsest 0."""
     if len(depth) == 0:
@@ -494,203 +440,9 @@ def _tiers(depth: IntArray, length: IntArray) -> IntArray:
     return tiers.astype(np.int64)
 
 
-def _n_tiers(tiers: IntArray) -> int:
-    """Return the number of tiers."""
-    return int(tiers.max()) + 1 if len(tiers) else 0
-
-
 def _ranks(tiers: IntArray, codes: npt.NDArray[np.object_]) -> IntArray:
     """Rank the cells: finest tier first, then smallest code (0 is best)."""
     order = sorted(range(len(codes)), key=lambda k: (-tiers[k], codes[k]))
     ranks = np.empty(len(codes), dtype=np.int64)
     ranks[np.asarray(order, dtype=np.int64)] = np.arange(len(codes))
     return ranks
-
-
-# ---------------------------------------------------------------------------
-# the raster index
-
-
-@dataclass(frozen=True)
-class _Edges:
-    """Straight edges of the cell outlines, with the cell and tier of each."""
-
-    x0: FloatArray
-    y0: FloatArray
-    x1: FloatArray
-    y1: FloatArray
-    cell: IntArray
-    tier: IntArray
-
-    def subset(self, keep: BoolArray) -> _Edges:
-        """Return the edges where ``keep`` is true."""
-        return _Edges(
-            self.x0[keep],
-            self.y0[keep],
-            self.x1[keep],
-            self.y1[keep],
-            self.cell[keep],
-            self.tier[keep],
-        )
-
-
-def _edges(geoms: np.ndarray, tiers: IntArray) -> _Edges:
-    """Return every edge of every ring (shells and holes) of the geometries."""
-    parts, part_of = shapely.get_parts(geoms, return_index=True)
-    rings, ring_of = shapely.get_rings(parts, return_index=True)
-    xy, coord_of = shapely.get_coordinates(rings, return_index=True)
-    same = coord_of[1:] == coord_of[:-1]
-    cell = part_of[ring_of[coord_of[:-1][same]]].astype(np.int64)
-    start, end = xy[:-1][same], xy[1:][same]
-    return _Edges(start[:, 0], start[:, 1], end[:, 0], end[:, 1], cell, tiers[cell])
-
-
-def _grid(geoms: np.ndarray, max_side: int) -> tuple[float, float, float, int, int]:
-    """Choose the raster: origin, pixel size and shape, padded by one pixel."""
-    minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(geoms))
-    side = int(
-        np.clip(_PIXELS_PER_SQRT_CELL * math.sqrt(len(geoms)), _MIN_SIDE, max_side)
-    )
-    step = max(maxx - minx, maxy - miny, 1e-9) / (side - 2)
-    cols = math.ceil((maxx - minx) / step) + 3
-    rows = math.ceil((maxy - miny) / step) + 3
-    return minx - step, miny - step, step, rows, cols
-
-
-def _build_raster(geoms: np.ndarray, tiers: IntArray, n: int, max_side: int) -> _Raster:
-    """Rasterise the cells, tier by tier from the coarsest (finer ones win)."""
-    dtype = np.uint16 if n + _OFFSET <= np.iinfo(np.uint16).max else np.uint32
-    if n == 0:
-        return _Raster(np.zeros((1, 1), dtype=dtype), 0.0, 0.0, 1.0)
-    x0, y0, step, rows, cols = _grid(geoms, max_side)
-    raster = _Raster(np.zeros((rows, cols), dtype=dtype), x0, y0, step)
-    edges = _edges(geoms, tiers)
-    for tier in range(_n_tiers(tiers)):
-        tier_edges = edges.subset(edges.tier == tier)
-        _fill(raster, tier_edges)
-        raster.values[_boundary_mask(raster, tier_edges)] = _MIXED
-    return raster
-
-
-def _boundary_mask(raster: _Raster, edges: _Edges) -> BoolArray:
-    """Mark every pixel that an edge touches, with a safety margin.
-
-    Each edge is cut where it crosses the pixel grid lines, so each piece
-    lies in one pixel (closed).  A piece marks the pixel of its midpoint,
-    and each cut point (and edge end) marks the pixels within twice
-    :data:`_EDGE_MARGIN_DEG` of it.  Then every point within the margin of
-    an edge falls in a marked pixel: away from the grid lines it is in its
-    piece's pixel; near a line (or a corner) it is near a cut point.  Query
-    points are placed with the same floor formula, so a point on an edge
-    (up to rounding, far below the margin) always falls in a marked pixel.
-    """
-    rows, cols = raster.shape
-    mask = np.zeros(rows * cols, dtype=bool)
-    edge, t = _grid_crossings(raster, edges)
-    x = edges.x0[edge] + (edges.x1 - edges.x0)[edge] * t
-    y = edges.y0[edge] + (edges.y1 - edges.y0)[edge] * t
-    same = edge[1:] == edge[:-1]
-    mid_x = (x[:-1][same] + x[1:][same]) / 2
-    mid_y = (y[:-1][same] + y[1:][same]) / 2
-    c, r = raster.pixel_x(mid_x), raster.pixel_y(mid_y)
-    mask[np.clip(r, 0, rows - 1) * cols + np.clip(c, 0, cols - 1)] = True
-    margin = 2 * _EDGE_MARGIN_DEG
-    for dx in (-margin, margin):
-        for dy in (-margin, margin):
-            c = np.clip(raster.pixel_x(x + dx), 0, cols - 1)
-            r = np.clip(raster.pixel_y(y + dy), 0, rows - 1)
-            mask[r * cols + c] = True
-    return mask.reshape(rows, cols)
-
-
-def _grid_crossings(raster: _Raster, edges: _Edges) -> tuple[IntArray, FloatArray]:
-    """Return, per edge, the parameters ``t`` of its ends and grid crossings.
-
-    ``t`` runs from 0 (start) to 1 (end); the pairs are sorted by edge and
-    ``t``, so consecutive ``t`` of one edge bound a piece inside one pixel.
-    """
-    n = len(edges.x0)
-    parts = [(np.arange(n), np.zeros(n)), (np.arange(n), np.ones(n))]
-    for a, b, origin in (
-        (edges.x0, edges.x1, raster.x0),
-        (edges.y0, edges.y1, raster.y0),
-    ):
-        ua, ub = (a - origin) / raster.step, (b - origin) / raster.step
-        first = np.floor(np.minimum(ua, ub)) + 1
-        count = (np.floor(np.maximum(ua, ub)) + 1 - first).astype(np.int64)
-        edge = np.repeat(np.arange(n), count)
-        k = (
-            first[edge]
-            + np.arange(len(edge))
-            - np.repeat(np.cumsum(count) - count, count)
-        )
-        parts.append((edge, (k - ua[edge]) / (ub[edge] - ua[edge])))
-    edge = np.concatenate([p[0] for p in parts])
-    t = np.clip(np.concatenate([p[1] for p in parts]), 0.0, 1.0)
-    order = np.lexsort((t, edge))
-    return edge[order], t[order]
-
-
-def _crossings(raster: _Raster, edges: _Edges) -> tuple[IntArray, IntArray, IntArray]:
-    """Return where edges cross the rows' centre lines: (row, column, cell).
-
-    An edge crosses row ``r`` when its centre line ``yc`` satisfies
-    ``min(y) <= yc < max(y)`` (so every closed ring crosses every row an even
-    number of times); ``column`` is the first pixel whose centre lies right
-    of the crossing.  Sorted by cell, row and column.
-    """
-    cols = raster.shape[1]
-    lo, hi = np.minimum(edges.y0, edges.y1), np.maximum(edges.y0, edges.y1)
-    first = np.ceil((lo - raster.y0) / raster.step - 0.5).astype(np.int64)
-    stop = np.ceil((hi - raster.y0) / raster.step - 0.5).astype(np.int64)
-    count = np.maximum(stop - first, 0)
-    edge = np.repeat(np.arange(len(count)), count)
-    row = (
-        first[edge] + np.arange(len(edge)) - np.repeat(np.cumsum(count) - count, count)
-    )
-    yc = raster.y0 + (row + 0.5) * raster.step
-    x0, y0 = edges.x0[edge], edges.y0[edge]
-    slope = (edges.x1[edge] - x0) / (edges.y1[edge] - y0)
-    xc = x0 + (yc - y0) * slope
-    col = np.ceil((xc - raster.x0) / raster.step - 0.5).astype(np.int64)
-    col = np.clip(col, 0, cols)
-    cell = edges.cell[edge]
-    order = np.lexsort((col, row, cell))
-    return row[order], col[order], cell[order]
-
-
-def _fill(raster: _Raster, edges: _Edges) -> None:
-    """Write the cells of one tier into the raster at the pixel centres.
-
-    Crossings of one cell on one row are paired in order (even-odd rule);
-    each pair opens a span of pixel centres inside the cell.  Pixels inside
-    exactly one cell of the tier get its id, inside several (an overlap)
-    are mixed, inside none keep the coarser tier's value.
-    """
-    rows, cols = raster.shape
-    row, col, cell = _crossings(raster, edges)
-    row_a, row_b = row[0::2], row[1::2]
-    if not np.array_equal(row_a, row_b):  # pragma: no cover - closed rings
-        msg = "cell outlines are not closed rings"
-        raise CellCodeError(msg)
-    col_a, col_b, ids = col[0::2], col[1::2], cell[0::2] + _OFFSET
-    order = np.argsort(row_a, kind="stable")
-    row_a, col_a, col_b, ids = row_a[order], col_a[order], col_b[order], ids[order]
-    width = cols + 1
-    for start in range(0, rows, _BAND_ROWS):
-        stop = min(start + _BAND_ROWS, rows)
-        a, b = np.searchsorted(row_a, [start, stop])
-        if a == b:
-            continue
-        local = (row_a[a:b] - start) * width
-        at = np.concatenate([local + col_a[a:b], local + col_b[a:b]])
-        sign = np.concatenate([np.ones(b - a), -np.ones(b - a)])
-        size = (stop - start) * width
-        count = np.bincount(at, weights=sign, minlength=size)
-        ident = np.bincount(at, weights=sign * np.tile(ids[a:b], 2), minlength=size)
-        count = np.cumsum(count.reshape(-1, width), axis=1)[:, :cols]
-        ident = np.cumsum(ident.reshape(-1, width), axis=1)[:, :cols]
-        band = raster.values[start:stop]
-        one = np.rint(count) == 1
-        band[one] = np.rint(ident[one]).astype(band.dtype)
-        band[np.rint(count) > 1] = _MIXED

@@ -158,3 +158,32 @@ def test_backend_lookup_is_the_only_switch(db):
     assert backend_for("sqlite:///x.sqlite").name == "SpatiaLite"
     with pytest.raises(UnsupportedDatabaseError, match="mysql"):
         backend_for("mysql://u@h/d")
+
+
+def test_name_limit_is_the_column_length():
+    from grid.cells import NAME_MAX_LENGTH
+    from twonet.db.models import GridCell
+
+    assert GridCell.__table__.c.name.type.length == NAME_MAX_LENGTH
+
+
+def test_overlong_name_is_refused_naming_code_column_and_value(db):
+    cells = _grid()
+    cells.loc[cells["code"] == "370212", "name"] = "崂" * 201
+    with pytest.raises(TwoNetError, match="'370212'") as info:
+        repo.save_cells(db, cells)
+    message = str(info.value)
+    assert "name" in message and "201" in message and "崂崂崂" in message
+    assert repo.load_cells(db, as_of=D0).empty
+
+
+def test_non_finite_coordinates_are_refused_not_stored(db):
+    cells = _grid()
+    ring = [(1, 0), (2, 0), (2, float("nan")), (1, 1)]
+    with np.errstate(invalid="ignore"):
+        broken = shapely.MultiPolygon([shapely.Polygon(ring)])
+    cells.loc[cells["code"] == "370212", "geometry"] = broken
+    with pytest.raises(TwoNetError, match="'370212'") as info:
+        repo.save_cells(db, cells)
+    assert "NaN" in str(info.value) and "geometry" in str(info.value)
+    assert repo.load_cells(db, as_of=D0).empty

@@ -224,7 +224,7 @@ def test_overlaps_resolved_smaller_code_keeps() -> None:
 
 
 def test_uncovered_land_goes_to_longest_boundary_or_nearest() -> None:
-    from grid.demo import _choose_townships
+    from grid.uncovered_land import choose_townships
 
     towns = np.array(
         [
@@ -242,7 +242,7 @@ def test_uncovered_land_goes_to_longest_boundary_or_nearest() -> None:
         ],
         dtype=object,
     )
-    targets, rules, areas = _choose_townships(pieces, towns)
+    targets, rules, areas = choose_townships(pieces, towns)
     assert targets.tolist() == [1, 0]
     assert rules.tolist() == ["longest_shared_boundary", "nearest"]
     assert (areas > 0).all()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import zipfile
 from pathlib import Path
 
@@ -568,3 +569,239 @@ def test_write_rejects_is_excel_friendly(tmp_path: Path):
     assert back.columns.tolist() == list(REJECT_COLUMNS)
     assert back["code"].tolist() == ["370211001"]
     assert "编码重复" in back["reason_zh"].iloc[0]
+
+
+# -- awkward files: nothing lost, every cause named (issue #10) ----------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+NAN_GEOJSON = """{"type": "FeatureCollection", "features": [
+{"type": "Feature", "properties": {"code": "370211001"}, "geometry": {"type": "Polygon",
+ "coordinates": [[[120, 36], [120.01, 36], [120.01, NaN], [120, 36.01], [120, 36]]]}},
+{"type": "Feature", "properties": {"code": "370211002"}, "geometry": {"type": "Polygon",
+ "coordinates": [[[120, 36], [120.01, 36], [120.01, 36.01], [120, 36.01], [120, 36]]]}}
+]}"""
+
+
+def assert_accounted_for(result: GridFileResult) -> None:
+    """Every feature read is accepted or rejected, never both, never neither."""
+    accepted = len(result.cells)
+    assert result.n_accepted == accepted
+    assert result.n_features == accepted + result.n_rejected
+
+
+def nan_vertex_file(tmp_path: Path, kind: str) -> Path:
+    if kind == "geojson":
+        path = tmp_path / "nan.geojson"
+        path.write_text(NAN_GEOJSON, encoding="utf-8")
+        return path
+    ring = [(120, 36), (120.01, 36), (120.01, float("nan")), (120, 36.01)]
+    path = tmp_path / "nan.gpkg"
+    with np.errstate(invalid="ignore"):
+        frame = gpd.GeoDataFrame(
+            {"code": ["370211001", "370211002"]},
+            geometry=[shapely.Polygon(ring), square(0)],
+            crs=4326,
+        )
+        frame.to_file(path, engine="pyogrio")
+    return path
+
+
+@pytest.mark.parametrize("kind", ["geojson", "gpkg"])
+def test_nan_vertex_is_rejected_with_its_row(tmp_path: Path, kind: str):
+    result = read(nan_vertex_file(tmp_path, kind))
+    assert result.cells["code"].tolist() == ["370211002"]
+    rejects = result.rejects
+    assert rejects["row"].tolist() == [1]
+    assert rejects["code"].tolist() == ["370211001"]
+    assert "NaN" in rejects["reason_en"].iloc[0]
+    assert "vertex 3" in rejects["reason_en"].iloc[0]
+    assert CJK.search(rejects["reason_zh"].iloc[0])
+    assert result.invalid == 0  # rejected, not kept as an invalid polygon
+    assert_accounted_for(result)
+
+
+def test_name_longer_than_its_column_is_rejected(tmp_path: Path):
+    path = geojson(
+        tmp_path,
+        [
+            {"code": "370211001", "name": "长" * 201, "geometry": square(0)},
+            {"code": "370211002", "name": "宽" * 200, "geometry": square(1)},
+        ],
+    )
+    result = read(path)
+    assert result.cells["code"].tolist() == ["370211002"]
+    (reason,) = reasons(result, 0)
+    assert "'name'" in reason and "201 characters" in reason and "200" in reason
+    assert "长长长" in reason  # the value, shortened
+    assert "名称过长" in result.rejects["reason_zh"].iloc[0]
+    assert_accounted_for(result)
+
+
+def test_columns_named_like_the_rejects_table_are_harmless(tmp_path: Path):
+    path = geojson(
+        tmp_path,
+        [
+            {"code": "370211001", "row": 7, "feature": "x", "geometry": square(0)},
+            {"code": "bad", "row": 8, "feature": "y", "geometry": square(1)},
+        ],
+    )
+    result = read(path)
+    assert result.cells["code"].tolist() == ["370211001"]
+    assert list(result.rejects.columns) == list(REJECT_COLUMNS)
+    assert result.rejects["row"].tolist() == [2]
+    assert result.rejects["feature"].tolist() == [1]
+    assert_accounted_for(result)
+
+
+@pytest.mark.parametrize("suffix", [".dbf", ".shx"])
+def test_shapefile_without_dbf_or_shx_names_what_is_missing(
+    tmp_path: Path, suffix: str
+):
+    path = write_shapefile(townships_frame(), tmp_path / "incomplete")
+    path.with_suffix(suffix).unlink()
+    archive = tmp_path / "incomplete.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for part in path.parent.iterdir():
+            zf.write(part, part.name)
+    for given in (path, path.parent, archive):
+        with pytest.raises(GridFileError, match=f"网格\\{suffix}") as info:
+            read(given)
+        message = str(info.value)
+        assert "missing" in message and CJK.search(message.split("/")[0])
+        assert "code column" not in message and "SHAPE_RESTORE_SHX" not in message
+
+
+def test_empty_feature_collection_says_it_is_empty(tmp_path: Path):
+    path = tmp_path / "empty.geojson"
+    path.write_text('{"type": "FeatureCollection", "features": []}')
+    with pytest.raises(GridFileError, match="no features") as info:
+        read(path)
+    assert "empty.geojson" in str(info.value) and "没有要素" in str(info.value)
+    assert "code column" not in str(info.value)
+
+
+def test_file_without_any_geometry_says_so(tmp_path: Path):
+    path = tmp_path / "nogeom.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": ['
+        '{"type": "Feature", "properties": {}, "geometry": null},'
+        '{"type": "Feature", "properties": {}, "geometry": null}]}'
+    )
+    with pytest.raises(GridFileError, match="none of its 2 features") as info:
+        read(path)
+    assert "没有几何" in str(info.value) and "code column" not in str(info.value)
+    table = tmp_path / "table.csv"
+    table.write_text("code,name\n370211001,黄岛街道\n", encoding="utf-8")
+    with pytest.raises(GridFileError, match="no geometry") as info:
+        read(table)
+    assert "table.csv" in str(info.value) and CJK.search(str(info.value))
+
+
+def bad_file_cases(tmp_path: Path, gbk_shapefile: Path) -> dict[str, tuple]:
+    garbage = tmp_path / "garbage.geojson"
+    garbage.write_text("{not json")
+    no_code = geojson(tmp_path, [{"BH": "370211001", "geometry": square(0)}], "bh.json")
+    empty_zip = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty_zip, "w") as zf:
+        zf.writestr("readme.txt", "nothing here")
+    bare = tmp_path / "bare.geojson"
+    bare.write_text(
+        '{"type": "Polygon", "coordinates": [[[120, 36], [121, 36], '
+        "[121, 37], [120, 36]]]}"
+    )
+    no_shx = write_shapefile(townships_frame(), tmp_path / "noshx")
+    no_shx.with_suffix(".shx").unlink()
+    return {
+        "missing file": (tmp_path / "nope.geojson", {}),
+        "garbage": (garbage, {}),
+        "no code column": (no_code, {}),
+        "bad columns=": (no_code, {"columns": {"code": "XX"}}),
+        "no CRS": (gbk_shapefile, {}),
+        "unknown CRS": (gbk_shapefile, {"crs": "EPSG:999999"}),
+        "zip without data": (empty_zip, {}),
+        "unknown encoding": (gbk_shapefile, {"encoding": "klingon"}),
+        "unknown layer": (no_code, {"layer": "nope"}),
+        "unknown datum": (no_code, {"datum": "nonsense"}),
+        "unknown level": (no_code, {"level": "省"}),
+        "geometry only": (bare, {}),
+        "no .shx": (no_shx, {}),
+    }
+
+
+def test_every_file_error_is_told_in_chinese_and_english(
+    tmp_path: Path, gbk_shapefile: Path
+):
+    gbk_shapefile.with_suffix(".prj").unlink()
+    for case, (path, kwargs) in bad_file_cases(tmp_path, gbk_shapefile).items():
+        with pytest.raises((GridFileError, CRSError, CellCodeError)) as info:
+            read(path, **kwargs)
+        message = str(info.value)
+        zh, _, en = message.partition(" / ")
+        assert CJK.search(zh), (case, message)
+        assert re.search(r"[a-z]{3,} [a-z]{2,}", en), (case, message)
+        assert "\n" not in message, (case, message)
+
+
+def test_full_width_codes_become_ascii(tmp_path: Path):
+    path = geojson(
+        tmp_path,
+        [
+            {
+                "code": "３７０２１１００１",
+                "上级代码": "３７０２１１",
+                "geometry": square(0),
+            },
+            {"code": "370211002", "geometry": square(1)},
+        ],
+    )
+    result = read(path)
+    assert result.cells["code"].tolist() == ["370211001", "370211002"]
+    assert result.cells["parent_code"].tolist() == ["370211", "370211"]
+    assert result.rejects.empty
+
+
+@pytest.mark.parametrize(
+    ("code", "named"),
+    [
+        ("٣٧٠٢١١٠٠١", "U+0663"),  # Arabic-Indic
+        ("370211००१", "U+0966"),  # Devanagari zeros
+        ("۳۷۰۲۱۱۰۰۱", "U+06F3"),  # Persian (extended Arabic-Indic)
+    ],
+)
+def test_other_non_ascii_digits_are_rejected_naming_the_character(
+    tmp_path: Path, code: str, named: str
+):
+    path = geojson(
+        tmp_path,
+        [
+            {"code": code, "geometry": square(0)},
+            {"code": "370211002", "geometry": square(1)},
+        ],
+    )
+    result = read(path)
+    assert result.cells["code"].tolist() == ["370211002"]
+    (reason,) = reasons(result, 0)
+    assert named in reason and "non-ASCII digit" in reason
+    assert named in result.rejects["reason_zh"].iloc[0]
+    assert_accounted_for(result)
+
+
+@pytest.mark.parametrize(
+    ("code", "named"),
+    [
+        ("370211\u200b001", "U+200B"),
+        ("\ufeff370211001", "U+FEFF"),
+        ("370211001\u200e", "U+200E"),
+        ("370211\u00a0001", "U+00A0"),
+    ],
+)
+def test_invisible_characters_in_codes_are_stripped_with_a_note(
+    tmp_path: Path, code: str, named: str
+):
+    path = geojson(tmp_path, [{"code": code, "geometry": square(0)}])
+    result = read(path)
+    assert result.cells["code"].tolist() == ["370211001"]
+    assert result.rejects.empty
+    (note,) = [n for n in result.notes if named in n]
+    assert "row 1" in note and CJK.search(note)

@@ -149,6 +149,9 @@ def grid_load(
     ] = None,
 ) -> None:
     """导入网格文件 / load grid cells from a file (one transaction, idempotent)."""
+    from rich.markup import escape
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ingest.grid_files import read_grid_file, write_rejects
     from twonet.db import repository as repo
 
@@ -163,6 +166,10 @@ def grid_load(
         if value
     }
     try:
+        day = _parse_date(valid_from) or dt.date.today()
+    except TwoNetError as exc:
+        raise _grid_fail(file, f"日期无效，应为 YYYY-MM-DD / {exc}") from exc
+    try:
         with _database(db) as engine:
             result = read_grid_file(
                 file,
@@ -172,7 +179,7 @@ def grid_load(
                 encoding=encoding,
                 columns=columns or None,
                 level=level,
-                valid_from=_parse_date(valid_from) or dt.date.today(),
+                valid_from=day,
                 source=source,
                 licence=licence,
                 repair=repair,
@@ -192,24 +199,52 @@ def grid_load(
                 rejects=result.rejects,
                 counts={
                     "features": result.n_features,
+                    "accepted": result.n_accepted,
                     "rejected": result.n_rejected,
                     "invalid_kept": int(result.invalid),
                 },
             )
             counts = saved.counts_with_extra
     except TwoNetError as exc:
-        raise _fail(exc) from exc
+        raise _grid_fail(file, str(exc)) from exc
+    except SQLAlchemyError as exc:
+        detail = getattr(exc, "orig", None) or exc
+        message = f"数据库拒绝了导入 / the database refused the import: {detail}"
+        raise _grid_fail(file, message) from exc
+    except OSError as exc:  # the file (or a part of it) cannot be read
+        message = f"无法读取文件 / cannot read the file: {exc}"
+        raise _grid_fail(file, message) from exc
     for note in result.notes:
-        console.print(f"[yellow]注意 / note:[/yellow] {note}")
-    console.print(
-        _counts_table(f"导入 / loaded {file.name} (CRS {result.source_crs})", counts)
-    )
+        console.print(f"[yellow]注意 / note:[/yellow] {escape(note)}")
+    title = f"导入 / loaded {file.name} (CRS {result.source_crs})"
+    console.print(_counts_table(escape(title), counts))
     if len(result.rejects):
         path = rejects or file.with_name(file.name + ".rejects.csv")
-        write_rejects(result.rejects, path)
+        try:
+            write_rejects(result.rejects, path)
+        except OSError as exc:
+            message = (
+                f"已导入，但无法写出被拒要素表 {path} / loaded, but cannot write "
+                f"the rejects to {path}: {exc}"
+            )
+            raise _grid_fail(file, message) from exc
         shown = result.rejects[["row", "code", "reason_zh", "reason_en"]].head(20)
+        shown = shown.map(lambda v: escape(str(v)))
         title = f"被拒要素（前20）/ rejected features (first 20) → {path}"
-        console.print(_frame_table(title, shown))
+        console.print(_frame_table(escape(title), shown))
+
+
+def _grid_fail(file: Path, message: str) -> typer.Exit:
+    """Print one ``错误 / error:`` line naming the file; return the exit."""
+    from rich.markup import escape
+
+    text = " ".join(message.split())
+    if file.name not in text:
+        text = f"{file.name}: {text}"
+    err_console.print(
+        f"[bold red]错误 / error:[/bold red] {escape(text)}", soft_wrap=True
+    )
+    return typer.Exit(code=2)
 
 
 @grid_app.command("qa")

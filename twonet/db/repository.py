@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from geoalchemy2.elements import WKBElement
 from sqlalchemy import Connection, Engine, and_, func, insert, or_, select, update
 
-from grid.cells import CELL_COLUMNS, STORAGE_EPSG, empty_cells
+from grid.cells import CELL_COLUMNS, STORAGE_EPSG, empty_cells, first_non_finite_vertex
 from grid.codes import Level, parse_level
 from twonet.db.models import GridCell, ImportRun
 
@@ -219,6 +220,48 @@ def _row_values(
     return values
 
 
+#: Problems listed at most when cells cannot be stored.
+_SHOWN_PROBLEMS = 5
+
+
+def _unstorable(cells: gpd.GeoDataFrame) -> list[str]:
+    """Describe every value the database would refuse or store wrongly.
+
+    Text longer than its column (PostgreSQL refuses it, SQLite would keep
+    it whole) and coordinates that are NaN or infinite (SpatiaLite keeps an
+    empty geometry, PostGIS a NaN polygon).  Rows are 1-based positions in
+    ``cells``.
+    """
+    problems: list[str] = []
+    codes = cells["code"].astype(str).to_numpy()
+    for column in GridCell.__table__.columns:
+        limit = getattr(column.type, "length", None)
+        if limit is None or column.name not in cells:
+            continue
+        values = cells[column.name]
+        lengths = values.map(lambda v: len(v) if isinstance(v, str) else 0)
+        for position in np.flatnonzero(lengths.to_numpy() > limit):
+            value = str(values.iloc[position])
+            shown = value[:20] + "…"
+            problems.append(
+                f"第 {position + 1} 行网格 {codes[position]!r} 的 {column.name} 过长"
+                f"（{len(value)} 个字符，最多 {limit}）：{shown!r} / row "
+                f"{position + 1}, cell {codes[position]!r}: column {column.name!r} "
+                f"holds at most {limit} characters, the value has {len(value)}: "
+                f"{shown!r}"
+            )
+    bad_vertex = first_non_finite_vertex(cells.geometry.array)
+    for position in np.flatnonzero(bad_vertex >= 0):
+        vertex = int(bad_vertex[position]) + 1
+        problems.append(
+            f"第 {position + 1} 行网格 {codes[position]!r} 的几何第 {vertex} 个顶点"
+            f"坐标不是有限数值（NaN或无穷大） / row {position + 1}, cell "
+            f"{codes[position]!r}: vertex {vertex} of its geometry is not a finite "
+            "number (NaN or infinity)"
+        )
+    return problems
+
+
 def save_cells(
     bind: Bind,
     cells: gpd.GeoDataFrame,
@@ -245,13 +288,28 @@ def save_cells(
     ------
     CRSError
         If the frame is not in EPSG:4326/4490.
+    CellStorageError
+        If a value is longer than its column or a geometry has a NaN or
+        infinite coordinate (nothing is stored; every such cell is named).
+    TwoNetError
+        If a new version is dated before the current one.
     """
     from grid.cells import EQUIVALENT_EPSG
-    from twonet.errors import CRSError, TwoNetError
+    from twonet.errors import CellStorageError, CRSError, TwoNetError
 
     if cells.crs is None or cells.crs.to_epsg() not in EQUIVALENT_EPSG:
-        msg = f"cells must be in EPSG:4326 (or 4490) to be stored; got {cells.crs!r}"
+        msg = (
+            f"网格须为 EPSG:4326（或 4490）才能保存，而不是 {cells.crs!r} / "
+            f"cells must be in EPSG:4326 (or 4490) to be stored; got {cells.crs!r}"
+        )
         raise CRSError(msg)
+    problems = _unstorable(cells)
+    if problems:
+        more = len(problems) - _SHOWN_PROBLEMS
+        msg = "; ".join(problems[:_SHOWN_PROBLEMS]) + (
+            f"; 另有 {more} 处 / and {more} more" if more > 0 else ""
+        )
+        raise CellStorageError(msg)
     result = SaveResult(import_run_id=import_run_id)
     geometries = cells.geometry.array
     with transaction(bind) as connection:
@@ -285,6 +343,8 @@ def save_cells(
                 new_rows.append(values)
             else:
                 msg = (
+                    f"网格 {code!r} 的新版本日期 {row['valid_from']} 早于现有版本"
+                    f"（{current_from}），请给出更晚的 --valid-from / "
                     f"cell {code!r}: new version dated {row['valid_from']} is older "
                     f"than the current one ({current_from}); pass a later valid-from"
                 )
