@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from twonet.errors import TwoNetError
@@ -61,7 +62,7 @@ def _database(url: str | None) -> Iterator[Any]:
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    err_console.print(f"[bold red]错误 / error:[/bold red] {exc}")
+    err_console.print(f"[bold red]错误 / error:[/bold red] {escape(str(exc))}")
     return typer.Exit(code=2)
 
 
@@ -80,7 +81,7 @@ def _frame_table(title: str, frame: Any) -> Table:
     for column in frame.columns:
         table.add_column(str(column))
     for record in frame.itertuples(index=False):
-        table.add_row(*(str(v) for v in record))
+        table.add_row(*(escape(str(v)) for v in record))
     return table
 
 
@@ -89,7 +90,7 @@ def _counts_table(title: str, counts: dict[str, Any]) -> Table:
     table.add_column("项目 / item")
     table.add_column("数量 / count", justify="right")
     for key, value in counts.items():
-        table.add_row(str(key), str(value))
+        table.add_row(escape(str(key)), escape(str(value)))
     return table
 
 
@@ -575,11 +576,11 @@ def _print_import(file: Path, report: Any) -> None:
     from twonet.imports import report_counts
 
     for note in report.notes:
-        console.print(f"[yellow]注意 / note:[/yellow] {note}")
+        console.print(f"[yellow]注意 / note:[/yellow] {escape(note)}")
     console.print(_counts_table(f"导入 / imported {file.name}", report_counts(report)))
     labels = {"rejects": "被拒行 / rejected rows", "problems": "问题清单 / problems"}
     for name, path in report.side_files.items():
-        console.print(f"{labels[name]} → {path}")
+        console.print(f"{labels[name]} → {escape(str(path))}")
     seconds = ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
     console.print(f"[dim]{seconds}[/dim]")
 
@@ -598,7 +599,7 @@ def employers_export(
         write_employers(frame, out)
     except TwoNetError as exc:
         raise _fail(exc) from exc
-    console.print(f"[green]已导出 / exported {len(frame):,} → {out}[/green]")
+    console.print(f"[green]已导出 / exported {len(frame):,} → {escape(str(out))}[/green]")
 
 
 @employers_app.command("review")
