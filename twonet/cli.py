@@ -599,7 +599,8 @@ def employers_export(
         write_employers(frame, out)
     except TwoNetError as exc:
         raise _fail(exc) from exc
-    console.print(f"[green]已导出 / exported {len(frame):,} → {escape(str(out))}[/green]")
+    shown = escape(str(out))
+    console.print(f"[green]已导出 / exported {len(frame):,} → {shown}[/green]")
 
 
 @employers_app.command("review")
