@@ -25,6 +25,7 @@ from test_browser import (
 from test_employer_pages import employer_database
 
 from twonet.db import employer_queries as eq
+from twonet.db import review_queries as rq
 from twonet.db.engine import get_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
@@ -130,8 +131,8 @@ def test_place_a_review_item_on_its_first_candidate(
     tab, offline = page
     engine = get_engine(employer_url)
     try:
-        before = sum(eq.review_reason_counts(engine).values())
-        first = eq.open_reviews(engine, limit=1).iloc[0]
+        before = sum(rq.review_reason_counts(engine).values())
+        first = rq.open_reviews(engine, limit=1).iloc[0]
     finally:
         engine.dispose()
     tab.goto(f"{app_url}/review")
@@ -160,7 +161,7 @@ def test_place_a_review_item_on_its_first_candidate(
     tab.screenshot(path=tmp_path / "review-after.png", full_page=True)
     engine = get_engine(employer_url)
     try:
-        still_open = set(eq.open_reviews(engine, limit=None)["id"])
+        still_open = set(rq.open_reviews(engine, limit=None)["id"])
     finally:
         engine.dispose()
     assert int(first["id"]) not in still_open
