@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -455,3 +456,106 @@ def test_review_page_in_english_refuses_an_unknown_cell(
     next(b for b in at.button if b.label == "Place in this cell").click().run()
     assert at.error[0].value == "Cell code 999999999 is not in the current grid."
 
+
+# ------------------------------------------------- outside text as Markdown
+HOSTILE_NAME = "[点击领取补贴](https://example.com) **粗体** $x$ :red[红]"
+HOSTILE_CELL = "**村** [领取](https://example.com) :material/home:"
+
+
+@contextmanager
+def _hostile(engine: Any, uscc: str, cell: str | None) -> Iterator[None]:
+    """Name one employer (and one cell) in Markdown for a test; restore them.
+
+    Streamlit's caches are cleared on the way in and out, so the pages read
+    the names as they are now.
+    """
+    import streamlit
+    from sqlalchemy import select, update
+
+    from twonet.db.models import Employer, GridCell
+
+    employer = Employer.uscc == uscc
+    current = (GridCell.code == cell) & GridCell.valid_to.is_(None)
+    with engine.begin() as connection:
+        name = connection.execute(select(Employer.name).where(employer)).scalar_one()
+        old_cell = connection.execute(select(GridCell.name).where(current)).scalar()
+        connection.execute(update(Employer).where(employer).values(name=HOSTILE_NAME))
+        if old_cell is not None:
+            connection.execute(
+                update(GridCell).where(current).values(name=HOSTILE_CELL)
+            )
+    streamlit.cache_data.clear()
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(update(Employer).where(employer).values(name=name))
+            if old_cell is not None:
+                connection.execute(
+                    update(GridCell).where(current).values(name=old_cell)
+                )
+        streamlit.cache_data.clear()
+
+
+def _markdown_sources(at: AppTest) -> list[str]:
+    """Return every text of the page that Streamlit renders as Markdown."""
+    kinds = (at.title, at.subheader, at.markdown, at.caption)
+    alerts = (at.success, at.error, at.info, at.warning)
+    texts = [str(e.value) for kind in (*kinds, *alerts) for e in kind]
+    texts += [str(b.label) for b in at.button] + [e.label for e in at.expander]
+    return texts + [str(w.label) for w in (*at.selectbox, *at.text_input)]
+
+
+def _assert_inert(sources: list[str]) -> None:
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    for source in sources:
+        for raw in ("](https://", "**粗体**", "$x$", ":red[", "**村**", ":material/"):
+            assert raw not in source, source
+        rendered = parser.render(source)
+        assert 'href="https://example.com' not in rendered, rendered
+        assert "<strong>粗体" not in rendered and "<strong>村" not in rendered
+
+
+@pytest.mark.db
+def test_review_page_shows_markdown_in_names_as_text(
+    employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = rq.open_reviews(engine, limit=2)
+    item = items.iloc[-1]
+    first = next(c for c in item["candidates"] if c["in_grid"])
+    with _hostile(engine, str(item["uscc"]), str(first["code"])):
+        at = _page("review", employer_db_url, monkeypatch, "zh")
+        at.session_state["review_item"] = int(item["id"])
+        at.run()
+        assert not at.exception
+        sources = _markdown_sources(at)
+        assert f"#### {md_escape(HOSTILE_NAME)}" in sources  # the card's title
+        assert any(md_escape(HOSTILE_CELL) in s for s in sources)  # a candidate
+        options = at.selectbox(key="review_item__zh").options
+        assert any(HOSTILE_NAME in o for o in options)  # plain text: shown as is
+        _assert_inert(sources)
+
+        at.text_input(key="review_reviewer__zh").input("张三").run()
+        _place_first_candidate(at, int(item["id"]), "zh")
+        assert not at.exception
+        assert md_escape(HOSTILE_NAME) in at.success[0].value
+        _assert_inert(_markdown_sources(at))
+
+
+@pytest.mark.db
+def test_search_page_shows_markdown_in_names_as_text(
+    employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uscc = str(eq.search_employers(engine, limit=1).rows["uscc"].iloc[0])
+    with _hostile(engine, uscc, None):
+        at = _page("employer_search", employer_db_url, monkeypatch, "en").run()
+        at.text_input(key="emp_text__en").input("点击领取补贴").run()
+        assert not at.exception
+        assert at.subheader[0].value == "1 employers found"
+        assert at.dataframe[0].value["Name"].tolist() == [HOSTILE_NAME]  # plain
+        _assert_inert(_markdown_sources(at))
+        at.text_input(key="emp_text__en").input("**粗体** $x$").run()
+        assert at.subheader[0].value == "1 employers found"
+        _assert_inert(_markdown_sources(at))
