@@ -24,7 +24,6 @@ here (:func:`maps.basemaps.to_basemap_datum`; Gaode is GCJ-02).
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -38,10 +37,11 @@ import shapely
 from branca.element import Figure, MacroElement
 from jinja2 import Template
 
-from grid.geocode import FLAGS
 from maps import layers
 from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap, Datum, to_basemap_datum
 from maps.i18n import flag_label, level_label, method_label, t
+from maps.styles import EMPLOYER_CSS
+from maps.text import html_text
 
 OverlayMode = Literal["points", "counts"]
 
@@ -63,31 +63,6 @@ COUNT_COLOUR = "#ad1457"
 #: Colours of review candidates by rank (the rest use the last).
 CANDIDATE_COLOURS: tuple[str, ...] = ("#d81b60", "#1e88e5", "#43a047", "#8e24aa")
 _DECIMALS = 6
-
-_CSS = """
-<style>
-.tn-count { background: none; border: none; }
-.tn-count span { position: absolute; transform: translate(-50%, -50%);
-  font: 600 12px/1 system-ui, sans-serif; color: #fff; white-space: nowrap;
-  text-shadow: 0 0 3px #4a0e2b, 0 0 2px #4a0e2b; pointer-events: none; }
-.tn-emp { font-size: 13px; min-width: 220px; }
-.tn-emp-name { font-weight: 600; font-size: 14px; margin-bottom: 4px; }
-.tn-emp table { border-collapse: collapse; }
-.tn-emp th { text-align: left; color: #546e7a; font-weight: 500;
-  padding: 1px 8px 1px 0; white-space: nowrap; vertical-align: top; }
-.tn-emp td { padding: 1px 0; }
-.tn-emp .tn-q { color: #c62828; font-weight: 600; }
-.tn-tip table { border-collapse: collapse; font-size: 13px; }
-.tn-tip th { text-align: left; padding: 1px 8px 1px 0; color: #546e7a;
-  font-weight: 500; }
-.leaflet-interactive:focus { outline: none; }
-.tn-rank { background: none; border: none; }
-.tn-rank span { position: absolute; transform: translate(-50%, -50%);
-  width: 22px; height: 22px; border-radius: 11px; color: #fff;
-  font: 700 13px/22px system-ui, sans-serif; text-align: center;
-  border: 2px solid #fff; box-shadow: 0 0 3px rgba(0,0,0,.5); }
-</style>
-"""
 
 
 # ------------------------------------------------------------------- choice
@@ -172,7 +147,7 @@ class _DataLayer(MacroElement):
         self._name = name
         self.payload = _payload(payload)
         self.count = len(payload.get("rows", ()))
-        self.css = _CSS
+        self.css = EMPLOYER_CSS
 
 
 class CountLayer(_DataLayer):
@@ -317,10 +292,6 @@ def _first(*values: object) -> object:
     return next((v for v in values if not _missing(v) and v != ""), None)
 
 
-def _text(value: object) -> str:
-    return "" if _missing(value) else html.escape(str(value))
-
-
 def flags_text(flags: object, *, queued: bool = False, lang: str = "zh") -> str:
     """Return an employer's flags as short labels (``跨区注册、历史地名``).
 
@@ -395,15 +366,15 @@ def point_layer(
                 lon,
                 methods.index(method),
                 int(queued),
-                _text(r["name"]),
-                _text(r["uscc"]),
-                _text(address),
-                _text(cell),
-                _text(method_label(method, lang)),
+                html_text(r["name"]),
+                html_text(r["uscc"]),
+                html_text(address),
+                html_text(cell),
+                html_text(method_label(method, lang)),
                 ""
                 if confidence is None or _missing(confidence)
                 else f"{confidence:.2f}",
-                _text(flags_text(r.get("flags"), queued=queued, lang=lang)),
+                html_text(flags_text(r.get("flags"), queued=queued, lang=lang)),
             ]
         )
     payload = {
@@ -482,7 +453,7 @@ def candidate_layer(
     ----------
     candidates : DataFrame
         ``rank``, ``code``, ``score`` and ``why``
-        (:func:`twonet.db.employer_queries.review_candidates`).
+        (:func:`twonet.db.review_queries.review_candidates`).
     cells : GeoDataFrame
         The candidate cells (cells without geometry are not drawn).
     """
@@ -499,7 +470,7 @@ def candidate_layer(
         cell = by_code.loc[code]
         colour = CANDIDATE_COLOURS[min(rank, len(CANDIDATE_COLOURS)) - 1]
         tip = (
-            f"{rank}. {html.escape(str(cell['name']))} ({code}) · "
+            f"{rank}. {html_text(cell['name'])} ({html_text(code)}) · "
             f"{level_label(str(cell['level']), lang)} · {t('field_score', lang)} "
             f"{float(row['score']):.2f}"
         )
@@ -546,7 +517,7 @@ def employer_map(
     """
     fmap = layers.base_map(basemap)
     root = cast(Figure, fmap.get_root())
-    root.header.add_child(folium.Element(_CSS), name="tn_employer_css")
+    root.header.add_child(folium.Element(EMPLOYER_CSS), name="tn_employer_css")
     # the cells are OSM-derived: credit them on every basemap
     folium.FeatureGroup(
         name="credits", control=False, attribution=OSM_CELLS_ATTRIBUTION
@@ -589,73 +560,3 @@ def cells_bounds(
     corners = to_basemap_datum(shapely.points([minx, maxx], [miny, maxy]), datum)
     (west, south), (east, north) = shapely.get_coordinates(corners).tolist()
     return [[south, west], [north, east]]
-
-
-def leaf_cells(directory: pd.DataFrame, code: str) -> pd.DataFrame:
-    """Return the finest-level cells under ``code`` (empty if it has none).
-
-    A reviewer places an employer in a cell without children, so that it
-    gets a code at every level; a township candidate offers its villages.
-
-    Parameters
-    ----------
-    directory : DataFrame
-        ``code`` and ``parent_code`` of every cell
-        (:func:`twonet.db.employer_queries.cell_directory`).
-    code : str
-        Any cell.
-
-    Examples
-    --------
-    >>> d = pd.DataFrame({"code": ["1", "11", "111", "112", "12"],
-    ...                   "parent_code": [None, "1", "11", "11", "1"]})
-    >>> leaf_cells(d, "1")["code"].tolist(), leaf_cells(d, "111").empty
-    (['111', '112', '12'], True)
-    """
-    children: dict[str, list[str]] = {}
-    for child, parent in zip(directory["code"], directory["parent_code"], strict=True):
-        if isinstance(parent, str):
-            children.setdefault(parent, []).append(str(child))
-    leaves: list[str] = []
-    frontier = list(children.get(code, []))
-    while frontier:
-        cell = frontier.pop()
-        below = children.get(cell)
-        if below:
-            frontier.extend(below)
-        else:
-            leaves.append(cell)
-    found = directory[directory["code"].isin(leaves)]
-    return found.sort_values("code").reset_index(drop=True)
-
-
-def placement_problem(
-    directory: pd.DataFrame, code: str
-) -> tuple[str, dict[str, object]] | None:
-    """Return why ``code`` cannot take a reviewed employer, or ``None``.
-
-    The answer is an :func:`maps.i18n.t` key and its values, so the page can
-    say it in either language before the service refuses it.
-
-    Examples
-    --------
-    >>> d = pd.DataFrame({"code": ["11", "111"], "parent_code": [None, "11"]})
-    >>> placement_problem(d, "111") is None
-    True
-    >>> placement_problem(d, "11")
-    ('review_has_children', {'code': '11', 'n': 1})
-    >>> placement_problem(d, "99")[0]
-    'review_unknown_cell'
-    """
-    code = code.strip()
-    if code not in set(directory["code"]):
-        return "review_unknown_cell", {"code": code}
-    n = int((directory["parent_code"] == code).sum())
-    if n:
-        return "review_has_children", {"code": code, "n": n}
-    return None
-
-
-def flag_choices() -> list[str]:
-    """Return the flags a search can filter on: ``queued`` then the stored ones."""
-    return ["queued", *FLAGS]

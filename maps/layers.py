@@ -15,7 +15,6 @@ The path from a cell frame to the browser is::
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +39,8 @@ from maps.basemaps import (
     to_basemap_lonlat,
 )
 from maps.i18n import level_label, t
+from maps.styles import TOOLTIP_CSS
+from maps.text import html_text
 
 ColourBy = Literal["level", "children"]
 
@@ -77,16 +78,6 @@ CHILD_COLOURS: tuple[str, ...] = (
 )
 _LINE_COLOUR = "#37474f"
 _TOOLTIP_FIELDS = ("code", "name", "level_label", "children", "boundary")
-_TOOLTIP_CSS = """
-<style>
-.tn-tip table { border-collapse: collapse; font-size: 13px; }
-.tn-tip th { text-align: left; padding: 1px 8px 1px 0; color: #546e7a;
-  font-weight: 500; }
-.tn-tip td { padding: 1px 0; }
-.tn-ill { color: #b45309; font-weight: 600; }
-.leaflet-interactive:focus { outline: none; }
-</style>
-"""
 
 
 # --------------------------------------------------------------- geometries
@@ -238,7 +229,7 @@ def feature_collection(
         illustrative = bool(row.illustrative)
         properties = {
             "code": code,
-            "name": html.escape(str(row.name)),
+            "name": html_text(row.name),
             "level": str(row.level),
             "level_label": level_label(row.level, lang),
             "children": int(counts.get(code, 0)),
@@ -443,7 +434,7 @@ def build_map(
     """
     fmap = base_map(basemap, prefer_canvas=len(collection["features"]) > 500)
     root = cast(Figure, fmap.get_root())
-    root.header.add_child(folium.Element(_TOOLTIP_CSS))
+    root.header.add_child(folium.Element(TOOLTIP_CSS))
     colour_by = effective_colour_by(collection, colour_by)
     # The cells carry their own attribution, so it shows on every basemap.
     layer = cell_layer(

@@ -25,6 +25,7 @@ from test_browser import (
 from test_employer_pages import employer_database
 
 from twonet.db import employer_queries as eq
+from twonet.db import review_queries as rq
 from twonet.db.engine import get_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
@@ -43,9 +44,43 @@ def employer_url(
     )
 
 
+#: A name written in Markdown; the pages must show it as these characters.
+HOSTILE_NAME = "[点击领取补贴](https://example.com) **粗体** $x$ :red[红]"
+
+
+@pytest.fixture(scope="module")
+def hostile(employer_url: str) -> dict[str, Any]:
+    """Give two employers :data:`HOSTILE_NAME` before the app starts.
+
+    One waits in the review queue (its second item: the first is placed by
+    another test), one has a point on the map.  Returns their USCCs and the
+    review item's id.
+    """
+    from sqlalchemy import update
+
+    from twonet.db.models import Employer
+
+    engine = get_engine(employer_url)
+    try:
+        item = rq.open_reviews(engine, limit=2).iloc[-1]
+        point = eq.employer_points(engine, limit=1).iloc[0]
+        usccs = [str(item["uscc"]), str(point["uscc"])]
+        with engine.begin() as connection:
+            connection.execute(
+                update(Employer)
+                .where(Employer.uscc.in_(usccs))
+                .values(name=HOSTILE_NAME)
+            )
+    finally:
+        engine.dispose()
+    return {"item": int(item["id"]), "usccs": usccs}
+
+
 @pytest.fixture(scope="module")
 def app_url(
-    employer_url: str, tmp_path_factory: pytest.TempPathFactory
+    employer_url: str,
+    hostile: dict[str, Any],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[str]:
     with serve_app(employer_url, tmp_path_factory.mktemp("streamlit")) as url:
         yield url
@@ -130,8 +165,8 @@ def test_place_a_review_item_on_its_first_candidate(
     tab, offline = page
     engine = get_engine(employer_url)
     try:
-        before = sum(eq.review_reason_counts(engine).values())
-        first = eq.open_reviews(engine, limit=1).iloc[0]
+        before = sum(rq.review_reason_counts(engine).values())
+        first = rq.open_reviews(engine, limit=1).iloc[0]
     finally:
         engine.dispose()
     tab.goto(f"{app_url}/review")
@@ -160,8 +195,72 @@ def test_place_a_review_item_on_its_first_candidate(
     tab.screenshot(path=tmp_path / "review-after.png", full_page=True)
     engine = get_engine(employer_url)
     try:
-        still_open = set(eq.open_reviews(engine, limit=None)["id"])
+        still_open = set(rq.open_reviews(engine, limit=None)["id"])
     finally:
         engine.dispose()
     assert int(first["id"]) not in still_open
+    assert offline.refused_assets == []
+
+
+_POPUPS = """() => {
+    const found = [];
+    for (const f of document.querySelectorAll('iframe')) {
+        const map = f.isConnected && f.contentWindow && f.contentWindow.map;
+        if (!map) { continue; }
+        map.eachLayer(layer => {
+            if (!layer.getPopup || !layer.getPopup()) { return; }
+            layer.openPopup();
+            const popup = layer.getPopup().getElement();
+            const content = popup && popup.querySelector('.leaflet-popup-content');
+            found.push(content ? content.innerHTML : '');
+            layer.closePopup();
+        });
+    }
+    return found.length ? found : null;
+}"""
+
+
+def _no_markup_from(tab: Any, scope: str) -> None:
+    """Fail if Markdown in outside text became a link, bold, LaTeX or colour."""
+    assert tab.locator('a[href*="example.com"]').count() == 0
+    inside = f"{scope} [data-testid=stMarkdownContainer]"
+    for made in ("strong", "em", ".katex", ".stMarkdownColoredText"):
+        assert tab.locator(f"{inside} {made}", has_text="粗体").count() == 0, made
+        assert tab.locator(f"{inside} {made}", has_text="红").count() == 0, made
+    assert tab.locator(".katex").count() == 0
+
+
+def test_markdown_in_a_name_shows_as_text_on_the_review_page(
+    page: tuple[Any, _Offline], app_url: str, hostile: dict[str, Any], tmp_path: Path
+) -> None:
+    tab, offline = page
+    tab.goto(f"{app_url}/review")
+    tab.get_by_text(re.compile(r"待复核 [\d,]+ 项")).wait_for()
+    _choose(tab, "当前事项", f"#{hostile['item']} ", typed=True)
+    title = tab.locator("[data-heading-text]", has_text="点击领取补贴")
+    title.wait_for()
+    tab.locator(".st-key-candidate_1").wait_for()
+    tab.screenshot(path=tmp_path / "review-hostile.png", full_page=True)
+    assert title.inner_text().replace("\u2060", "") == HOSTILE_NAME
+    _no_markup_from(tab, "[data-testid=stMain]")
+    assert offline.refused_assets == []
+
+
+def test_markdown_in_a_name_shows_as_text_on_the_search_page(
+    page: tuple[Any, _Offline], app_url: str, hostile: dict[str, Any], tmp_path: Path
+) -> None:
+    tab, offline = page
+    tab.goto(f"{app_url}/employers")
+    tab.get_by_text(re.compile(r"共 [\d,]+ 家用人单位")).wait_for()
+    text = tab.get_by_role("textbox", name="关键词")
+    text.fill("点击领取补贴")
+    text.press("Enter")
+    tab.get_by_text(f"共 {len(hostile['usccs'])} 家用人单位").wait_for()
+    popups = tab.wait_for_function(_POPUPS, timeout=TIMEOUT_MS).json_value()
+    tab.screenshot(path=tmp_path / "search-hostile.png", full_page=True)
+    assert [p for p in popups if "点击领取补贴" in p]
+    for popup in popups:
+        assert "<a" not in popup and "<strong" not in popup and "<b>" not in popup
+        assert "[点击领取补贴](https://example.com) **粗体** $x$ :red[红]" in popup
+    _no_markup_from(tab, "[data-testid=stMain]")
     assert offline.refused_assets == []

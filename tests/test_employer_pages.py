@@ -13,7 +13,9 @@ Three layers, each tested on its own:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,9 @@ from streamlit.testing.v1 import AppTest
 from maps import employer_layers as emap
 from maps import layers
 from maps.basemaps import available_basemaps, to_basemap_lonlat
+from maps.text import md_escape
 from twonet.db import employer_queries as eq
+from twonet.db import review_queries as rq
 from twonet.db.engine import ENV_VAR, get_engine
 from twonet.errors import TwoNetError
 from twonet.exports import search_csv
@@ -306,17 +310,17 @@ def test_an_invalid_filter_names_every_problem() -> None:
 
 @pytest.mark.db
 def test_review_queue_names_its_candidates(engine: Any) -> None:
-    reasons = eq.review_reason_counts(engine)
-    items = eq.open_reviews(engine, limit=None)
+    reasons = rq.review_reason_counts(engine)
+    items = rq.open_reviews(engine, limit=None)
     assert len(items) == sum(reasons.values()) > 0
     assert set(items["reason"]) == set(reasons)
     named = [c for cands in items["candidates"] for c in cands]
     assert named and all(c["name"] for c in named if c["in_grid"])
     assert all(c["rank"] >= 1 for c in named)
     one = items.iloc[0]
-    table = eq.review_candidates(engine, one["candidates"])
+    table = rq.review_candidates(engine, one["candidates"])
     assert table["code"].tolist() == [c["code"] for c in one["candidates"]]
-    only = eq.open_reviews(engine, reason=one["reason"], limit=None)
+    only = rq.open_reviews(engine, reason=one["reason"], limit=None)
     assert len(only) == reasons[one["reason"]]
 
 
@@ -333,7 +337,8 @@ def test_export_has_chinese_headers(engine: Any) -> None:
 def _texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [s.value for s in at.subheader] + [b.label for b in at.button]
-    return "\n".join(str(p) for p in parts)
+    text = "\n".join(str(p) for p in parts)
+    return re.sub(r"\\(.)", r"\1", text)  # as shown: Markdown escapes undone
 
 
 @pytest.mark.db
@@ -354,8 +359,6 @@ def test_grid_map_counts_employers_in_view(app: AppTest, engine: Any) -> None:
 
 
 def test_every_string_the_pages_use_exists_in_both_languages() -> None:
-    import re
-
     from maps.i18n import STRINGS
 
     root = Path(__file__).resolve().parents[1]
@@ -363,7 +366,7 @@ def test_every_string_the_pages_use_exists_in_both_languages() -> None:
     used = {
         key
         for path in sources
-        for key in re.findall(r"\bt\(\s*\"([a-z_]+)\"", path.read_text("utf-8"))
+        for key in re.findall(r"\bt(?:_md)?\(\s*\"([a-z_]+)\"", path.read_text("utf-8"))
     }
     assert used and not used - set(STRINGS)
     assert all(zh and en for zh, en in STRINGS.values())
@@ -425,8 +428,8 @@ def _place_first_candidate(at: AppTest, item_id: int, lang: str) -> AppTest:
 def test_review_page_places_an_item(
     employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    before = sum(eq.review_reason_counts(engine).values())
-    first = eq.open_reviews(engine, limit=1).iloc[0]
+    before = sum(rq.review_reason_counts(engine).values())
+    first = rq.open_reviews(engine, limit=1).iloc[0]
     at = _page("review", employer_db_url, monkeypatch, "zh").run()
     assert not at.exception
     assert at.title[0].value == "待复核队列"
@@ -438,9 +441,9 @@ def test_review_page_places_an_item(
     at.text_input(key="review_reviewer__zh").input("张三").run()
     _place_first_candidate(at, int(first["id"]), "zh")
     assert not at.exception
-    assert at.success and first["name"] in at.success[0].value
+    assert at.success and md_escape(first["name"]) in at.success[0].value
     assert f"待复核 {before - 1:,} 项" in _texts(at)
-    assert int(first["id"]) not in set(eq.open_reviews(engine, limit=None)["id"])
+    assert int(first["id"]) not in set(rq.open_reviews(engine, limit=None)["id"])
     assert at.selectbox(key="review_item__zh").value != int(first["id"])
 
 
@@ -455,3 +458,107 @@ def test_review_page_in_english_refuses_an_unknown_cell(
     at.text_input(key="review_other_code__en").input("999999999").run()
     next(b for b in at.button if b.label == "Place in this cell").click().run()
     assert at.error[0].value == "Cell code 999999999 is not in the current grid."
+
+
+# ------------------------------------------------- outside text as Markdown
+HOSTILE_NAME = "[点击领取补贴](https://example.com) **粗体** $x$ :red[红]"
+HOSTILE_CELL = "**村** [领取](https://example.com) :material/home:"
+
+
+@contextmanager
+def _hostile(engine: Any, uscc: str, cell: str | None) -> Iterator[None]:
+    """Name one employer (and one cell) in Markdown for a test; restore them.
+
+    Streamlit's caches are cleared on the way in and out, so the pages read
+    the names as they are now.
+    """
+    import streamlit
+    from sqlalchemy import select, update
+
+    from twonet.db.models import Employer, GridCell
+
+    employer = Employer.uscc == uscc
+    current = (GridCell.code == cell) & GridCell.valid_to.is_(None)
+    with engine.begin() as connection:
+        name = connection.execute(select(Employer.name).where(employer)).scalar_one()
+        old_cell = connection.execute(select(GridCell.name).where(current)).scalar()
+        connection.execute(update(Employer).where(employer).values(name=HOSTILE_NAME))
+        if old_cell is not None:
+            connection.execute(
+                update(GridCell).where(current).values(name=HOSTILE_CELL)
+            )
+    streamlit.cache_data.clear()
+    try:
+        yield
+    finally:
+        with engine.begin() as connection:
+            connection.execute(update(Employer).where(employer).values(name=name))
+            if old_cell is not None:
+                connection.execute(
+                    update(GridCell).where(current).values(name=old_cell)
+                )
+        streamlit.cache_data.clear()
+
+
+def _markdown_sources(at: AppTest) -> list[str]:
+    """Return every text of the page that Streamlit renders as Markdown."""
+    kinds = (at.title, at.subheader, at.markdown, at.caption)
+    alerts = (at.success, at.error, at.info, at.warning)
+    texts = [str(e.value) for kind in (*kinds, *alerts) for e in kind]
+    texts += [str(b.label) for b in at.button] + [e.label for e in at.expander]
+    return texts + [str(w.label) for w in (*at.selectbox, *at.text_input)]
+
+
+def _assert_inert(sources: list[str]) -> None:
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    for source in sources:
+        for raw in ("](https://", "**粗体**", "$x$", ":red[", "**村**", ":material/"):
+            assert raw not in source, source
+        rendered = parser.render(source)
+        assert 'href="https://example.com' not in rendered, rendered
+        assert "<strong>粗体" not in rendered and "<strong>村" not in rendered
+
+
+@pytest.mark.db
+def test_review_page_shows_markdown_in_names_as_text(
+    employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = rq.open_reviews(engine, limit=2)
+    item = items.iloc[-1]
+    first = next(c for c in item["candidates"] if c["in_grid"])
+    with _hostile(engine, str(item["uscc"]), str(first["code"])):
+        at = _page("review", employer_db_url, monkeypatch, "zh")
+        at.session_state["review_item"] = int(item["id"])
+        at.run()
+        assert not at.exception
+        sources = _markdown_sources(at)
+        assert f"#### {md_escape(HOSTILE_NAME)}" in sources  # the card's title
+        assert any(md_escape(HOSTILE_CELL) in s for s in sources)  # a candidate
+        options = at.selectbox(key="review_item__zh").options
+        assert any(HOSTILE_NAME in o for o in options)  # plain text: shown as is
+        _assert_inert(sources)
+
+        at.text_input(key="review_reviewer__zh").input("张三").run()
+        _place_first_candidate(at, int(item["id"]), "zh")
+        assert not at.exception
+        assert md_escape(HOSTILE_NAME) in at.success[0].value
+        _assert_inert(_markdown_sources(at))
+
+
+@pytest.mark.db
+def test_search_page_shows_markdown_in_names_as_text(
+    employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uscc = str(eq.search_employers(engine, limit=1).rows["uscc"].iloc[0])
+    with _hostile(engine, uscc, None):
+        at = _page("employer_search", employer_db_url, monkeypatch, "en").run()
+        at.text_input(key="emp_text__en").input("点击领取补贴").run()
+        assert not at.exception
+        assert at.subheader[0].value == "1 employers found"
+        assert at.dataframe[0].value["Name"].tolist() == [HOSTILE_NAME]  # plain
+        _assert_inert(_markdown_sources(at))
+        at.text_input(key="emp_text__en").input("**粗体** $x$").run()
+        assert at.subheader[0].value == "1 employers found"
+        _assert_inert(_markdown_sources(at))

@@ -183,6 +183,29 @@ def test_names_are_html_escaped() -> None:
     assert fc["features"][0]["properties"]["name"] == "&lt;b&gt;x&lt;/b&gt;"
 
 
+def test_candidate_tooltips_cannot_leave_folium_template() -> None:
+    """Folium puts a tooltip's text in a JS template literal: no ` or ${ there."""
+    import pandas as pd
+
+    from maps import employer_layers as emap
+    from maps.basemaps import available_basemaps
+
+    name = "`${alert(1)}`</div><img src=x onerror=alert(2)>\\"
+    frame = make_cells(
+        [{"code": "370211", "name": name, "geometry": shapely.box(120, 36, 121, 37)}],
+        valid_from=dt.date(2023, 1, 1),
+        source="t",
+        licence="CC0",
+    )
+    candidates = pd.DataFrame({"rank": [1], "code": ["370211"], "score": [0.5]})
+    layer = emap.candidate_layer(candidates, frame)
+    fmap = emap.employer_map(available_basemaps("zh")[-1], overlays=[layer])
+    page = fmap.get_root().render()
+    assert "alert(1)" in page and "${alert" not in page and "`${" not in page
+    assert "<img src=x" not in page
+    assert "&#96;&#36;{alert(1)}&#96;&lt;/div&gt;&lt;img src=x" in page
+
+
 # ------------------------------------------------------------ simplification
 def test_simplification_shrinks_geojson_and_keeps_shared_edges(
     villages: gpd.GeoDataFrame,

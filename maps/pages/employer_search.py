@@ -24,9 +24,13 @@ from streamlit_folium import st_folium
 from grid.codes import LEVELS, Level, level_of_code
 from maps import employer_layers as emap
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
-from maps.i18n import DEFAULT_LANG, flag_label, level_label, method_label, t
+from maps.i18n import flag_label, level_label, method_label, t
+from maps.styles import legend_markup
+from maps.text import t_md
+from maps.widgets import bound, current_lang, init_state
 from twonet.db import employer_queries as eq
 from twonet.db import repository
+from twonet.db import review_queries as rq
 from twonet.db.engine import default_url, get_engine
 from twonet.errors import TwoNetError
 from twonet.exports import search_csv
@@ -141,13 +145,13 @@ def export(url: str, filters: eq.EmployerFilter) -> bytes:
 @st.cache_data(show_spinner=False, ttl=600)
 def open_reviews(url: str, reason: str | None, limit: int) -> pd.DataFrame:
     """Return the first ``limit`` open review items (optionally of one reason)."""
-    return eq.open_reviews(engine(url), reason=reason, limit=limit)
+    return rq.open_reviews(engine(url), reason=reason, limit=limit)
 
 
 @st.cache_data(show_spinner=False, ttl=600)
 def review_reason_counts(url: str) -> dict[str, int]:
     """Return open review items per reason."""
-    return eq.review_reason_counts(engine(url))
+    return rq.review_reason_counts(engine(url))
 
 
 def clear_employer_caches() -> None:
@@ -166,29 +170,15 @@ def clear_employer_caches() -> None:
         loader.clear()
 
 
-# ------------------------------------------------------------- state glue
-# Widgets are keyed per language (``emp_level__zh``), as on the grid map:
-# the value lives in a plain session key, copied into the widget before it
-# is drawn and back out in its ``on_change`` callback.
-def bind(name: str, lang: str) -> str:
-    """Copy session value ``name`` into its widget key for ``lang``; return it."""
-    key = f"{name}__{lang}"
-    st.session_state[key] = st.session_state[name]
-    return key
-
-
-def store(name: str, key: str) -> None:
-    """Copy a widget's value back into session value ``name``."""
-    st.session_state[name] = st.session_state[key]
-
-
-def _store_filter(name: str, key: str) -> None:
-    store(name, key)
+# ------------------------------------------------------------- callbacks
+# Filter widgets are bound per language (:func:`maps.widgets.bound`); a new
+# filter value goes back to the first page.
+def _first_page() -> None:
     st.session_state[_PAGE] = 1
 
 
-def _on_level(key: str) -> None:
-    _store_filter(_LEVEL, key)
+def _new_level() -> None:
+    _first_page()
     st.session_state[_CELL] = ""
 
 
@@ -229,76 +219,55 @@ def _filters(
     state[_FLAGS] = [f for f in state[_FLAGS] if f in flag_choices]
     with st.container(border=True, key="emp_filters"):
         left, middle, right = st.columns([1, 2, 1])
-        key = bind(_LEVEL, lang)
         left.selectbox(
             t("emp_filter_level", lang),
             ["", *[lv.value for lv in LEVELS]],
-            key=key,
             format_func=lambda v: (
                 level_label(v, lang) if v else t("emp_level_any", lang)
             ),
-            on_change=_on_level,
-            args=(key,),
+            **bound(_LEVEL, lang, then=_new_level),
         )
-        key = bind(_CELL, lang)
         middle.selectbox(
             t("emp_filter_cell", lang),
             ["", *codes],
-            key=key,
             format_func=lambda c: labels.get(c, c) if c else t("emp_cell_any", lang),
             help=t("emp_filter_cell_help", lang),
             disabled=not level,
-            on_change=_store_filter,
-            args=(_CELL, key),
+            **bound(_CELL, lang, then=_first_page),
         )
-        key = bind(_INDUSTRY, lang)
         right.text_input(
             t("emp_filter_industry", lang),
-            key=key,
             placeholder="C18",
             help=t("emp_filter_industry_help", lang),
-            on_change=_store_filter,
-            args=(_INDUSTRY, key),
+            **bound(_INDUSTRY, lang, then=_first_page),
         )
         first, second, third, fourth = st.columns([1, 2, 1, 1])
-        key = bind(_CATEGORY, lang)
         first.selectbox(
             t("emp_filter_category", lang),
             ["", *options["categories"]],
-            key=key,
             format_func=lambda v: v or t("emp_category_any", lang),
-            on_change=_store_filter,
-            args=(_CATEGORY, key),
+            **bound(_CATEGORY, lang, then=_first_page),
         )
-        key = bind(_FLAGS, lang)
         second.multiselect(
             t("emp_filter_flags", lang),
             flag_choices,
-            key=key,
             placeholder=t("emp_filter_flags_placeholder", lang),
             format_func=lambda f: flag_label(f, lang),
             help=t("emp_filter_flags_help", lang),
-            on_change=_store_filter,
-            args=(_FLAGS, key),
+            **bound(_FLAGS, lang, then=_first_page),
         )
-        key = bind(_METHOD, lang)
         third.selectbox(
             t("emp_filter_method", lang),
             ["", *options["methods"]],
-            key=key,
             format_func=lambda m: (
                 method_label(m, lang) if m else t("emp_method_any", lang)
             ),
-            on_change=_store_filter,
-            args=(_METHOD, key),
+            **bound(_METHOD, lang, then=_first_page),
         )
-        key = bind(_TEXT, lang)
         fourth.text_input(
             t("emp_filter_text", lang),
-            key=key,
             help=t("emp_filter_text_help", lang),
-            on_change=_store_filter,
-            args=(_TEXT, key),
+            **bound(_TEXT, lang, then=_first_page),
         )
         st.button(
             t("emp_filter_reset", lang),
@@ -425,22 +394,7 @@ def result_map(
     st_folium(
         fmap, key=key, height=_MAP_HEIGHT, use_container_width=True, returned_objects=[]
     )
-    legend_html(legend, caption, lang)
-
-
-def legend_html(items: list[tuple[str, str]], caption: str, lang: str) -> None:
-    """Draw a caption with round colour swatches after it."""
-    swatches = "".join(
-        f'<span style="display:inline-block;width:11px;height:11px;border-radius:6px;'
-        f"background:{c};border:1px solid #fff;box-shadow:0 0 0 1px #90a4ae;"
-        f'margin:0 4px -1px 12px"></span>{label}'
-        for c, label in items
-    )
-    legend = f" · {t('legend', lang)}:{swatches}" if items else ""
-    st.markdown(
-        f'<div style="font-size:0.85rem;color:#546e7a">{caption}{legend}</div>',
-        unsafe_allow_html=True,
-    )
+    st.markdown(legend_markup(legend, lang, caption=caption), unsafe_allow_html=True)
 
 
 def chosen_basemap(lang: str) -> Basemap:
@@ -452,11 +406,8 @@ def chosen_basemap(lang: str) -> Basemap:
 # --------------------------------------------------------------------- page
 def render() -> None:
     """Draw the employer search page."""
-    lang = st.session_state.get("lang", DEFAULT_LANG)
-    for name, value in _DEFAULTS.items():
-        st.session_state.setdefault(
-            name, list(value) if isinstance(value, list) else value
-        )
+    lang = current_lang()
+    init_state(_DEFAULTS)
     url = default_url()
     st.title(t("emp_search_title", lang))
     st.caption(t("emp_search_intro", lang))
@@ -464,13 +415,13 @@ def render() -> None:
         options = filter_options(url)
         directory = cell_directory(url, dt.date.today())
     except (TwoNetError, SQLAlchemyError) as exc:
-        st.error(t("database_error", lang, error=exc))
+        st.error(t_md("database_error", lang, error=exc))
         st.info(t("database_hint", lang))
         return
     filters = _filters(lang, options, directory)
     problems = filters.problems()
     if problems:
-        st.error(t("emp_filter_invalid", lang, error="; ".join(problems)))
+        st.error(t_md("emp_filter_invalid", lang, error="; ".join(problems)))
         return
     offset = (int(st.session_state[_PAGE]) - 1) * PAGE_SIZE
     page = search(url, filters, offset, PAGE_SIZE)

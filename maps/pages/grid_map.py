@@ -27,8 +27,11 @@ from grid.codes import LEVELS, Level
 from maps import employer_layers as emap
 from maps import layers
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
-from maps.i18n import DEFAULT_LANG, level_label, t
+from maps.i18n import level_label, t
 from maps.pages import employer_search as employer_loaders
+from maps.styles import legend_markup
+from maps.text import md_escape, t_md
+from maps.widgets import bound, current_lang, init_state
 from twonet.db import repository
 from twonet.db.employer_queries import EmployerFilter
 from twonet.db.engine import default_url
@@ -104,32 +107,14 @@ def _view_data(
 
 
 # -------------------------------------------------------------- callbacks
-# Widgets are keyed per language (``grid_level__zh``): Streamlit would
-# otherwise keep a widget's old labels after the language changes.  The
-# values live in plain session keys, copied into the widget before it is
-# drawn and back out in its ``on_change`` callback.
-def widget_key(name: str, lang: str) -> str:
-    """Return the session key of widget ``name`` drawn in ``lang``."""
-    return f"{name}__{lang}"
-
-
-def _bind(name: str, lang: str) -> str:
-    key = widget_key(name, lang)
-    st.session_state[key] = st.session_state[name]
-    return key
-
-
-def _store(name: str, key: str) -> None:
-    st.session_state[name] = st.session_state[key]
-
-
+# Sidebar widgets are bound per language (:func:`maps.widgets.bound`).
 def _set_view(view: layers.View) -> None:
     st.session_state[_VIEW] = view
     st.session_state[_LEVEL] = view.level.value
 
 
-def _on_level_change(key: str) -> None:
-    _set_view(layers.View(level=Level(st.session_state[key])))
+def _new_level() -> None:
+    _set_view(layers.View(level=Level(st.session_state[_LEVEL])))
 
 
 def _on_map_click() -> None:
@@ -153,49 +138,36 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
     if st.session_state[_BASEMAP] not in basemaps:
         st.session_state[_BASEMAP] = next(iter(basemaps))
     with st.sidebar:
-        key = _bind(_LEVEL, lang)
         st.selectbox(
             t("level_select", lang),
             [lv.value for lv in LEVELS],
-            key=key,
             format_func=lambda v: level_label(v, lang),
             help=t("level_select_help", lang),
-            on_change=_on_level_change,
-            args=(key,),
+            **bound(_LEVEL, lang, then=_new_level),
         )
-        key = _bind(_COLOUR_BY, lang)
         st.radio(
             t("colour_by", lang),
             ["children", "level"],
             format_func=lambda v: t(f"colour_by_{v}", lang),
-            key=key,
             horizontal=True,
-            on_change=_store,
-            args=(_COLOUR_BY, key),
+            **bound(_COLOUR_BY, lang),
         )
-        key = _bind(_BASEMAP, lang)
         st.selectbox(
             t("basemap", lang),
             list(basemaps),
             format_func=lambda k: basemaps[k].label(lang),
-            key=key,
-            on_change=_store,
-            args=(_BASEMAP, key),
+            **bound(_BASEMAP, lang),
         )
         basemap = basemaps[st.session_state[_BASEMAP]]
         if "tianditu" not in basemaps:
             st.caption(t("basemap_tianditu_missing", lang))
         if basemap.datum == "gcj02":
             st.caption(t("basemap_gaode_note", lang))
-        key = _bind(_AS_OF, lang)
-        st.date_input(t("as_of", lang), key=key, on_change=_store, args=(_AS_OF, key))
-        key = _bind(_EMPLOYERS, lang)
+        st.date_input(t("as_of", lang), **bound(_AS_OF, lang))
         st.toggle(
             t("show_employers", lang),
-            key=key,
             help=t("show_employers_help", lang, limit=emap.POINT_LIMIT),
-            on_change=_store,
-            args=(_EMPLOYERS, key),
+            **bound(_EMPLOYERS, lang),
         )
     return basemap, st.session_state[_COLOUR_BY], st.session_state[_AS_OF]
 
@@ -217,10 +189,10 @@ def _breadcrumb(
             if i:
                 st.markdown("›", width="content")
             if i == len(crumbs) - 1:
-                st.markdown(f"**{crumb['name']}**", width="content")
+                st.markdown(f"**{md_escape(crumb['name'])}**", width="content")
                 continue
             st.button(
-                crumb["name"],
+                md_escape(crumb["name"]),
                 key=f"crumb_{crumb['code']}",
                 type="tertiary",
                 on_click=_set_view,
@@ -228,24 +200,12 @@ def _breadcrumb(
             )
 
 
-def _legend(items: list[tuple[str, str]], lang: str) -> None:
-    swatches = " ".join(
-        f'<span style="display:inline-block;width:12px;height:12px;background:{c};'
-        f'border:1px solid #37474f;margin:0 4px -1px 10px"></span>{label}'
-        for c, label in items
-    )
-    st.markdown(
-        f'<div style="font-size:0.85rem">{t("legend", lang)}: {swatches}</div>',
-        unsafe_allow_html=True,
-    )
-
-
 def _selected_cell(cells: pd.DataFrame, code: str, lang: str) -> None:
     row = cells.loc[cells["code"] == code]
     if row.empty:
         return
     cell = row.iloc[0]
-    st.markdown(f"#### {t('selected_cell', lang)}: {cell['name']}")
+    st.markdown(f"#### {t('selected_cell', lang)}: {md_escape(cell['name'])}")
     mark = t(
         "boundary_illustrative" if cell["illustrative"] else "boundary_mapped", lang
     )
@@ -338,13 +298,17 @@ def _employer_table(counts: pd.DataFrame, cells: pd.DataFrame, lang: str) -> Non
 # --------------------------------------------------------------------- page
 def render() -> None:
     """Draw the grid map page."""
-    lang = st.session_state.get("lang", DEFAULT_LANG)
-    st.session_state.setdefault(_VIEW, layers.View())
-    st.session_state.setdefault(_LEVEL, st.session_state[_VIEW].level.value)
-    st.session_state.setdefault(_COLOUR_BY, "children")
-    st.session_state.setdefault(_BASEMAP, "osm")
-    st.session_state.setdefault(_AS_OF, dt.date.today())
-    st.session_state.setdefault(_EMPLOYERS, True)
+    lang = current_lang()
+    init_state({_VIEW: layers.View()})
+    init_state(
+        {
+            _LEVEL: st.session_state[_VIEW].level.value,
+            _COLOUR_BY: "children",
+            _BASEMAP: "osm",
+            _AS_OF: dt.date.today(),
+            _EMPLOYERS: True,
+        }
+    )
     view: layers.View = st.session_state[_VIEW]
     url = default_url()
 
@@ -363,7 +327,7 @@ def render() -> None:
             else None
         )
     except (TwoNetError, SQLAlchemyError) as exc:
-        st.error(t("database_error", lang, error=exc))
+        st.error(t_md("database_error", lang, error=exc))
         st.info(t("database_hint", lang))
         return
 
@@ -384,12 +348,15 @@ def render() -> None:
             returned_objects=["last_active_drawing"],
             on_change=_on_map_click,
         )
-        _legend(layers.legend_items(collection, colour_by, lang), lang)
+        items = layers.legend_items(collection, colour_by, lang)
+        st.markdown(legend_markup(items, lang, shape="square"), unsafe_allow_html=True)
     else:
         st.info(t("no_cells", lang))
     if overlay:
-        employer_loaders.legend_html(
-            overlay["legend"], " · ".join(overlay["notes"]), lang
+        caption = " · ".join(overlay["notes"])
+        st.markdown(
+            legend_markup(overlay["legend"], lang, caption=caption),
+            unsafe_allow_html=True,
         )
     elif st.session_state[_EMPLOYERS]:
         st.caption(t("emp_none", lang))

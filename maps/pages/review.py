@@ -12,7 +12,6 @@ answers of every page.
 from __future__ import annotations
 
 import datetime as dt
-import html
 from typing import Any, Literal
 
 import pandas as pd
@@ -21,23 +20,24 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from maps import employer_layers as emap
-from maps.i18n import DEFAULT_LANG, level_label, reason_label, t, why_label
+from maps.i18n import level_label, reason_label, t, why_label
 from maps.pages.employer_search import (
-    bind,
     cell_directory,
     cell_label,
     cells_by_code,
     chosen_basemap,
     clear_employer_caches,
     engine,
-    legend_html,
     open_reviews,
     review_reason_counts,
-    store,
     township_villages,
 )
-from twonet.db import employer_queries as eq
+from maps.review_cells import leaf_cells, placement_problem
+from maps.styles import card_markup, legend_markup
+from maps.text import md_code, md_escape, t_md
+from maps.widgets import bound, current_lang, init_state, sync, widget_key
 from twonet.db.engine import default_url
+from twonet.db.review_queries import CANDIDATE_COLUMNS
 from twonet.employer_import import GridContext, resolve_review
 from twonet.errors import TwoNetError
 
@@ -62,34 +62,33 @@ def _place(url: str, item: dict[str, Any], code: str, lang: str) -> None:
     reviewer = str(st.session_state.get(_REVIEWER, "")).strip()
     code = code.strip()
     directory = cell_directory(url, dt.date.today())
-    problem = emap.placement_problem(directory, code)
+    problem = placement_problem(directory, code)
     if not reviewer:
         st.session_state[_FLASH] = ("error", t("review_reviewer_missing", lang))
         return
     if problem is not None:
         key, values = problem
-        st.session_state[_FLASH] = ("error", t(key, lang, **values))
+        st.session_state[_FLASH] = ("error", t_md(key, lang, **values))
         return
     try:
         resolve_review(
             engine(url), _grid(url), int(item["id"]), code, reviewer=reviewer
         )
     except (TwoNetError, SQLAlchemyError) as exc:
-        st.session_state[_FLASH] = ("error", t("review_failed", lang, error=exc))
+        st.session_state[_FLASH] = ("error", t_md("review_failed", lang, error=exc))
         return
     names = dict(zip(directory["code"], directory["name"], strict=True))
     st.session_state[_FLASH] = (
         "success",
-        t("review_done", lang, name=item["name"], cell=names[code], code=code),
+        t_md("review_done", lang, name=item["name"], cell=names[code], code=code),
     )
     st.session_state[_ITEM] = None
     st.session_state[_OTHER] = ""
     clear_employer_caches()
 
 
-def _place_other(url: str, item: dict[str, Any], key: str, lang: str) -> None:
-    store(_OTHER, key)
-    _place(url, item, str(st.session_state[_OTHER]), lang)
+def _place_other(url: str, item: dict[str, Any], lang: str) -> None:
+    _place(url, item, str(sync(_OTHER, lang)), lang)
 
 
 def _place_chosen(url: str, item: dict[str, Any], key: str, lang: str) -> None:
@@ -145,7 +144,7 @@ def _placed_cell(item: dict[str, Any]) -> str:
 
 
 def _employer_card(item: dict[str, Any], names: dict[str, str], lang: str) -> None:
-    st.markdown(f"#### {html.escape(_text(item['name']) or _text(item['uscc']))}")
+    st.markdown(f"#### {md_escape(_text(item['name']) or _text(item['uscc']))}")
     placed = _placed_cell(item)
     rows = {
         t("col_uscc", lang): _text(item["uscc"]),
@@ -158,18 +157,7 @@ def _employer_card(item: dict[str, Any], names: dict[str, str], lang: str) -> No
         t("col_confidence", lang): f"{float(item['confidence'] or 0):.2f}",
         t("col_flags", lang): emap.flags_text(item["flags"], lang=lang) or "—",
     }
-    body = "".join(
-        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
-        for k, v in rows.items()
-    )
-    st.markdown(
-        f'<table class="tn-card">{body}</table>'
-        "<style>.tn-card{border-collapse:collapse;font-size:0.9rem;width:100%}"
-        ".tn-card th{color:#546e7a;font-weight:500;text-align:left;"
-        "white-space:nowrap;padding:3px 12px 3px 0;vertical-align:top;border:none}"
-        ".tn-card td{padding:3px 0;border:none}.tn-card tr{border:none}</style>",
-        unsafe_allow_html=True,
-    )
+    st.markdown(card_markup(list(rows.items())), unsafe_allow_html=True)
 
 
 def _candidates(
@@ -182,30 +170,27 @@ def _candidates(
     directory = cell_directory(url, dt.date.today())
     for row in candidates.to_dict("records"):
         with st.container(border=True, key=f"candidate_{row['rank']}"):
-            name = html.escape(_text(row["name"])) or t("review_not_in_grid", lang)
-            parent = f" · {html.escape(_text(row['parent_name']))}"
+            name = md_escape(row["name"]) or t("review_not_in_grid", lang)
+            parent = md_escape(row["parent_name"])
             level = level_label(row["level"], lang) if row["level"] else ""
             st.markdown(
-                f"**{row['rank']}. {name}**{parent if row['parent_name'] else ''}  \n"
-                f"`{row['code']}` · {level} · {t('col_score', lang)} "
-                f"{row['score']:.2f} · {why_label(row['why'], lang)}"
+                f"**{row['rank']}. {name}**{f' · {parent}' if parent else ''}  \n"
+                f"{md_code(row['code'])} · {level} · {t('col_score', lang)} "
+                f"{row['score']:.2f} · {md_escape(why_label(row['why'], lang))}"
             )
             _place_controls(url, item, row, directory, lang)
     with st.container(horizontal=True, vertical_alignment="bottom", key="other_cell"):
-        key = bind(_OTHER, lang)
         st.text_input(
             t("review_other", lang),
-            key=key,
             help=t("review_other_help", lang),
             placeholder="370211001001",
-            on_change=store,
-            args=(_OTHER, key),
+            **bound(_OTHER, lang),
         )
         st.button(
             t("review_place_other", lang),
             key=f"place_other_{item['id']}",
             on_click=_place_other,
-            args=(url, item, key, lang),
+            args=(url, item, lang),
         )
 
 
@@ -220,7 +205,7 @@ def _place_controls(
     primary: Literal["primary", "secondary"] = (
         "primary" if row["rank"] == 1 else "secondary"
     )
-    leaves = emap.leaf_cells(directory, row["code"]) if row["in_grid"] else None
+    leaves = leaf_cells(directory, row["code"]) if row["in_grid"] else None
     if leaves is None or leaves.empty:
         st.button(
             t("review_place", lang),
@@ -233,7 +218,7 @@ def _place_controls(
         )
         return
     labels = cell_label(leaves)
-    key = f"choose_{item['id']}_{row['code']}__{lang}"
+    key = widget_key(f"choose_{item['id']}_{row['code']}", lang)
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.selectbox(
             t("review_choose_leaf", lang, n=len(leaves)),
@@ -292,7 +277,8 @@ def _candidate_map(
         use_container_width=True,
         returned_objects=[],
     )
-    legend_html([], t("review_map_caption", lang), lang)
+    caption = t("review_map_caption", lang)
+    st.markdown(legend_markup([], lang, caption=caption), unsafe_allow_html=True)
 
 
 def _flash() -> None:
@@ -306,10 +292,8 @@ def _flash() -> None:
 # --------------------------------------------------------------------- page
 def render() -> None:
     """Draw the review queue page."""
-    lang = st.session_state.get("lang", DEFAULT_LANG)
-    defaults = {_REASON: "", _ITEM: None, _REVIEWER: "", _OTHER: ""}
-    for name, value in defaults.items():
-        st.session_state.setdefault(name, value)
+    lang = current_lang()
+    init_state({_REASON: "", _ITEM: None, _REVIEWER: "", _OTHER: ""})
     url = default_url()
     st.title(t("review_title", lang))
     st.caption(t("review_intro", lang))
@@ -318,32 +302,23 @@ def render() -> None:
         reasons = review_reason_counts(url)
         directory = cell_directory(url, dt.date.today())
     except (TwoNetError, SQLAlchemyError) as exc:
-        st.error(t("database_error", lang, error=exc))
+        st.error(t_md("database_error", lang, error=exc))
         st.info(t("database_hint", lang))
         return
     if st.session_state[_REASON] not in ("", *reasons):
         st.session_state[_REASON] = ""
     with st.container(horizontal=True, vertical_alignment="bottom", key="review_bar"):
-        key = bind(_REASON, lang)
         st.selectbox(
             t("review_reason_filter", lang),
             ["", *reasons],
-            key=key,
             format_func=lambda r: (
                 f"{reason_label(r, lang)} ({reasons[r]})"
                 if r
                 else f"{t('review_reason_any', lang)} ({sum(reasons.values())})"
             ),
-            on_change=store,
-            args=(_REASON, key),
+            **bound(_REASON, lang),
         )
-        key = bind(_REVIEWER, lang)
-        st.text_input(
-            t("review_reviewer", lang),
-            key=key,
-            on_change=store,
-            args=(_REVIEWER, key),
-        )
+        st.text_input(t("review_reviewer", lang), **bound(_REVIEWER, lang))
     reason = st.session_state[_REASON] or None
     total = reasons.get(reason, 0) if reason else sum(reasons.values())
     st.subheader(t("review_open", lang, n=f"{total:,}"))
@@ -356,17 +331,14 @@ def render() -> None:
     if st.session_state[_ITEM] not in ids:
         st.session_state[_ITEM] = ids[0]
     labels = {int(r["id"]): _item_label(r, lang) for _, r in items.iterrows()}
-    key = bind(_ITEM, lang)
     st.selectbox(
         t("review_pick", lang),
         ids,
-        key=key,
         format_func=labels.__getitem__,
-        on_change=store,
-        args=(_ITEM, key),
+        **bound(_ITEM, lang),
     )
     item = items.loc[items["id"] == st.session_state[_ITEM]].iloc[0].to_dict()
-    candidates = pd.DataFrame(item["candidates"], columns=list(eq.CANDIDATE_COLUMNS))
+    candidates = pd.DataFrame(item["candidates"], columns=list(CANDIDATE_COLUMNS))
     names = dict(zip(directory["code"], directory["name"], strict=True))
     left, right = st.columns([5, 6], gap="medium")
     with left:
