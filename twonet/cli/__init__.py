@@ -1,0 +1,11 @@
+"""The ``twonet`` command line.
+
+Commands are thin: they parse options, call the services and print with
+rich.  Messages are bilingual (Chinese first).  One module per group of
+commands; importing them registers their commands on :data:`app`.
+"""
+
+from twonet.cli import bench, demo, employers, grid, imports, system
+from twonet.cli.common import app
+
+__all__ = ["app", "bench", "demo", "employers", "grid", "imports", "system"]

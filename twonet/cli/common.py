@@ -1,0 +1,101 @@
+"""What every ``twonet`` command shares: the app, consoles, options, helpers.
+
+Outside text (file names, values, errors) is printed as text, never read as
+rich markup.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from twonet.errors import TwoNetError
+
+app = typer.Typer(
+    name="twonet",
+    help="TwoNet 劳动保障监察“两网化”网格平台 / labour-inspection grid platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+console = Console(width=200)
+err_console = Console(stderr=True, width=200)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="数据库URL / database URL (postgresql://… or sqlite:///…); "
+        "default $TWONET_DATABASE_URL or data/twonet.sqlite.",
+    ),
+]
+
+
+@contextmanager
+def open_database(url: str | None) -> Iterator[Any]:
+    """Open the database (schema upgraded), dispose of the engine afterwards."""
+    from twonet.db.engine import describe_url, get_engine, upgrade
+
+    engine = get_engine(url)
+    try:
+        upgrade(engine)
+        console.print(f"[dim]数据库 / database: {describe_url(str(engine.url))}[/dim]")
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def fail(exc: Exception) -> typer.Exit:
+    """Print one ``错误 / error:`` line and return the exit to raise."""
+    err_console.print(f"[bold red]错误 / error:[/bold red] {escape(str(exc))}")
+    return typer.Exit(code=2)
+
+
+def parse_date(value: str | None) -> dt.date | None:
+    """Read a ``YYYY-MM-DD`` option (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        msg = (
+            f"invalid date {value!r}; use YYYY-MM-DD "
+            f"(日期“{value}”无效，应为 YYYY-MM-DD)"
+        )
+        raise TwoNetError(msg) from None
+
+
+def frame_table(title: str, frame: Any) -> Table:
+    """Return a DataFrame as a rich table (values as text, never markup)."""
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for record in frame.itertuples(index=False):
+        table.add_row(*(escape(str(v)) for v in record))
+    return table
+
+
+def counts_table(title: str, counts: dict[str, Any]) -> Table:
+    """Return ``label → count`` as a two-column rich table."""
+    table = Table(title=title)
+    table.add_column("项目 / item")
+    table.add_column("数量 / count", justify="right")
+    for key, value in counts.items():
+        table.add_row(escape(str(key)), escape(str(value)))
+    return table
+
+
+def progress_callback(progress: Any, task: Any) -> Any:
+    """Return ``progress(done, total)`` updating a rich progress task."""
+
+    def update(done: int, total: int | None) -> None:
+        progress.update(task, completed=done, total=total)
+
+    return update
