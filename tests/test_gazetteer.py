@@ -20,8 +20,10 @@ from grid.gazetteer import (
     KIND_SHORT,
     Gazetteer,
     name_forms,
-    parse_jionlp_changes,
 )
+from grid.gazetteer_builder import village_candidates
+from ingest.gazetteer_build import parse_jionlp_changes
+from ingest.gazetteer_cache import read_gazetteer_cache, write_gazetteer_cache
 from twonet.errors import CellCodeError, GridFileError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -227,7 +229,7 @@ def test_aliases_keep_their_scope(tiny: Gazetteer) -> None:
 def test_village_candidates_ranked_by_similarity(tiny: Gazetteer) -> None:
     town = tiny.index_of("370211014")
     assert town is not None
-    ranked = [tiny.code(v) for v in tiny.village_candidates(town, "王台东村委会")]
+    ranked = [tiny.code(v) for v in village_candidates(tiny, town, "王台东村委会")]
     assert ranked[0] == "370211014221"
 
 
@@ -237,7 +239,7 @@ def test_merged_villages_ranked_when_built(tiny: Gazetteer) -> None:
     for record, successor in enumerate(successors.tolist()):
         old_name = tiny.historical_village(record)[0]
         expected = (
-            tuple(tiny.village_candidates(successor, old_name))
+            tuple(village_candidates(tiny, successor, old_name))
             if tiny.level[successor] == 3
             else ()
         )
@@ -261,13 +263,13 @@ def test_parse_jionlp_changes() -> None:
 
 def test_save_and_load_round_trip(tiny: Gazetteer, tmp_path: Path) -> None:
     path = tmp_path / "g.pkl"
-    tiny.save(path)
-    again = Gazetteer.load(path)
+    write_gazetteer_cache(tiny, path)
+    again = read_gazetteer_cache(path)
     assert again.keywords == tiny.keywords
     assert again.successor("370282") == tiny.successor("370282")
     (tmp_path / "bad.pkl").write_bytes(b"not a pickle")
     with pytest.raises(GridFileError, match=r"bad\.pkl"):
-        Gazetteer.load(tmp_path / "bad.pkl")
+        read_gazetteer_cache(tmp_path / "bad.pkl")
 
 
 def test_curated_tables_are_complete() -> None:
