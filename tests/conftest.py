@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine
 
@@ -157,3 +158,103 @@ def national_gazetteer() -> Any:
     from twonet.employer_import import load_gazetteer
 
     return load_gazetteer()
+
+
+# ------------------------------------------------------------ tiny gazetteer
+# A hand-checkable division list: the 2023 units below, the 2016 units that
+# became them (王台镇 → 王台街道, 即墨市 → 即墨区, a merged village 后台村),
+# one change (胶南市 → 黄岛区) and two zone aliases, one valid only in Qingdao.
+
+_TINY_CURRENT = {
+    "provinces": [(11, "北京市"), (22, "吉林省"), (37, "山东省")],
+    "cities": [(1101, "市辖区"), (2201, "长春市"), (3702, "青岛市")],
+    "areas": [
+        (110105, "朝阳区"),
+        (220104, "朝阳区"),
+        (370202, "市南区"),
+        (370211, "黄岛区"),
+        (370214, "城阳区"),
+        (370215, "即墨区"),
+    ],
+    "streets": [
+        (110105001, "建外街道"),
+        (370202001, "香港中路街道"),
+        (370211002, "辛安街道"),
+        (370211005, "长江路街道"),
+        (370211014, "王台街道"),
+        (370214001, "城阳街道"),
+        (370214400, "青岛高新技术产业开发区"),
+        (370215009, "灵山街道"),
+        (370215010, "蓝村街道"),
+    ],
+    "villages": [
+        (110105001026, "永安里社区居委会"),
+        (370211002005, "台头社区居民委员会"),
+        (370211002014, "前湾港西路社区居民委员会"),
+        (370211014221, "王台村村委会"),
+        (370211014222, "田家窑村村委会"),
+        (370215010001, "蓝村社区居民委员会"),
+    ],
+}
+_TINY_HISTORICAL = {
+    "provinces": [(37, "山东省")],
+    "cities": [(3702, "青岛市")],
+    "areas": [(370211, "黄岛区"), (370282, "即墨市")],
+    "streets": [
+        (370211002, "辛安街道办事处"),
+        (370211100, "王台镇"),
+        (370282105, "蓝村镇"),
+    ],
+    "villages": [
+        (370211100221, "王台村委会"),
+        (370211100230, "后台村委会"),
+        (370282105001, "蓝村居委会"),
+    ],
+}
+_TINY_CHANGES = [
+    {
+        "old_name": "胶南市",
+        "old_code": "370284",
+        "new_name": "黄岛区",
+        "new_code": "370211",
+        "date": "2012-12",
+        "note_zh": "撤销县级胶南市",
+        "note_en": "Jiaonan merged",
+    }
+]
+_TINY_ALIASES = [
+    {
+        "alias": "西海岸新区",
+        "code": "370211",
+        "scope": "",
+        "note_zh": "新区",
+        "note_en": "new area",
+    },
+    {
+        "alias": "高新区",
+        "code": "370214400",
+        "scope": "3702",
+        "note_zh": "青岛高新区",
+        "note_en": "Qingdao high-tech zone",
+    },
+]
+
+
+def _division_frames(rows: dict[str, list[tuple[int, str]]]) -> dict[str, pd.DataFrame]:
+    return {k: pd.DataFrame(v, columns=["code", "name"]) for k, v in rows.items()}
+
+
+@pytest.fixture(scope="session")
+def tiny() -> Any:
+    """A tiny hand-checkable gazetteer (the tables above), built once per session.
+
+    Shared by the gazetteer, address and accuracy tests; do not change it.
+    """
+    from grid.gazetteer import Gazetteer
+
+    return Gazetteer.from_frames(
+        _division_frames(_TINY_CURRENT),
+        historical=_division_frames(_TINY_HISTORICAL),
+        changes=pd.DataFrame(_TINY_CHANGES),
+        aliases=pd.DataFrame(_TINY_ALIASES),
+    )

@@ -18,7 +18,6 @@ from grid.cells import make_cells
 from grid.coords import wgs84_to_gcj02
 from grid.gazetteer import LEVEL_NAMES, Gazetteer
 from grid.locate import CellLocator
-from tests.test_address import tiny_gazetteer
 from twonet.bench.accuracy import (
     dataset_of,
     load_gcj02_points,
@@ -45,12 +44,6 @@ ROOT = Path(__file__).resolve().parents[1]
 ADDRESSES = ROOT / "data" / "accuracy" / "addresses.csv"
 GCJ02_POINTS = ROOT / "data" / "accuracy" / "gcj02_points.csv"
 CCKS = "CCKS2021-address-NER dev set"
-
-
-@pytest.fixture(scope="module")
-def tiny() -> Gazetteer:
-    """The tiny gazetteer of ``test_address.py``."""
-    return tiny_gazetteer()
 
 
 # ------------------------------------------------------------ label matching

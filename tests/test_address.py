@@ -25,96 +25,6 @@ from twonet.errors import CellCodeError
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _frames(rows: dict[str, list[tuple[int, str]]]) -> dict[str, pd.DataFrame]:
-    return {k: pd.DataFrame(v, columns=["code", "name"]) for k, v in rows.items()}
-
-
-CURRENT = {
-    "provinces": [(11, "北京市"), (22, "吉林省"), (37, "山东省")],
-    "cities": [(1101, "市辖区"), (2201, "长春市"), (3702, "青岛市")],
-    "areas": [
-        (110105, "朝阳区"),
-        (220104, "朝阳区"),
-        (370202, "市南区"),
-        (370211, "黄岛区"),
-        (370214, "城阳区"),
-        (370215, "即墨区"),
-    ],
-    "streets": [
-        (110105001, "建外街道"),
-        (370202001, "香港中路街道"),
-        (370211002, "辛安街道"),
-        (370211005, "长江路街道"),
-        (370211014, "王台街道"),
-        (370214001, "城阳街道"),
-        (370214400, "青岛高新技术产业开发区"),
-        (370215009, "灵山街道"),
-        (370215010, "蓝村街道"),
-    ],
-    "villages": [
-        (110105001026, "永安里社区居委会"),
-        (370211002005, "台头社区居民委员会"),
-        (370211002014, "前湾港西路社区居民委员会"),
-        (370211014221, "王台村村委会"),
-        (370211014222, "田家窑村村委会"),
-        (370215010001, "蓝村社区居民委员会"),
-    ],
-}
-HISTORICAL = {
-    "provinces": [(37, "山东省")],
-    "cities": [(3702, "青岛市")],
-    "areas": [(370211, "黄岛区"), (370282, "即墨市")],
-    "streets": [(370211100, "王台镇"), (370282105, "蓝村镇")],
-    "villages": [(370211100230, "后台村委会"), (370211100221, "王台村委会")],
-}
-CHANGES = pd.DataFrame(
-    [
-        {
-            "old_name": "胶南市",
-            "old_code": "370284",
-            "new_name": "黄岛区",
-            "new_code": "370211",
-            "date": "2012-12",
-            "note_zh": "撤销县级胶南市",
-            "note_en": "Jiaonan merged",
-        }
-    ]
-)
-ALIASES = pd.DataFrame(
-    [
-        {
-            "alias": "西海岸新区",
-            "code": "370211",
-            "scope": "",
-            "note_zh": "新区",
-            "note_en": "new area",
-        },
-        {
-            "alias": "高新区",
-            "code": "370214400",
-            "scope": "3702",
-            "note_zh": "青岛高新区",
-            "note_en": "Qingdao high-tech zone",
-        },
-    ]
-)
-
-
-def tiny_gazetteer() -> Gazetteer:
-    """A hand-checkable gazetteer built from the tables above."""
-    return Gazetteer.from_frames(
-        _frames(CURRENT),
-        historical=_frames(HISTORICAL),
-        changes=CHANGES,
-        aliases=ALIASES,
-    )
-
-
-@pytest.fixture(scope="module")
-def tiny() -> Gazetteer:
-    return tiny_gazetteer()
-
-
 @pytest.mark.parametrize(
     ("text", "county", "town", "village", "method"),
     [
@@ -333,8 +243,8 @@ def test_lone_short_form_does_not_make_a_full_name_ambiguous(tiny: Gazetteer) ->
 
 
 def _leftmost_longest_village(text: str, start: int, index: Any) -> object:
-    """Brute-force reference for ``grid.address._find_village``."""
-    from grid.address import _MAX_FORM, _SCAN, _STEM_KINDS, _VBLOCK
+    """Brute-force reference for ``grid.address_village.find_village``."""
+    from grid.address_village import _MAX_FORM, _SCAN, _STEM_KINDS, _VBLOCK
 
     for s in range(start, min(len(text), start + _SCAN)):
         for e in range(min(len(text), s + _MAX_FORM), s, -1):
@@ -352,7 +262,7 @@ def _leftmost_longest_village(text: str, start: int, index: Any) -> object:
 def test_village_search_is_leftmost_longest(
     tiny: Gazetteer, data: st.DataObject
 ) -> None:
-    from grid.address import _find_village
+    from grid.address_village import find_village
 
     containers = [u for u in range(len(tiny)) if tiny.level[u] in (2, 3)]
     container = data.draw(st.sampled_from(containers))
@@ -360,7 +270,7 @@ def test_village_search_is_leftmost_longest(
     pieces = st.sampled_from([*index.forms, "路", "街", "号", "1", "村", "社区", "东"])
     text = "".join(data.draw(st.lists(pieces, max_size=8)))
     start = data.draw(st.integers(0, max(0, len(text))))
-    assert _find_village(text, start, index) == _leftmost_longest_village(
+    assert find_village(text, start, index) == _leftmost_longest_village(
         text, start, index
     )
 
@@ -368,12 +278,12 @@ def test_village_search_is_leftmost_longest(
 def _maximal_matches(
     text: str, keywords: list[str], is_stem: list[bool]
 ) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
-    """Brute-force reference for ``grid.address._match_batch`` of one text.
+    """Brute-force reference for ``grid.address_match.match_batch`` of one text.
 
     Every occurrence of every keyword by ``str.find``; bare stems followed by
     a road, building or village word dropped; then those inside no other.
     """
-    from grid.address import _BLOCK_1, _BLOCK_2, _ORDINALS, _ROAD_WORDS
+    from grid.address_match import _BLOCK_1, _BLOCK_2, _ORDINALS, _ROAD_WORDS
 
     found = []
     for keyword_id, keyword in enumerate(keywords):
@@ -425,12 +335,12 @@ def _keyword_text(keywords: list[str]) -> st.SearchStrategy[str]:
 def test_admin_matches_are_the_maximal_unblocked_ones(
     tiny: Gazetteer, which: str, data: st.DataObject
 ) -> None:
-    from grid.address import _match_batch
+    from grid.address_match import match_batch
 
     keywords, is_stem, automaton = _searcher(tiny, which)
     text = data.draw(_keyword_text(keywords))
     find = automaton.find_matches_as_indexes
-    assert _match_batch([text], find, is_stem)[0] == _maximal_matches(
+    assert match_batch([text], find, is_stem)[0] == _maximal_matches(
         text, keywords, is_stem
     )
 
@@ -441,18 +351,18 @@ def test_admin_matches_are_the_maximal_unblocked_ones(
 def test_batched_search_matches_one_search_per_address(
     tiny: Gazetteer, which: str, data: st.DataObject
 ) -> None:
-    from grid.address import _match_batch
+    from grid.address_match import match_batch
 
     keywords, is_stem, automaton = _searcher(tiny, which)
     texts = data.draw(st.lists(_keyword_text(keywords), max_size=6))
     find = automaton.find_matches_as_indexes
-    assert _match_batch(texts, find, is_stem) == [
-        _match_batch([text], find, is_stem)[0] for text in texts
+    assert match_batch(texts, find, is_stem) == [
+        match_batch([text], find, is_stem)[0] for text in texts
     ]
 
 
 def test_matches_out_of_order_are_sorted_first(tiny: Gazetteer) -> None:
-    from grid.address import _match_batch
+    from grid.address_match import match_batch
 
     keywords, is_stem, automaton = _searcher(tiny, "nested")
     texts = ["山东青岛市南区黄岛区路", "", "青岛市", "黄岛区市南"]
@@ -462,12 +372,12 @@ def test_matches_out_of_order_are_sorted_first(tiny: Gazetteer) -> None:
         return find(text, overlapping=overlapping)[::-1]
 
     expected = [_maximal_matches(text, keywords, is_stem) for text in texts]
-    assert _match_batch(texts, find, is_stem) == expected
-    assert _match_batch(texts, reversed_find, is_stem) == expected
+    assert match_batch(texts, find, is_stem) == expected
+    assert match_batch(texts, reversed_find, is_stem) == expected
 
 
 def test_many_addresses_parse_as_each_alone(tiny: Gazetteer) -> None:
-    from grid.address import _BATCH
+    from grid.address_match import BATCH
 
     pool = [
         "山东省青岛市黄岛区辛安街道台头社区长江中路216号",
@@ -478,7 +388,7 @@ def test_many_addresses_parse_as_each_alone(tiny: Gazetteer) -> None:
         "青岛市市南区香港中路街道",
         "长春市朝阳区",
     ]
-    texts = [pool[i % len(pool)] for i in range(2 * _BATCH + 3)]
+    texts = [pool[i % len(pool)] for i in range(2 * BATCH + 3)]
     together = parse_addresses(texts, tiny, region=["3702"])
     alone = pd.concat(
         [parse_addresses([text], tiny, region=["3702"]) for text in pool],

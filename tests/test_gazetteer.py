@@ -1,7 +1,8 @@
 """Gazetteer: name forms, historical names, aliases, cache round trip.
 
-All tests but the module-scoped ``real`` fixture's use a tiny hand-written
-gazetteer (two provinces, a few counties, towns and villages).
+All tests but the module-scoped ``real`` fixture's use the tiny hand-written
+gazetteer of ``conftest.py`` (three provinces, a few counties, towns and
+villages).
 """
 
 from __future__ import annotations
@@ -20,98 +21,13 @@ from grid.gazetteer import (
     KIND_SHORT,
     Gazetteer,
     name_forms,
-    parse_jionlp_changes,
 )
+from grid.gazetteer_builder import village_candidates
+from ingest.gazetteer_build import parse_jionlp_changes
+from ingest.gazetteer_cache import read_gazetteer_cache, write_gazetteer_cache
 from twonet.errors import CellCodeError, GridFileError
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _frames(rows: dict[str, list[tuple[int, str]]]) -> dict[str, pd.DataFrame]:
-    return {k: pd.DataFrame(v, columns=["code", "name"]) for k, v in rows.items()}
-
-
-CURRENT = {
-    "provinces": [(11, "北京市"), (37, "山东省")],
-    "cities": [(1101, "市辖区"), (3702, "青岛市")],
-    "areas": [
-        (110105, "朝阳区"),
-        (370202, "市南区"),
-        (370211, "黄岛区"),
-        (370215, "即墨区"),
-    ],
-    "streets": [
-        (110105001, "建外街道"),
-        (370202001, "香港中路街道"),
-        (370211002, "辛安街道"),
-        (370211005, "长江路街道"),
-        (370211014, "王台街道"),
-        (370215010, "蓝村街道"),
-    ],
-    "villages": [
-        (110105001026, "永安里社区居委会"),
-        (370211002005, "台头社区居民委员会"),
-        (370211014221, "王台村村委会"),
-        (370211014222, "田家窑村村委会"),
-        (370215010001, "蓝村社区居民委员会"),
-    ],
-}
-HISTORICAL = {
-    "provinces": [(37, "山东省")],
-    "cities": [(3702, "青岛市")],
-    "areas": [(370211, "黄岛区"), (370282, "即墨市")],
-    "streets": [
-        (370211002, "辛安街道办事处"),
-        (370211100, "王台镇"),
-        (370282105, "蓝村镇"),
-    ],
-    "villages": [
-        (370211100221, "王台村委会"),
-        (370211100230, "后台村委会"),
-        (370282105001, "蓝村居委会"),
-    ],
-}
-CHANGES = pd.DataFrame(
-    [
-        {
-            "old_name": "胶南市",
-            "old_code": "370284",
-            "new_name": "黄岛区",
-            "new_code": "370211",
-            "date": "2012-12",
-            "note_zh": "撤销县级胶南市",
-            "note_en": "Jiaonan merged",
-        }
-    ]
-)
-ALIASES = pd.DataFrame(
-    [
-        {
-            "alias": "西海岸新区",
-            "code": "370211",
-            "scope": "",
-            "note_zh": "新区",
-            "note_en": "new area",
-        },
-        {
-            "alias": "高新区",
-            "code": "370211002",
-            "scope": "3702",
-            "note_zh": "x",
-            "note_en": "x",
-        },
-    ]
-)
-
-
-@pytest.fixture(scope="module")
-def tiny() -> Gazetteer:
-    return Gazetteer.from_frames(
-        _frames(CURRENT),
-        historical=_frames(HISTORICAL),
-        changes=CHANGES,
-        aliases=ALIASES,
-    )
 
 
 def _meanings(gazetteer: Gazetteer, keyword: str) -> dict[str, int]:
@@ -163,7 +79,7 @@ def test_name_forms_never_one_character_stems(name: str, level: int) -> None:
 
 
 def test_units_and_codes(tiny: Gazetteer) -> None:
-    assert tiny.summary()["village"] == 5
+    assert tiny.summary()["village"] == 6
     unit = tiny.index_of("370211014")
     assert unit is not None
     assert tiny.name(unit) == "王台街道"
@@ -227,7 +143,7 @@ def test_aliases_keep_their_scope(tiny: Gazetteer) -> None:
 def test_village_candidates_ranked_by_similarity(tiny: Gazetteer) -> None:
     town = tiny.index_of("370211014")
     assert town is not None
-    ranked = [tiny.code(v) for v in tiny.village_candidates(town, "王台东村委会")]
+    ranked = [tiny.code(v) for v in village_candidates(tiny, town, "王台东村委会")]
     assert ranked[0] == "370211014221"
 
 
@@ -237,7 +153,7 @@ def test_merged_villages_ranked_when_built(tiny: Gazetteer) -> None:
     for record, successor in enumerate(successors.tolist()):
         old_name = tiny.historical_village(record)[0]
         expected = (
-            tuple(tiny.village_candidates(successor, old_name))
+            tuple(village_candidates(tiny, successor, old_name))
             if tiny.level[successor] == 3
             else ()
         )
@@ -261,13 +177,13 @@ def test_parse_jionlp_changes() -> None:
 
 def test_save_and_load_round_trip(tiny: Gazetteer, tmp_path: Path) -> None:
     path = tmp_path / "g.pkl"
-    tiny.save(path)
-    again = Gazetteer.load(path)
+    write_gazetteer_cache(tiny, path)
+    again = read_gazetteer_cache(path)
     assert again.keywords == tiny.keywords
     assert again.successor("370282") == tiny.successor("370282")
     (tmp_path / "bad.pkl").write_bytes(b"not a pickle")
     with pytest.raises(GridFileError, match=r"bad\.pkl"):
-        Gazetteer.load(tmp_path / "bad.pkl")
+        read_gazetteer_cache(tmp_path / "bad.pkl")
 
 
 def test_curated_tables_are_complete() -> None:

