@@ -374,6 +374,7 @@ def start_import_run(
                     file_sha256=file_sha256,
                     started_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
                     options=options,
+                    outcome="running",
                 )
                 .returning(ImportRun.id)
             ).scalar_one()
@@ -400,7 +401,13 @@ def finish_import_run(
     """
     with transaction(bind) as connection:
         connection.execute(
-            update(ImportRun).where(ImportRun.id == run_id).values(counts=counts)
+            update(ImportRun)
+            .where(ImportRun.id == run_id)
+            .values(
+                counts=counts,
+                outcome="succeeded",
+                finished_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+            )
         )
         if rejects is not None and len(rejects):
             _insert_rejects(connection, run_id, rejects)
