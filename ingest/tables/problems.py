@@ -284,6 +284,7 @@ def reject_rows(
         original = raw.values.iloc[positions].reset_index(drop=True)
     else:
         original = raw.table.take(pa.array(positions)).to_pandas()
+    original = _rename_clashes(original)
     original.insert(0, "row", raw.rows[positions])
     if raw.bad_records:
         lines = pd.DataFrame(
@@ -322,6 +323,24 @@ def reject_rows(
         values[found] = joined[positions[found]]
         original[column] = pd.Series(values, dtype="string")
     return original
+
+
+#: Columns :func:`reject_rows` adds to the file's own.
+_REJECT_COLUMNS = ("row", "raw_line", "reasons_zh", "reasons_en")
+
+
+def _rename_clashes(original: pd.DataFrame) -> pd.DataFrame:
+    """Rename the file's columns named like ours (``row`` → ``row.1``...)."""
+    taken = {str(c) for c in original.columns}
+    renamed: dict[str, str] = {}
+    for name in _REJECT_COLUMNS:
+        if name in taken:
+            k = 1
+            while f"{name}.{k}" in taken:
+                k += 1
+            renamed[name] = f"{name}.{k}"
+            taken.add(renamed[name])
+    return original.rename(columns=renamed) if renamed else original
 
 
 def write_rejects(result: TableResult, path: str | PathLike[str]) -> Path:
