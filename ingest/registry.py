@@ -359,6 +359,7 @@ def read_registry(
     chunk_rows: int = 200_000,
     progress: Progress | None = None,
     earlier_keys: Mapping[str, str] | None = None,
+    delimiter: str | None = None,
 ) -> RegistryResult:
     r"""Read an employer registry and check every row.
 
@@ -393,6 +394,8 @@ def read_registry(
     earlier_keys : mapping, optional
         Credit codes of files read before this one by the same import →
         where (``file:row``); a row repeating one is rejected.
+    delimiter : str, optional
+        CSV delimiter (one character, or ``"tab"``); default detected.
 
     Returns
     -------
@@ -425,6 +428,7 @@ def read_registry(
         mapping=mapping,
         encoding=encoding,
         sheet=sheet,
+        delimiter=delimiter,
         default_crs=default_crs,
         known_area_codes=known_area_codes,
         extent=extent,

@@ -1,58 +1,80 @@
 """Read a table (CSV or XLSX) as the text of every cell, with row numbers.
 
-:func:`read_raw` finds the header with a :class:`~ingest.tables.schema.TableSchema`
-and returns a :class:`RawTable`: every cell as text, the spreadsheet row
-number of each record and what was learnt on the way (encoding, sheet,
-SHA-256, notes).  Checking the values is :mod:`ingest.tables.validate`'s.
+:func:`open_raw` opens a file, finds its header with a
+:class:`~ingest.tables.schema.TableSchema` and returns a :class:`RawSource`,
+whose :meth:`~RawSource.chunks` stream the records in bounded chunks, each a
+:class:`RawTable`: every cell as text and the spreadsheet row number of each
+record.  :func:`read_raw` reads a whole file as one :class:`RawTable` (the
+chunks concatenated).  Checking the values is :mod:`ingest.tables.validate`'s.
 
-* **Encodings.**  A byte-order mark decides (UTF-8 or UTF-16); otherwise the
-  first megabyte is tried as strict UTF-8, and read as GB18030 (a superset of
-  GBK/GB2312, what Chinese Excel writes) when it is not.  An explicit
-  ``encoding=`` always wins.  The delimiter (comma, tab, semicolon, bar) is
-  sniffed from the first lines.
-* **Headers.**  The header may follow a few title lines; or give the
-  columns with ``mapping=``.
+What a file is comes from its first bytes, not its name: a workbook renamed
+``.csv`` is read as a workbook, a CSV renamed ``.xlsx`` as text (each with a
+note); an old ``.xls`` (OLE2), an OpenDocument sheet or a web page saved as
+``.xls`` are refused, naming what they are.  CSV details (encodings, line
+endings, delimiters, NUL characters, unclosed quotes) are
+:mod:`ingest.tables.csv_reader`'s (with :mod:`~ingest.tables.text_reader`
+and :mod:`~ingest.tables.arrow_reader`); workbook details (hidden sheets,
+several registries in one workbook, merged header rows, wrong dimensions)
+are :mod:`ingest.tables.xlsx_reader`'s; finding a header written over two
+rows is :mod:`ingest.tables.header_reader`'s.
+
+Accounting
+----------
+Every record of a file is accounted for: read (``rows``), read but bad
+(``bad_records``: a CSV record with the wrong number of fields, or a
+spreadsheet row with values beyond the header's columns), or blank
+(``n_blank``); when that cannot be done the whole file is refused with the
+reason (:class:`~grid.errors.RegistryFileError`, in English and Chinese).
 
 Row numbers
 -----------
-``row`` is the record's number in the file counting the header record as 1,
-so the first data record is row 2 (with title lines above the header, the
-header's own number + 1).  It is the line number a spreadsheet shows; in a
-CSV it differs from the physical line only after a quoted value that spans
-lines.
+``row`` is the record's number as a spreadsheet shows it, counting the
+header record as 1 (with title rows above the header, the header's own
+number): the first data record is ``header_row + 1``.  A quoted CSV value
+spanning several lines is one record, so ``row`` differs from the file's
+line number after one; blank lines are records too (counted in
+``n_blank``).  A header spread over two rows (a merged group heading above
+its sub-headings) is combined into one, and ``header_row`` is the lower row.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
-import datetime as dt
 import hashlib
-import io
-from collections.abc import Callable, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pa_csv
 
 from grid.errors import RegistryFileError
-from ingest.tables.schema import TableSchema, unique_names
+from ingest.tables.schema import TableSchema
 from ingest.tables.values import blank_mask
 
 #: Called as ``progress(rows_done, rows_total)`` while reading.
 Progress = Callable[[int, int | None], None]
 
-_CSV_SUFFIXES: Final = frozenset({".csv", ".txt", ".tsv"})
-_XLSX_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
-_SAMPLE_BYTES: Final = 1 << 20
-_HEADER_SCAN: Final = 20
-_DELIMITERS: Final = (",", "\t", ";", "|")
+XLSX_SUFFIXES: Final = frozenset({".xlsx", ".xlsm"})
+_OLE2: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP: Final = b"PK\x03\x04"
+_ODS: Final = b"mimetypeapplication/vnd.oasis.opendocument"
+_WEB_PAGE: Final = (b"<html", b"<!doctype", b"<table", b"<?xml", b"<head", b"<meta")
+
+
+def message(en: str, zh: str) -> str:
+    """Word an error or note in English followed by Chinese in brackets."""
+    return f"{en} ({zh})"
+
+
+def refuse(en: str, zh: str) -> RegistryFileError:
+    """Return a :class:`RegistryFileError` worded in English and Chinese."""
+    return RegistryFileError(message(en, zh))
 
 
 @dataclass
@@ -76,6 +98,172 @@ class RawTable:
         return len(self.rows) + len(self.bad_records) + self.n_blank
 
 
+class RawSource(ABC):
+    """An opened table file whose header has been found.
+
+    Attributes
+    ----------
+    path : Path
+    header : list of str
+        Column names (unique, non-empty) of every chunk's table.
+    header_row : int
+        Row number of the header (of its lower row when two were combined).
+    encoding : str or None
+        Encoding a CSV is read in; ``None`` for a workbook.
+    sheet : str or None
+        Worksheet read (XLSX).
+    notes : list of str
+        Things worth telling the user; those found while reading (NUL
+        characters, rows in another encoding) are added as the chunks are
+        read: complete once :meth:`chunks` is exhausted.
+    estimated_rows : int or None
+        About how many data records the file holds (for progress).
+    sha256 : str
+        SHA-256 of the whole file; valid once :meth:`chunks` is exhausted.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        header: list[str],
+        header_row: int,
+        *,
+        encoding: str | None = None,
+        sheet: str | None = None,
+        notes: list[str] | None = None,
+        estimated_rows: int | None = None,
+    ) -> None:
+        self.path = path
+        self.header = header
+        self.header_row = header_row
+        self.encoding = encoding
+        self.sheet = sheet
+        self.notes = list(notes or [])
+        self.estimated_rows = estimated_rows
+        self.sha256 = ""
+        self._opening_notes = len(self.notes)
+
+    def chunks(self, rows: int = 100_000) -> Iterator[RawTable]:
+        """Read the records in file order, about ``rows`` at a time.
+
+        Parameters
+        ----------
+        rows : int, default 100000
+            Records (kept or blank) per chunk; a chunk also holds the bad
+            records among them.  The last chunk may be smaller; there is
+            always at least one chunk, empty for a file without records.
+
+        Yields
+        ------
+        RawTable
+            One chunk: its own ``rows``, ``bad_records``, ``n_blank`` and
+            (XLSX) ``values``, indexed from 0; ``notes`` and ``sha256``
+            are the source's.
+
+        Raises
+        ------
+        RegistryFileError
+            The file turns out unreadable part way (an unclosed quote, a
+            row that cannot be decoded in the given encoding): nothing of
+            it should be kept.
+        """
+        if rows < 1:
+            msg = f"chunk rows must be positive, got {rows!r}"
+            raise RegistryFileError(msg)
+        del self.notes[self._opening_notes :]
+        self.sha256 = ""
+        yield from self._chunks(rows)
+
+    @abstractmethod
+    def _chunks(self, rows: int) -> Iterator[RawTable]:
+        """Yield the chunks (``rows`` checked); set ``sha256`` at the end."""
+
+    def empty_table(self) -> pa.Table:
+        """Return a table without records, with this source's columns."""
+        return pa.table({name: pa.array([], pa.string()) for name in self.header})
+
+    def chunk(
+        self,
+        table: pa.Table,
+        rows: npt.NDArray[np.int64],
+        bad: list[tuple[int, str, int]],
+        values: pd.DataFrame | None = None,
+    ) -> RawTable:
+        """Return a chunk of this source, blank records dropped."""
+        raw = RawTable(
+            table=table,
+            rows=rows,
+            header_row=self.header_row,
+            values=values,
+            bad_records=bad,
+            encoding=self.encoding,
+            sheet=self.sheet,
+        )
+        return drop_blank(raw)
+
+
+def open_raw(
+    path: str | PathLike[str],
+    schema: TableSchema,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    encoding: str | None = None,
+    sheet: str | int | None = None,
+    delimiter: str | None = None,
+) -> RawSource:
+    """Open a CSV or XLSX file and find its header, ready to stream its records.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CSV (``.csv``, ``.txt``, ``.tsv``...) or XLSX file; what it is
+        comes from its first bytes.
+    schema : TableSchema
+        Recognises the header row and the sheet.
+    mapping : mapping, optional
+        Our field names to the file's column names (helps find the header).
+    encoding : str, optional
+        CSV encoding; overrides detection.
+    sheet : str or int, optional
+        XLSX worksheet, by name or 0-based position (hidden ones too);
+        default the visible sheet whose header is recognised.
+    delimiter : str, optional
+        CSV delimiter (one character, or ``"tab"``); default detected.
+
+    Returns
+    -------
+    RawSource
+
+    Raises
+    ------
+    RegistryFileError
+        The file cannot be found, opened or decoded, is of a kind that
+        cannot be read (``.xls``, ``.ods``, a web page), has no header, or
+        holds registries on several sheets and ``sheet`` was not given.
+    """
+    source = Path(path)
+    if not source.is_file():
+        raise refuse(
+            f"registry file {str(source)!r} does not exist",
+            f"文件“{source}”不存在",
+        )
+    notes: list[str] = []
+    if _kind(source, notes) == "xlsx":
+        from ingest.tables.xlsx_reader import open_xlsx
+
+        return open_xlsx(source, schema, mapping=mapping, sheet=sheet, notes=notes)
+    from ingest.tables.csv_reader import open_csv
+
+    return open_csv(
+        source,
+        schema,
+        mapping=mapping,
+        encoding=encoding,
+        delimiter=delimiter,
+        notes=notes,
+    )
+
+
 def read_raw(
     path: str | PathLike[str],
     schema: TableSchema,
@@ -85,25 +273,18 @@ def read_raw(
     sheet: str | int | None = None,
     chunk_rows: int = 200_000,
     progress: Progress | None = None,
+    delimiter: str | None = None,
 ) -> RawTable:
-    """Read a CSV or XLSX file as text, its header found by ``schema``.
+    """Read a whole CSV or XLSX file as text, its header found by ``schema``.
+
+    The chunks of :func:`open_raw` concatenated.
 
     Parameters
     ----------
-    path : str or path-like
-        A ``.csv`` (also ``.txt``/``.tsv``) or ``.xlsx`` file.  ``.xls`` is
-        not supported (save it as ``.xlsx`` or CSV).
-    schema : TableSchema
-        Recognises the header row and the sheet.
-    mapping : mapping, optional
-        Our field names to the file's column names (helps find the header).
-    encoding : str, optional
-        CSV encoding; overrides detection.
-    sheet : str or int, optional
-        XLSX worksheet, by name or 0-based position; default the first one
-        whose header is recognised.
+    path, schema, mapping, encoding, sheet, delimiter
+        See :func:`open_raw`.
     chunk_rows : int, default 200000
-        About how many rows to read between two ``progress`` calls.
+        Records read at a time (between two ``progress`` calls).
     progress : callable, optional
         Called as ``progress(rows_done, rows_total)`` while reading.
 
@@ -115,59 +296,111 @@ def read_raw(
     Raises
     ------
     RegistryFileError
-        The file cannot be found, read or decoded, or is an ``.xls``.
+        See :func:`open_raw` and :meth:`RawSource.chunks`.
     """
     if chunk_rows < 1:
         msg = f"chunk_rows must be positive, got {chunk_rows!r}"
         raise RegistryFileError(msg)
-    source = Path(path)
-    raw = _read_any(source, schema, mapping, encoding, sheet, chunk_rows, progress)
-    return _drop_blank(raw)
+    source = open_raw(
+        path,
+        schema,
+        mapping=mapping,
+        encoding=encoding,
+        sheet=sheet,
+        delimiter=delimiter,
+    )
+    parts: list[RawTable] = []
+    done = 0
+    for part in source.chunks(chunk_rows):
+        parts.append(part)
+        done += part.n_records
+        if progress is not None:
+            progress(done, max(source.estimated_rows or done, done))
+    return concat_chunks(source, parts)
 
 
-def _read_any(
-    path: Path,
-    schema: TableSchema,
-    mapping: Mapping[str, str] | None,
-    encoding: str | None,
-    sheet: str | int | None,
-    chunk_rows: int,
-    progress: Progress | None,
-) -> RawTable:
-    if not path.is_file():
-        msg = f"registry file {str(path)!r} does not exist"
-        raise RegistryFileError(msg)
-    suffix = path.suffix.lower()
-    if suffix == ".xls":
-        msg = (
-            f"{path.name!r} is an old Excel .xls file, which is not supported; "
-            "save it as .xlsx or CSV (另存为 .xlsx 或 CSV)"
-        )
-        raise RegistryFileError(msg)
+def concat_chunks(source: RawSource, parts: Sequence[RawTable]) -> RawTable:
+    """Join the chunks of ``source`` (in order) into one :class:`RawTable`."""
+    values = [p.values for p in parts if p.values is not None]
+    return RawTable(
+        table=pa.concat_tables([p.table for p in parts]),
+        rows=np.concatenate([p.rows for p in parts]).astype(np.int64),
+        header_row=source.header_row,
+        values=pd.concat(values, ignore_index=True) if values else None,
+        bad_records=[record for p in parts for record in p.bad_records],
+        encoding=source.encoding,
+        sheet=source.sheet,
+        sha256=source.sha256,
+        notes=list(source.notes),
+        n_blank=sum(p.n_blank for p in parts),
+    )
+
+
+def _kind(path: Path, notes: list[str]) -> str:
+    """Tell a workbook (``"xlsx"``) from text (``"csv"``) by the first bytes."""
+    label = path.name
     with path.open("rb") as handle:
-        magic = handle.read(4)
-    if suffix in _XLSX_SUFFIXES or (
-        suffix not in _CSV_SUFFIXES and magic == b"PK\x03\x04"
-    ):
-        return _read_xlsx(path, schema, mapping, sheet, chunk_rows, progress)
-    return _read_csv(path, schema, mapping, encoding, chunk_rows, progress)
+        head = handle.read(512)
+    suffix = path.suffix.lower()
+    if head.startswith(_OLE2):
+        raise refuse(
+            f"{label!r} is an old Excel .xls workbook (Office 97-2003), which "
+            "cannot be read; open it in Excel or WPS and save it as .xlsx or CSV",
+            f"“{label}”是旧版Excel .xls文件，无法读取；请用Excel或WPS另存为.xlsx或CSV",
+        )
+    if head.startswith(_ZIP):
+        if _ODS in head[:120]:
+            raise refuse(
+                f"{label!r} is an OpenDocument spreadsheet (.ods), which cannot be "
+                "read; save it as .xlsx or CSV",
+                f"“{label}”是OpenDocument表格(.ods)，无法读取；请另存为.xlsx或CSV",
+            )
+        if suffix not in XLSX_SUFFIXES:
+            notes.append(
+                message(
+                    f"{label}: an Excel workbook (.xlsx) despite its name; read as one",
+                    f"“{label}”实为Excel工作簿(.xlsx)，已按工作簿读取",
+                )
+            )
+        return "xlsx"
+    if suffix in XLSX_SUFFIXES or suffix == ".xls":
+        _refuse_text_workbook(label, suffix, head)
+        notes.append(
+            message(
+                f"{label}: not an Excel workbook but text; read as CSV",
+                f"“{label}”不是Excel工作簿而是文本，已按CSV读取",
+            )
+        )
+    return "csv"
 
 
-def _sha256(path: Path) -> str:
+def _refuse_text_workbook(label: str, suffix: str, head: bytes) -> None:
+    """Refuse a web page or any text named ``.xls``; a text ``.xlsx`` is read."""
+    start = head.lstrip(codecs.BOM_UTF8 + b" \t\r\n").lower()
+    if start.startswith(_WEB_PAGE):
+        raise refuse(
+            f"{label!r} is a web page (HTML/XML) saved with an Excel name, not a "
+            "workbook; open it in Excel and save it as .xlsx or CSV",
+            f"“{label}”是以Excel文件名保存的网页(HTML/XML)，不是工作簿；"
+            "请用Excel打开后另存为.xlsx或CSV",
+        )
+    if suffix == ".xls":
+        kind = "empty" if not head else "text, not an old Excel workbook"
+        raise refuse(
+            f"{label!r} is named .xls but is {kind}; an .xls file cannot be read: "
+            "save it as .xlsx, or rename it .csv if it is a CSV table",
+            f"“{label}”名为.xls但内容不是Excel工作簿；请另存为.xlsx，"
+            "若是CSV表格请改名为.csv",
+        )
+
+
+def sha256_of(path: Path) -> str:
     """SHA-256 of a file, read in blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while block := handle.read(1 << 23):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _count_newlines(path: Path) -> int:
-    lines = 0
-    with path.open("rb") as handle:
-        while block := handle.read(1 << 23):
-            lines += block.count(b"\n")
-    return lines
 
 
 def detect_encoding(sample: bytes) -> str:
@@ -181,302 +414,74 @@ def detect_encoding(sample: bytes) -> str:
     Returns
     -------
     str
-        ``"utf-8-sig"`` or ``"utf-16"`` when a byte-order mark says so,
-        ``"utf-8"`` when the sample is valid UTF-8 (ASCII included),
-        otherwise ``"gb18030"``.
+        ``"utf-8-sig"`` or ``"utf-16"`` when a byte-order mark says so;
+        ``"utf-16-le"`` or ``"utf-16-be"`` when every other byte is NUL (UTF-16
+        without a byte-order mark); ``"utf-8"`` when the sample is valid UTF-8
+        (ASCII included) or when most of its non-ASCII lines are (a few
+        GBK lines in a UTF-8 file are read line by line); otherwise
+        ``"gb18030"`` (a superset of GBK/GB2312, what Chinese Excel writes).
 
     Examples
     --------
     >>> detect_encoding("单位".encode("gbk")), detect_encoding("单位".encode())
     ('gb18030', 'utf-8')
+    >>> detect_encoding("单位,代码".encode("utf-16-le"))
+    'utf-16-le'
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    utf16 = _utf16_without_bom(sample)
+    if utf16 is not None:
+        return utf16
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     try:
         decoder.decode(sample, final=False)
     except UnicodeDecodeError:
-        return "gb18030"
+        return "utf-8" if _mostly_utf8(sample) else "gb18030"
     return "utf-8"
 
 
-def _read_csv(
-    path: Path,
-    schema: TableSchema,
-    mapping: Mapping[str, str] | None,
-    encoding: str | None,
-    chunk_rows: int,
-    progress: Progress | None,
-) -> RawTable:
-    newlines = _count_newlines(path)
-    with path.open("rb") as handle:
-        sample = handle.read(_SAMPLE_BYTES)
-    notes: list[str] = []
-    used = encoding or detect_encoding(sample)
-    if encoding is None and used != "utf-8":
-        notes.append(f"{path.name}: encoding detected as {used}")
-    try:
-        text = codecs.getincrementaldecoder(used)("strict").decode(sample, final=False)
-    except (LookupError, UnicodeDecodeError) as exc:
-        msg = f"cannot decode {path.name!r} as {used!r}: {exc}"
-        raise RegistryFileError(msg) from exc
-    text = text.lstrip("\ufeff")
-    delimiter = _sniff_delimiter(text)
-    records = _first_records(text, delimiter)
-    header_index = schema.find_header(records[:_HEADER_SCAN], mapping)
-    header = unique_names(records[header_index] if records else [])
-    if not header:
-        msg = f"{path.name!r} is empty: no header row"
-        raise RegistryFileError(msg)
-    row_bytes = max(len(sample) // max(len(records), 1), 16)
-    block = int(min(max(row_bytes * chunk_rows, 1 << 16), 1 << 26))
-    total = max(newlines - header_index - 1, 0)
-    if newlines <= header_index:  # nothing after the header
-        empty = pa.table({name: pa.array([], pa.string()) for name in header})
-        return RawTable(
-            table=empty,
-            rows=np.zeros(0, dtype=np.int64),
-            header_row=header_index + 1,
-            encoding=used,
-            sha256=_sha256(path),
-            notes=notes,
-        )
-    try:
-        table, bad = _arrow_csv(
-            path, header, header_index, used, delimiter, block, total, progress
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        if encoding is not None or used != "utf-8" or not sample.isascii():
-            msg = (
-                f"cannot read {path.name!r} as {used}: {exc}; "
-                "give the encoding (encoding=..., e.g. 'gb18030')"
-            )
-            raise RegistryFileError(msg) from exc
-        used = "gb18030"
-        notes.append(
-            f"{path.name}: not UTF-8 after the first megabyte; read as GB18030"
-        )
-        table, bad = _arrow_csv(
-            path, header, header_index, used, delimiter, block, total, progress
-        )
-    n_records = table.num_rows + len(bad)
-    bad_rows = np.asarray([r for r, _, _ in bad], dtype=np.int64)
-    first = header_index + 2
-    all_rows = np.arange(first, first + n_records, dtype=np.int64)
-    rows = np.setdiff1d(all_rows, bad_rows, assume_unique=True)
-    return RawTable(
-        table=table,
-        rows=rows,
-        header_row=header_index + 1,
-        bad_records=sorted(bad),
-        encoding=used,
-        sha256=_sha256(path),
-        notes=notes,
-    )
+def _utf16_without_bom(sample: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when NUL bytes alternate, else ``None``."""
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    data = np.frombuffer(sample[: 2 * pairs], dtype=np.uint8).reshape(-1, 2)
+    nul_even = int(np.count_nonzero(data[:, 0] == 0))
+    nul_odd = int(np.count_nonzero(data[:, 1] == 0))
+    for encoding, many, few in (
+        ("utf-16-le", nul_odd, nul_even),
+        ("utf-16-be", nul_even, nul_odd),
+    ):
+        if many >= max(pairs // 5, 1) and few * 10 <= many:
+            try:
+                sample[: 2 * pairs].decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            return encoding
+    return None
 
 
-def _arrow_csv(
-    path: Path,
-    header: list[str],
-    header_index: int,
-    encoding: str,
-    delimiter: str,
-    block: int,
-    total: int,
-    progress: Progress | None,
-) -> tuple[pa.Table, list[tuple[int, str, int]]]:
-    """Stream the records after the header as strings; collect bad ones.
-
-    Read on several threads first; Arrow knows the record number of a bad
-    record only when reading on one thread, so a file with bad records is
-    read again that way.
-    """
-    arguments = (path, header, header_index, encoding, delimiter, block, total)
-    table, bad = _arrow_csv_pass(*arguments, progress, threads=True)
-    if bad:
-        table, bad = _arrow_csv_pass(*arguments, progress, threads=False)
-    return table, bad
+def _mostly_utf8(sample: bytes) -> bool:
+    """Tell whether most lines with non-ASCII bytes are valid UTF-8."""
+    valid = invalid = 0
+    lines = sample.split(b"\n")
+    for line in lines[:-1] if len(lines) > 1 else lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            invalid += 1
+        else:
+            valid += 1
+    return valid > invalid
 
 
-def _arrow_csv_pass(
-    path: Path,
-    header: list[str],
-    header_index: int,
-    encoding: str,
-    delimiter: str,
-    block: int,
-    total: int,
-    progress: Progress | None,
-    *,
-    threads: bool,
-) -> tuple[pa.Table, list[tuple[int, str, int]]]:
-    bad: list[tuple[int, str, int]] = []
-
-    def on_bad(row: Any) -> str:
-        number = -1 if row.number is None else int(row.number)
-        bad.append((number, str(row.text), int(row.actual_columns)))
-        return "skip"
-
-    arrow_encoding = (
-        "utf8" if encoding.replace("-", "").lower() in {"utf8", "utf8sig"} else encoding
-    )
-    reader = pa_csv.open_csv(
-        path,
-        read_options=pa_csv.ReadOptions(
-            column_names=header,
-            skip_rows=header_index + 1,
-            encoding=arrow_encoding,
-            block_size=block,
-            use_threads=threads,
-        ),
-        parse_options=pa_csv.ParseOptions(
-            delimiter=delimiter,
-            newlines_in_values=True,
-            ignore_empty_lines=False,
-            invalid_row_handler=on_bad,
-        ),
-        convert_options=pa_csv.ConvertOptions(
-            column_types=dict.fromkeys(header, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
-    )
-    batches = []
-    done = 0
-    for batch in reader:
-        batches.append(batch)
-        done += batch.num_rows
-        if progress is not None:
-            progress(done, max(total, done))
-    table = pa.Table.from_batches(batches, schema=reader.schema)
-    return table, bad
-
-
-def _sniff_delimiter(text: str) -> str:
-    lines = text.splitlines()[:5]
-    counts = {d: sum(line.count(d) for line in lines) for d in _DELIMITERS}
-    best = max(_DELIMITERS, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _first_records(text: str, delimiter: str) -> list[list[str]]:
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    records = []
-    try:
-        for record in reader:
-            records.append(record)
-            if len(records) > _HEADER_SCAN:
-                break
-    except csv.Error:
-        pass
-    return records
-
-
-def _read_xlsx(
-    path: Path,
-    schema: TableSchema,
-    mapping: Mapping[str, str] | None,
-    sheet: str | int | None,
-    chunk_rows: int,
-    progress: Progress | None,
-) -> RawTable:
-    import openpyxl  # lazy: only needed for Excel files
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on broken files
-        msg = f"cannot open {path.name!r} as an Excel workbook: {exc}"
-        raise RegistryFileError(msg) from exc
-    try:
-        worksheet, header_index, first = _choose_sheet(
-            book, schema, sheet, mapping, path.name
-        )
-        total = worksheet.max_row - header_index - 1 if worksheet.max_row else None
-        header = first[header_index]
-        body: list[tuple[Any, ...]] = list(first[header_index + 1 :])
-        for values in worksheet.iter_rows(min_row=len(first) + 1, values_only=True):
-            body.append(values)
-            if progress is not None and len(body) % chunk_rows == 0:
-                progress(len(body), total)
-        title = worksheet.title
-    finally:
-        book.close()
-    width = max([len(header), *(len(r) for r in body)]) if body else len(header)
-    names = unique_names(list(header) + [None] * (width - len(header)))
-    values = pd.DataFrame(
-        [tuple(r) + (None,) * (width - len(r)) for r in body],
-        columns=pd.Index(names),
-        dtype=object,
-    )
-    table = pa.table(
-        {
-            name: pa.array([_cell_text(v) for v in values[name]], pa.string())
-            for name in names
-        }
-    )
-    rows = np.arange(header_index + 2, header_index + 2 + len(values), dtype=np.int64)
-    return RawTable(
-        table=table,
-        rows=rows,
-        header_row=header_index + 1,
-        values=values,
-        sheet=title,
-        sha256=_sha256(path),
-    )
-
-
-def _choose_sheet(
-    book: Any,
-    schema: TableSchema,
-    sheet: str | int | None,
-    mapping: Mapping[str, str] | None,
-    label: str,
-) -> tuple[Any, int, list[tuple[Any, ...]]]:
-    """Find the worksheet to read, its header index and its first rows."""
-    names = list(book.sheetnames)
-    if isinstance(sheet, int):
-        if not 0 <= sheet < len(names):
-            msg = f"{label!r} has {len(names)} sheets {names}; no sheet {sheet!r}"
-            raise RegistryFileError(msg)
-        candidates = [names[sheet]]
-    elif sheet is not None:
-        if sheet not in names:
-            msg = f"{label!r} has no sheet {sheet!r}; its sheets are {names}"
-            raise RegistryFileError(msg)
-        candidates = [sheet]
-    else:
-        candidates = names
-    for name in candidates:
-        worksheet = book[name]
-        first = list(worksheet.iter_rows(max_row=_HEADER_SCAN + 1, values_only=True))
-        index = schema.find_header(first[:_HEADER_SCAN], mapping)
-        if first and (sheet is not None or schema.recognises(first[index], mapping)):
-            return worksheet, index, first
-    msg = (
-        f"no sheet of {label!r} has a recognisable header "
-        "(单位名称, 统一社会信用代码...)"
-    )
-    raise RegistryFileError(msg)
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time():
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _drop_blank(raw: RawTable) -> RawTable:
-    """Remove records with no value at all."""
+def drop_blank(raw: RawTable) -> RawTable:
+    """Remove records with no value at all (counted in ``n_blank``)."""
     table = raw.table
     if table.num_rows == 0 or table.num_columns == 0:
         return raw
@@ -496,5 +501,5 @@ def _drop_blank(raw: RawTable) -> RawTable:
     raw.rows = raw.rows[keep]
     if raw.values is not None:
         raw.values = raw.values.iloc[keep].reset_index(drop=True)
-    raw.n_blank = int(drop.size)
+    raw.n_blank += int(drop.size)
     return raw
