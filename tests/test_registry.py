@@ -426,7 +426,9 @@ def test_area_codes_and_unlicensed(tmp_path: Path) -> None:
     lenient = read_registry(path, require_uscc=False)
     assert lenient.rows["row"].tolist() == [2, 3, 4]
     assert lenient.problems["severity"].tolist() == ["warning"]
-    assert pd.isna(lenient.rows["uscc"].iloc[2])
+    # an internal code (never a valid credit code) instead of none
+    assert lenient.rows["uscc"].iloc[2].startswith("ZZ")
+    assert len(lenient.rows["uscc"].iloc[2]) == 18
 
 
 def test_extent_and_datums(tmp_path: Path) -> None:
