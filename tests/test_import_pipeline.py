@@ -185,3 +185,16 @@ def test_a_second_import_of_a_kind_waits_or_is_refused(
     stored = sorted(r.stored["inserted"] for r in reports)
     assert stored == [0, 1]
     assert _count(engine, Employer) == 1
+
+
+def test_a_killed_import_is_marked_interrupted_by_the_next(
+    engine, gazetteer, tmp_path
+):
+    from twonet.db.import_runs import begin_run
+
+    killed = begin_run(engine, kind="employers", source_name="killed.csv")
+    path = _write(tmp_path / "r.csv", HEADER + f"甲厂,{A},黄岛区,1,1,0\n")
+    _import(engine, path, gazetteer)
+    outcomes = runs(engine, kind="employers").set_index("id")["outcome"]
+    assert outcomes[killed] == "interrupted"
+    assert (outcomes.drop(killed) == "succeeded").all()

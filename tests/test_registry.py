@@ -468,3 +468,39 @@ def test_fields_cover_the_issue() -> None:
     assert {"name", "uscc", "lon", "lat", "crs", "staff", "migrant", "updated"} <= set(
         FIELDS
     )
+
+
+def test_invisible_characters_in_a_credit_code_are_removed_and_named(
+    tmp_path: Path,
+) -> None:
+    hidden = A[:6] + "\u200b" + A[6:12] + "\u200e" + A[12:]
+    nbsp = B[:9] + "\u00a0" + B[9:]
+    path = write(
+        tmp_path / "r.csv", f"单位名称,统一社会信用代码\n甲,{hidden}\n乙,{nbsp}\n"
+    )
+    result = read_registry(path)
+    assert result.rows["uscc"].tolist() == [A, B]
+    (named,) = result.problems.loc[
+        result.problems["kind"] == "uscc_invisible"
+    ].itertuples()
+    assert named.row == 2
+    assert "U+200B" in named.reason_en and "U+200E" in named.reason_en
+    assert "不可见字符" in named.reason_zh
+
+
+@pytest.mark.parametrize("value", ["2147483648", "1e20", "-1", "2.5"])
+def test_head_counts_beyond_what_a_column_holds_are_dropped(
+    tmp_path: Path, value: str
+) -> None:
+    path = write(
+        tmp_path / "r.csv", f"单位名称,统一社会信用代码,职工人数\n甲,{A},{value}\n"
+    )
+    result = read_registry(path)
+    assert result.n_accepted == 1
+    assert pd.isna(result.rows["staff"].iloc[0])
+    (problem,) = result.problems.itertuples()
+    assert (problem.kind, problem.value, problem.severity) == (
+        "count_invalid",
+        value,
+        "warning",
+    )

@@ -104,7 +104,9 @@ def csv_bytes(frame: pd.DataFrame, headers: Mapping[str, str] | None = None) -> 
     """Return a table as CSV bytes (UTF-8 with BOM), formulas neutralised."""
     out = neutralise_formulas(frame).rename(columns=dict(headers or {}))
     buffer = io.StringIO()
-    out.to_csv(buffer, index=False)
+    # CRLF records (RFC 4180, what Excel writes): a value holding CR or LF
+    # is then quoted, and reads back whole
+    out.to_csv(buffer, index=False, lineterminator="\r\n")
     return buffer.getvalue().encode("utf-8-sig")
 
 
