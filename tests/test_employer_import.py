@@ -289,7 +289,7 @@ def test_failed_send_stops_the_import_and_keeps_nothing(
 
 def test_address_memo_parses_each_address_once(gazetteer, monkeypatch):
     import grid.address as address
-    import twonet.employer_import as service
+    import twonet.employer_rows as service
 
     calls: list[list[str]] = []
     real_parse = address.parse_addresses
