@@ -258,3 +258,19 @@ def tiny() -> Any:
         changes=pd.DataFrame(_TINY_CHANGES),
         aliases=pd.DataFrame(_TINY_ALIASES),
     )
+
+
+@pytest.fixture()
+def demo_grid_db(
+    backend_name: str, migrated_database: Any, qingdao_demo: tuple[Any, Any, float]
+) -> Iterator[Engine]:
+    """Give an engine on a fresh database of each backend holding the demo grid."""
+    from twonet.db import repository as repo
+
+    with migrated_database(backend_name, "grid") as url:
+        engine = get_engine(url)
+        try:
+            repo.save_cells(engine, qingdao_demo[0])
+            yield engine
+        finally:
+            engine.dispose()

@@ -10,9 +10,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from twonet.db import repository as repo
 from twonet.db.employer_store import open_review_items
-from twonet.db.engine import get_engine
 from twonet.db.import_runs import runs
 from twonet.db.models import Employer, EmployerVersion, ImportReject
 from twonet.employer_import import (
@@ -43,14 +41,8 @@ def registry(qingdao_demo, tmp_path_factory):
 
 
 @pytest.fixture()
-def grid_db(backend_name, migrated_database, qingdao_demo):
-    with migrated_database(backend_name, "svc") as url:
-        engine = get_engine(url)
-        try:
-            repo.save_cells(engine, qingdao_demo[0])
-            yield engine
-        finally:
-            engine.dispose()
+def grid_db(demo_grid_db):
+    return demo_grid_db
 
 
 def _count(engine, model) -> int:

@@ -15,8 +15,6 @@ import pytest
 from sqlalchemy import func, select
 
 from ingest.uscc import make_uscc
-from twonet.db import repository as repo
-from twonet.db.engine import get_engine
 from twonet.db.import_runs import import_lock, run_problems, runs
 from twonet.db.models import Employer, EmployerVersion
 from twonet.employer_import import GridContext, ImportOptions, import_registry
@@ -31,14 +29,8 @@ HEADER = "单位名称,统一社会信用代码,生产经营地址,职工人数,
 
 
 @pytest.fixture()
-def engine(backend_name, migrated_database, qingdao_demo):
-    with migrated_database(backend_name, "pipeline") as url:
-        engine = get_engine(url)
-        try:
-            repo.save_cells(engine, qingdao_demo[0])
-            yield engine
-        finally:
-            engine.dispose()
+def engine(demo_grid_db):
+    return demo_grid_db
 
 
 @pytest.fixture(scope="module")

@@ -109,20 +109,8 @@ def _read(
     progress: Callable[[int, int | None], None] | None = None,
 ) -> Any:
     """Read and check a whole registry file against the gazetteer and the grid."""
-    from ingest.registry import read_registry
-
-    return read_registry(
-        path,
-        mapping=options.mapping,
-        encoding=options.encoding,
-        sheet=options.sheet,
-        default_crs=options.default_crs,
-        known_area_codes=gazetteer.area_codes(),
-        extent=grid.bounds,
-        require_uscc=options.require_uscc,
-        progress=progress,
-        delimiter=options.delimiter,
-    )
+    stream = _open(path, options, gazetteer, grid, None)
+    return stream.summary(list(stream.chunks(progress=progress)))
 
 
 #: An import bringing at least this many new employers, and more than the

@@ -256,9 +256,9 @@ def geocode(
     delimiter: DelimiterOption = None,
 ) -> None:
     """地理编码（不入库）/ geocode a registry against the grid, store nothing."""
-    from ingest.registry import write_rejects
     from twonet.employer_import import GridContext, geocode_file, load_gazetteer
     from twonet.exports import write_employers
+    from twonet.imports import write_side_files
 
     try:
         options = _import_options(
@@ -276,10 +276,11 @@ def geocode(
             file, gazetteer=load_gazetteer(), grid=grid, options=options
         )
         write_employers(placed, out)
-        if len(result.rejects):
-            write_rejects(result, out.with_name(out.name + ".rejects.csv"))
+        side_files = write_side_files(out, result)
     except TwoNetError as exc:
         raise fail(exc) from exc
+    for path in side_files.values():
+        console.print(f"问题行 / problem rows → {escape(str(path))}")
     methods = {str(k): int(v) for k, v in placed["method"].value_counts().items()}
     console.print(
         counts_table(

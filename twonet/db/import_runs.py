@@ -194,16 +194,25 @@ def _jsonable(value: object) -> object:
 
 
 def store_problems(connection: Connection, run_id: int, rows: pd.DataFrame) -> None:
-    """Append :func:`problem_rows` to ``import_reject`` (bulk: COPY on PostGIS)."""
+    """Append problem rows to ``import_reject`` (bulk: COPY on PostGIS).
+
+    ``rows`` has the columns of :func:`problem_rows`, or some of them (a
+    missing column is stored empty, a missing ``severity`` as ``reject``):
+    ``row``, ``reason_zh`` and ``reason_en`` at least.
+    """
     if not len(rows):
         return
 
     def texts(column: str) -> list[str | None]:
+        if column not in rows:
+            return [None] * len(rows)
         return [
             None if v is None or (isinstance(v, float) and v != v) else str(v)
             for v in rows[column]
         ]
 
+    raw = rows["raw"] if "raw" in rows else [None] * len(rows)
+    severity = texts("severity")
     frame = pd.DataFrame(
         {
             "import_run_id": run_id,
@@ -215,9 +224,9 @@ def store_problems(connection: Connection, run_id: int, rows: pd.DataFrame) -> N
             "reason_en": texts("reason_en"),
             "raw": [
                 json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else None
-                for v in rows["raw"]
+                for v in raw
             ],
-            "severity": texts("severity"),
+            "severity": [s or "reject" for s in severity],
             "kind": texts("kind"),
         }
     )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -410,35 +409,9 @@ def finish_import_run(
             )
         )
         if rejects is not None and len(rejects):
-            _insert_rejects(connection, run_id, rejects)
+            from twonet.db.import_runs import store_problems  # it imports this
 
-
-def _insert_rejects(connection: Connection, run_id: int, rejects: pd.DataFrame) -> None:
-    from twonet.db.backends import backend_for
-
-    def texts(column: str) -> list[str | None]:
-        if column not in rejects:
-            return [None] * len(rejects)
-        return [_text_or_none(value) for value in rejects[column]]
-
-    raw = rejects["raw"] if "raw" in rejects else [None] * len(rejects)
-    rows = pd.DataFrame(
-        {
-            "import_run_id": run_id,
-            "row_number": rejects["row"].astype("int64").to_numpy(),
-            "code": texts("code"),
-            "column_name": texts("column_name"),
-            "value": texts("value"),
-            "reason_zh": texts("reason_zh"),
-            "reason_en": texts("reason_en"),
-            "raw": [
-                json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else None
-                for v in raw
-            ],
-        }
-    )
-    # COPY on PostGIS: an import may reject many rows
-    backend_for(connection).bulk_load(connection, "import_reject", rows)
+            store_problems(connection, run_id, rejects)
 
 
 def cells_at_point(
