@@ -10,11 +10,11 @@ accepted rows are stored (a :class:`RowStore`).
 2. Read and check the file.  A file that cannot be read at all is recorded
    as a ``refused`` run and its error raised.
 3. Check and store the file chunk by chunk (about 100,000 records at a
-   time, so memory does not grow with the file): the accepted rows through
-   the table's :class:`RowStore`, every problem row (rejected rows with all
-   their values, warned rows with theirs) into ``import_reject``; then the
-   run's outcome, counts and the file's SHA-256.  An error marks the run
-   ``failed`` with the error.
+   time, so memory does not grow with the file) and store the accepted rows
+   through the table's :class:`RowStore`; then, in one transaction, every
+   problem row (rejected rows with all their values, warned rows with
+   theirs) into ``import_reject`` and the run's outcome, counts and the
+   file's SHA-256.  An error marks the run ``failed`` with the error.
 4. Write the side files beside the input: ``FILE.rejects.csv`` (rejected
    rows, every original value and reason) and ``FILE.problems.csv`` (every
    problem: row, column, value, severity, reason), under a shorter name when
@@ -192,16 +192,17 @@ def import_table(
             with store(engine, run_id, stream) as rows:
                 for chunk in stream.chunks(progress=progress):
                     rows.put(chunk.rows)
-                    with transaction(engine) as connection:
-                        import_runs.store_problems(
-                            connection,
-                            run_id,
-                            import_runs.problem_rows(chunk.problems, chunk.rejects),
-                        )
                     parts.append(_without_rows(chunk))
             result = stream.summary(parts)
             report = _report(result, rows.stored(), run_id)
+            # after the rows: a large first load holds the table's locks
+            # (its keys are dropped) until its one transaction ends
             with transaction(engine) as connection:
+                import_runs.store_problems(
+                    connection,
+                    run_id,
+                    import_runs.problem_rows(result.problems, result.rejects),
+                )
                 import_runs.end_run(
                     connection,
                     run_id,
