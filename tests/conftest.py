@@ -11,7 +11,8 @@ Both come from :func:`twonet.db.scratch.scratch_database`; fixtures that need
 a database of their own use the :func:`migrated_database` factory.
 
 Also shared here, so that no test module imports another: the synthetic grid
-(:func:`synthetic_cells`).
+(:func:`synthetic_cells`) and the demo grid with a small demo registry
+(:func:`employer_database`).
 """
 
 from __future__ import annotations
@@ -375,3 +376,50 @@ def synthetic_cells() -> gpd.GeoDataFrame:
     )
     cells.loc[cells["level"] == Level.VILLAGE.value, "illustrative"] = True
     return cells
+
+
+# --------------------------------------------------------- employer database
+REGISTRY_ROWS = 1500
+REGISTRY_SEED = 7
+
+
+@pytest.fixture(scope="module")
+def employer_database(
+    migrated_database: Callable[[str, str], AbstractContextManager[str]],
+) -> Callable[[str, Path, Any, str], AbstractContextManager[str]]:
+    """Factory of fresh databases holding a grid and a small demo registry.
+
+    ``with employer_database(backend_name, tmp_dir, cells, "label") as url:``
+    creates a migrated database (:func:`migrated_database`), stores ``cells``,
+    writes a demo registry of ``REGISTRY_ROWS`` rows (seed ``REGISTRY_SEED``)
+    as county exports under ``tmp_dir`` and imports them with
+    :func:`twonet.employer_import.import_registry`, as ``twonet demo`` does.
+    The database is dropped when the block ends.
+    """
+
+    @contextmanager
+    def make(backend: str, tmp_dir: Path, cells: Any, label: str) -> Iterator[str]:
+        from ingest.demo_registry import generate_registry, write_registry
+        from twonet.db import repository
+        from twonet.employer_import import (
+            GridContext,
+            import_registry,
+            load_gazetteer,
+        )
+
+        with migrated_database(backend, label) as url:
+            engine = get_engine(url)
+            try:
+                repository.save_cells(engine, cells)
+                demo = generate_registry(cells, n=REGISTRY_ROWS, seed=REGISTRY_SEED)
+                folder = tmp_dir / "registry"
+                files = [p for p in write_registry(demo, folder) if p.parent == folder]
+                gazetteer = load_gazetteer()
+                grid = GridContext.from_database(engine)
+                for file in files:
+                    import_registry(engine, file, gazetteer=gazetteer, grid=grid)
+            finally:
+                engine.dispose()
+            yield url
+
+    return make

@@ -1,16 +1,17 @@
 """Drive the employer search and the review queue in headless Chromium.
 
 The app runs as ``streamlit run app.py`` on a fresh database of each backend
-holding the demo grid and a small demo registry
-(:func:`test_employer_pages.employer_database`), so resolving a review item
-here touches no other test's data.  As in :mod:`test_browser`, every request
+holding the demo grid and a small demo registry (fixture
+``employer_database``), so resolving a review item here touches no other
+test's data.  As in :mod:`test_browser`, every request
 leaving the app's host is refused.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,6 @@ from test_browser import (
     _Offline,
     serve_app,
 )
-from test_employer_pages import employer_database
 
 from twonet.db import employer_queries as eq
 from twonet.db import review_queries as rq
@@ -33,15 +33,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.db]
 
 @pytest.fixture(scope="module")
 def employer_url(
-    request: pytest.FixtureRequest,
+    employer_database: Callable[[str, Path, Any, str], AbstractContextManager[str]],
     backend_name: str,
     tmp_path_factory: pytest.TempPathFactory,
     qingdao_demo: tuple[Any, Any, float],
 ) -> Iterator[str]:
     tmp_dir = tmp_path_factory.mktemp(f"browser-employers-{backend_name}")
-    yield from employer_database(
-        request, backend_name, tmp_dir, qingdao_demo[0], "browser_employers"
-    )
+    cells = qingdao_demo[0]
+    with employer_database(backend_name, tmp_dir, cells, "browser_employers") as url:
+        yield url
 
 
 #: A name written in Markdown; the pages must show it as these characters.
