@@ -11,8 +11,11 @@ Both come from :func:`twonet.db.scratch.scratch_database`; fixtures that need
 a database of their own use the :func:`migrated_database` factory.
 
 Also shared here, so that no test module imports another: the synthetic grid
-(:func:`synthetic_cells`) and the demo grid with a small demo registry
-(:func:`employer_database`).
+(:func:`synthetic_cells`), the demo grid with a small demo registry
+(:func:`employer_database`), and for the browser tests the app served by
+``streamlit run`` (:func:`serve_app`) and a headless Chromium page cut off
+from everything but the app (:func:`offline_page`).  Plain browser helpers
+that cannot be fixtures are in ``tests/browser_support.py``.
 """
 
 from __future__ import annotations
@@ -20,7 +23,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
@@ -30,6 +38,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from browser_support import Offline
 from sqlalchemy import Connection, Engine
 
 from twonet.db.engine import get_engine
@@ -423,3 +432,130 @@ def employer_database(
             yield url
 
     return make
+
+
+# ------------------------------------------------------------------- browser
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            msg = f"streamlit exited with {process.returncode}"
+            raise RuntimeError(msg)
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    msg = f"streamlit did not answer on {url} within {seconds:.0f} s"
+    raise RuntimeError(msg)
+
+
+@contextmanager
+def _serve_app(database_url: str, log_dir: Path) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free port against a database; yield its URL."""
+    port = _free_port()
+    env = dict(os.environ, TWONET_DATABASE_URL=database_url)
+    env.pop("TWONET_TIANDITU_KEY", None)
+    log = (log_dir / "streamlit.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, 60)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Callable[[str, Path], AbstractContextManager[str]]:
+    """Factory of running apps: ``with serve_app(database_url, log_dir) as url:``.
+
+    Runs ``streamlit run app.py`` on a free port against that database (no
+    Tianditu key), waits until it answers, yields its URL and stops it when
+    the block ends; its output goes to ``log_dir / "streamlit.log"``.
+    """
+    return _serve_app
+
+
+@contextmanager
+def _offline_page(
+    app_url: str, *, timeout_ms: float | None = None, **page_options: Any
+) -> Iterator[tuple[Any, Offline]]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(**page_options)
+            if timeout_ms is not None:
+                page.set_default_timeout(timeout_ms)
+            offline = Offline()
+            page.route(lambda u: not u.startswith(app_url), offline)
+            yield page, offline
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def offline_page() -> Callable[..., AbstractContextManager[tuple[Any, Offline]]]:
+    """Factory of headless Chromium pages that can reach only the app.
+
+    ``with offline_page(app_url, timeout_ms=..., **options) as (page, offline):``
+    launches Chromium, opens a page with Playwright's ``new_page(**options)``
+    (and default timeout ``timeout_ms`` if given) and routes every request
+    whose URL does not start with ``app_url`` to ``offline``, a
+    :class:`browser_support.Offline` that refuses it and remembers the scripts
+    and styles among them.  The browser closes when the block ends.
+    """
+    return _offline_page
