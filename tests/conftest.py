@@ -9,23 +9,43 @@ PostGIS: a throw-away database is created from the admin URL in
 and dropped at the end.  SpatiaLite: a file in pytest's temporary folder.
 Both come from :func:`twonet.db.scratch.scratch_database`; fixtures that need
 a database of their own use the :func:`migrated_database` factory.
+
+Also shared here, so that no test module imports another: the synthetic grid
+(:func:`synthetic_cells`), the demo grid with a small demo registry
+(:func:`employer_database`), and for the browser tests the app served by
+``streamlit run`` (:func:`serve_app`) and a headless Chromium page cut off
+from everything but the app (:func:`offline_page`).  Plain browser helpers
+that cannot be fixtures are in ``tests/browser_support.py``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 import os
+import socket
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import pytest
+import shapely
+from browser_support import Offline
 from sqlalchemy import Connection, Engine
 
 from twonet.db.engine import get_engine
 from twonet.db.scratch import scratch_database
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 BACKENDS = ("spatialite", "postgis")
 DEFAULT_POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -274,3 +294,268 @@ def demo_grid_db(
             yield engine
         finally:
             engine.dispose()
+
+
+# ------------------------------------------------------------ synthetic grid
+def _wiggly_box(
+    x0: float, y0: float, x1: float, y1: float, n: int = 40
+) -> shapely.Polygon:
+    """A box whose edges carry many nearly collinear vertices (like real borders).
+
+    The wiggle depends only on the position along the edge, so two boxes that
+    share an edge get identical vertices there (a valid coverage).
+    """
+
+    def edge(ax: float, ay: float, bx: float, by: float) -> list[tuple[float, float]]:
+        ts = np.linspace(0.0, 1.0, n, endpoint=False)
+        pts = []
+        for s in ts:
+            x, y = ax + (bx - ax) * s, ay + (by - ay) * s
+            wiggle = 1e-4 * math.sin((x + y) * 3000.0)
+            if ax == bx:  # vertical edge: wiggle in x
+                x += wiggle if s > 0 else 0.0
+            else:
+                y += wiggle if s > 0 else 0.0
+            pts.append((x, y))
+        return pts
+
+    ring = (
+        edge(x0, y0, x1, y0)
+        + edge(x1, y0, x1, y1)
+        + edge(x1, y1, x0, y1)
+        + edge(x0, y1, x0, y0)
+    )
+    return shapely.Polygon(ring)
+
+
+@pytest.fixture(scope="session")
+def synthetic_cells() -> gpd.GeoDataFrame:
+    """A tiny four-level grid near Qingdao: 1 city, 2 counties, 4 townships.
+
+    Each township has 2 villages with geometry (illustrative) and township
+    370211001 has a third village without geometry (placed by address).
+    Built once per session: a test that changes the frame takes a ``.copy()``.
+    """
+    from grid.cells import make_cells
+    from grid.codes import Level
+
+    x0, y0, step = 120.0, 36.0, 0.1
+    records: list[dict[str, object]] = [
+        {
+            "code": "370200",
+            "name": "青岛市",
+            "geometry": shapely.box(x0, y0, x0 + 4 * step, y0 + 2 * step),
+        }
+    ]
+    counties = [("370211", "黄岛区"), ("370212", "崂山区")]
+    for ci, (ccode, cname) in enumerate(counties):
+        cx = x0 + 2 * step * ci
+        records.append(
+            {
+                "code": ccode,
+                "name": cname,
+                "geometry": shapely.box(cx, y0, cx + 2 * step, y0 + 2 * step),
+            }
+        )
+        for ti in range(2):
+            tcode = f"{ccode}{ti + 1:03d}"
+            tx = cx + step * ti
+            records.append(
+                {
+                    "code": tcode,
+                    "name": f"{cname}第{ti + 1}街道",
+                    "geometry": shapely.box(tx, y0, tx + step, y0 + 2 * step),
+                }
+            )
+            for vi in range(2):
+                vy = y0 + step * vi
+                records.append(
+                    {
+                        "code": f"{tcode}{vi + 1:03d}",
+                        "name": f"{cname}{ti + 1}街道第{vi + 1}社区",
+                        "geometry": _wiggly_box(tx, vy, tx + step, vy + step),
+                    }
+                )
+    records.append({"code": "370211001003", "name": "无边界村", "geometry": None})
+    cells = make_cells(
+        records,
+        valid_from=dt.date(2023, 6, 30),
+        source="synthetic test grid",
+        licence="CC0",
+    )
+    cells.loc[cells["level"] == Level.VILLAGE.value, "illustrative"] = True
+    return cells
+
+
+# --------------------------------------------------------- employer database
+REGISTRY_ROWS = 1500
+REGISTRY_SEED = 7
+
+
+@pytest.fixture(scope="module")
+def employer_database(
+    migrated_database: Callable[[str, str], AbstractContextManager[str]],
+) -> Callable[[str, Path, Any, str], AbstractContextManager[str]]:
+    """Factory of fresh databases holding a grid and a small demo registry.
+
+    ``with employer_database(backend_name, tmp_dir, cells, "label") as url:``
+    creates a migrated database (:func:`migrated_database`), stores ``cells``,
+    writes a demo registry of ``REGISTRY_ROWS`` rows (seed ``REGISTRY_SEED``)
+    as county exports under ``tmp_dir`` and imports them with
+    :func:`twonet.employer_import.import_registry`, as ``twonet demo`` does.
+    The database is dropped when the block ends.
+    """
+
+    @contextmanager
+    def make(backend: str, tmp_dir: Path, cells: Any, label: str) -> Iterator[str]:
+        from ingest.demo_registry import generate_registry, write_registry
+        from twonet.db import repository
+        from twonet.employer_import import (
+            GridContext,
+            import_registry,
+            load_gazetteer,
+        )
+
+        with migrated_database(backend, label) as url:
+            engine = get_engine(url)
+            try:
+                repository.save_cells(engine, cells)
+                demo = generate_registry(cells, n=REGISTRY_ROWS, seed=REGISTRY_SEED)
+                folder = tmp_dir / "registry"
+                files = [p for p in write_registry(demo, folder) if p.parent == folder]
+                gazetteer = load_gazetteer()
+                grid = GridContext.from_database(engine)
+                for file in files:
+                    import_registry(engine, file, gazetteer=gazetteer, grid=grid)
+            finally:
+                engine.dispose()
+            yield url
+
+    return make
+
+
+# ------------------------------------------------------------------- browser
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            msg = f"streamlit exited with {process.returncode}"
+            raise RuntimeError(msg)
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.3)
+    msg = f"streamlit did not answer on {url} within {seconds:.0f} s"
+    raise RuntimeError(msg)
+
+
+@contextmanager
+def _serve_app(database_url: str, log_dir: Path) -> Iterator[str]:
+    """Run ``streamlit run app.py`` on a free port against a database; yield its URL."""
+    port = _free_port()
+    env = dict(os.environ, TWONET_DATABASE_URL=database_url)
+    env.pop("TWONET_TIANDITU_KEY", None)
+    log = (log_dir / "streamlit.log").open("wb")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(PROJECT_ROOT / "app.py"),
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.fileWatcherType",
+            "none",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, 60)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def serve_app() -> Callable[[str, Path], AbstractContextManager[str]]:
+    """Factory of running apps: ``with serve_app(database_url, log_dir) as url:``.
+
+    Runs ``streamlit run app.py`` on a free port against that database (no
+    Tianditu key), waits until it answers, yields its URL and stops it when
+    the block ends; its output goes to ``log_dir / "streamlit.log"``.
+    """
+    return _serve_app
+
+
+@contextmanager
+def _offline_page(
+    app_url: str, *, timeout_ms: float | None = None, **page_options: Any
+) -> Iterator[tuple[Any, Offline]]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(**page_options)
+            if timeout_ms is not None:
+                page.set_default_timeout(timeout_ms)
+            offline = Offline()
+            page.route(lambda u: not u.startswith(app_url), offline)
+            yield page, offline
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="session")
+def offline_page() -> Callable[..., AbstractContextManager[tuple[Any, Offline]]]:
+    """Factory of headless Chromium pages that can reach only the app.
+
+    ``with offline_page(app_url, timeout_ms=..., **options) as (page, offline):``
+    launches Chromium, opens a page with Playwright's ``new_page(**options)``
+    (and default timeout ``timeout_ms`` if given) and routes every request
+    whose URL does not start with ``app_url`` to ``offline``, a
+    :class:`browser_support.Offline` that refuses it and remembers the scripts
+    and styles among them.  The browser closes when the block ends.
+    """
+    return _offline_page

@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_maps_layers import synthetic_cells
 
 from grid.codes import Level
 from maps.layers import View
@@ -25,12 +25,14 @@ TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
-def synthetic_db_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def synthetic_db_url(
+    tmp_path_factory: pytest.TempPathFactory, synthetic_cells: gpd.GeoDataFrame
+) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'synthetic.sqlite'}"
     engine = get_engine(url)
     try:
         upgrade(engine)
-        repository.save_cells(engine, synthetic_cells())
+        repository.save_cells(engine, synthetic_cells.copy())
         yield url
     finally:
         engine.dispose()

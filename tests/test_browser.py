@@ -1,135 +1,43 @@
 """Drive the real app in headless Chromium: hover, drill down, go back up.
 
 The app runs as ``streamlit run app.py`` against the demo database of each
-backend (fixture ``demo_db_url``).  Every request that leaves the app's
-host is refused, as on an offline office machine: the map must draw from the
-Leaflet bundled with the page (:mod:`maps.assets`); only tiles go missing.
+backend (fixtures ``demo_db_url`` and ``serve_app``).  Every request that
+leaves the app's host is refused (fixture ``offline_page``), as on an offline
+office machine: the map must draw from the Leaflet bundled with the page
+(:mod:`maps.assets`); only tiles go missing.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import shapely
+from browser_support import TIMEOUT_MS, Offline
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
-TIMEOUT_MS = 60_000
 
 
 # ------------------------------------------------------------------ fixtures
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes], seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            msg = f"streamlit exited with {process.returncode}"
-            raise RuntimeError(msg)
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.3)
-    msg = f"streamlit did not answer on {url} within {seconds:.0f} s"
-    raise RuntimeError(msg)
-
-
-@contextmanager
-def serve_app(database_url: str, log_dir: Path) -> Iterator[str]:
-    """Run ``streamlit run app.py`` on a free port against a database; yield its URL."""
-    port = _free_port()
-    env = dict(os.environ, TWONET_DATABASE_URL=database_url)
-    env.pop("TWONET_TIANDITU_KEY", None)
-    log = (log_dir / "streamlit.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(PROJECT_ROOT / "app.py"),
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.fileWatcherType",
-            "none",
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, process, 60)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
-
-
 @pytest.fixture()
-def app_url(demo_db_url: str, tmp_path: Path) -> Iterator[str]:
+def app_url(
+    demo_db_url: str,
+    tmp_path: Path,
+    serve_app: Callable[[str, Path], AbstractContextManager[str]],
+) -> Iterator[str]:
     with serve_app(demo_db_url, tmp_path) as url:
         yield url
 
 
 # ------------------------------------------------------------------- helpers
-class _Offline:
-    """Refuse every request that leaves the app; remember scripts and styles."""
-
-    def __init__(self) -> None:
-        self.refused_assets: list[str] = []
-
-    def __call__(self, route: Any) -> None:
-        url: str = route.request.url
-        if route.request.resource_type in ("script", "stylesheet"):
-            self.refused_assets.append(url)
-        route.abort()
-
-
 _FIND_CELL = """code => {
     const frames = [...document.querySelectorAll('iframe')];
     return frames.findIndex(f => {
@@ -235,53 +143,48 @@ def _drill_path(url: str) -> list[dict[str, Any]]:
 
 
 # ---------------------------------------------------------------------- test
-def test_drill_down_by_clicking(app_url: str, demo_db_url: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_drill_down_by_clicking(
+    app_url: str,
+    demo_db_url: str,
+    tmp_path: Path,
+    offline_page: Callable[..., AbstractContextManager[tuple[Any, Offline]]],
+) -> None:
     county, township, village = _drill_path(demo_db_url)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
-            offline = _Offline()
-            page.route(lambda u: not u.startswith(app_url), offline)
-            page.goto(app_url)
-            _map_frame(page, county["code"])
-            _wait_breadcrumb(page, "县/区")
-            page.screenshot(path=tmp_path / "0-city.png")
+    viewport = {"width": 1400, "height": 1100}
+    with offline_page(app_url, viewport=viewport) as (page, offline):
+        page.goto(app_url)
+        _map_frame(page, county["code"])
+        _wait_breadcrumb(page, "县/区")
+        page.screenshot(path=tmp_path / "0-city.png")
 
-            # hover: code, name and level of the county; click to drill down
-            point, tip = _hover_tooltip(page, county)
-            assert county["code"] in tip and county["name"] in tip and "县/区" in tip
-            page.mouse.click(*point)
-            _wait_breadcrumb(page, county["name"])
+        # hover: code, name and level of the county; click to drill down
+        point, tip = _hover_tooltip(page, county)
+        assert county["code"] in tip and county["name"] in tip and "县/区" in tip
+        page.mouse.click(*point)
+        _wait_breadcrumb(page, county["name"])
 
-            point, tip = _hover_tooltip(page, township)
-            assert township["code"] in tip and "乡镇/街道" in tip
-            page.screenshot(path=tmp_path / "1-county.png")
-            page.mouse.click(*point)
-            _wait_breadcrumb(page, township["name"])
+        point, tip = _hover_tooltip(page, township)
+        assert township["code"] in tip and "乡镇/街道" in tip
+        page.screenshot(path=tmp_path / "1-county.png")
+        page.mouse.click(*point)
+        _wait_breadcrumb(page, township["name"])
 
-            point, tip = _hover_tooltip(page, village)
-            assert village["code"] in tip and village["name"] in tip
-            assert "村/社区" in tip and "示意" in tip
-            page.screenshot(path=tmp_path / "2-township.png")
-            page.mouse.click(*point)
-            expected = " › ".join(c["name"] for c in (county, township, village))
-            _wait_breadcrumb(page, f"青岛市 › {expected}")
-            page.screenshot(path=tmp_path / "3-village.png", full_page=True)
+        point, tip = _hover_tooltip(page, village)
+        assert village["code"] in tip and village["name"] in tip
+        assert "村/社区" in tip and "示意" in tip
+        page.screenshot(path=tmp_path / "2-township.png")
+        page.mouse.click(*point)
+        expected = " › ".join(c["name"] for c in (county, township, village))
+        _wait_breadcrumb(page, f"青岛市 › {expected}")
+        page.screenshot(path=tmp_path / "3-village.png", full_page=True)
 
-            # the breadcrumb goes back up
-            page.locator(".st-key-breadcrumb").get_by_role(
-                "button", name=county["name"]
-            ).click()
-            _wait_breadcrumb(page, f"青岛市 › {county['name']}")
-            assert township["name"] not in _breadcrumb(page)
-            _map_frame(page, township["code"])
-            page.screenshot(path=tmp_path / "4-back-up.png")
-            # nothing the page needs came from outside (tiles are images)
-            assert offline.refused_assets == []
-        finally:
-            browser.close()
+        # the breadcrumb goes back up
+        page.locator(".st-key-breadcrumb").get_by_role(
+            "button", name=county["name"]
+        ).click()
+        _wait_breadcrumb(page, f"青岛市 › {county['name']}")
+        assert township["name"] not in _breadcrumb(page)
+        _map_frame(page, township["code"])
+        page.screenshot(path=tmp_path / "4-back-up.png")
+        # nothing the page needs came from outside (tiles are images)
+        assert offline.refused_assets == []

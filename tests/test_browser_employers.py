@@ -1,28 +1,22 @@
 """Drive the employer search and the review queue in headless Chromium.
 
 The app runs as ``streamlit run app.py`` on a fresh database of each backend
-holding the demo grid and a small demo registry
-(:func:`test_employer_pages.employer_database`), so resolving a review item
-here touches no other test's data.  As in :mod:`test_browser`, every request
-leaving the app's host is refused.
+holding the demo grid and a small demo registry (fixture
+``employer_database``), so resolving a review item here touches no other
+test's data.  As in :mod:`test_browser`, every request leaving the app's host
+is refused (fixture ``offline_page``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    TIMEOUT_MS,
-    _Offline,
-    serve_app,
-)
-from test_employer_pages import employer_database
+from browser_support import TIMEOUT_MS, Offline
 
 from twonet.db import employer_queries as eq
 from twonet.db import review_queries as rq
@@ -33,15 +27,15 @@ pytestmark = [pytest.mark.browser, pytest.mark.db]
 
 @pytest.fixture(scope="module")
 def employer_url(
-    request: pytest.FixtureRequest,
+    employer_database: Callable[[str, Path, Any, str], AbstractContextManager[str]],
     backend_name: str,
     tmp_path_factory: pytest.TempPathFactory,
     qingdao_demo: tuple[Any, Any, float],
 ) -> Iterator[str]:
     tmp_dir = tmp_path_factory.mktemp(f"browser-employers-{backend_name}")
-    yield from employer_database(
-        request, backend_name, tmp_dir, qingdao_demo[0], "browser_employers"
-    )
+    cells = qingdao_demo[0]
+    with employer_database(backend_name, tmp_dir, cells, "browser_employers") as url:
+        yield url
 
 
 #: A name written in Markdown; the pages must show it as these characters.
@@ -81,29 +75,24 @@ def app_url(
     employer_url: str,
     hostile: dict[str, Any],
     tmp_path_factory: pytest.TempPathFactory,
+    serve_app: Callable[[str, Path], AbstractContextManager[str]],
 ) -> Iterator[str]:
     with serve_app(employer_url, tmp_path_factory.mktemp("streamlit")) as url:
         yield url
 
 
 @pytest.fixture()
-def page(app_url: str) -> Iterator[tuple[Any, _Offline]]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        try:
-            tab = browser.new_page(
-                viewport={"width": 1400, "height": 1600}, accept_downloads=True
-            )
-            tab.set_default_timeout(TIMEOUT_MS)
-            offline = _Offline()
-            tab.route(lambda u: not u.startswith(app_url), offline)
-            yield tab, offline
-        finally:
-            browser.close()
+def page(
+    app_url: str,
+    offline_page: Callable[..., AbstractContextManager[tuple[Any, Offline]]],
+) -> Iterator[tuple[Any, Offline]]:
+    with offline_page(
+        app_url,
+        timeout_ms=TIMEOUT_MS,
+        viewport={"width": 1400, "height": 1600},
+        accept_downloads=True,
+    ) as (tab, offline):
+        yield tab, offline
 
 
 def _choose(tab: Any, label: str, option: str, *, typed: bool = False) -> None:
@@ -130,7 +119,7 @@ def _township(url: str) -> tuple[str, str, int]:
 
 
 def test_search_by_township_and_download(
-    page: tuple[Any, _Offline], app_url: str, employer_url: str, tmp_path: Path
+    page: tuple[Any, Offline], app_url: str, employer_url: str, tmp_path: Path
 ) -> None:
     tab, offline = page
     code, name, n = _township(employer_url)
@@ -160,7 +149,7 @@ def test_search_by_township_and_download(
 
 
 def test_place_a_review_item_on_its_first_candidate(
-    page: tuple[Any, _Offline], app_url: str, employer_url: str, tmp_path: Path
+    page: tuple[Any, Offline], app_url: str, employer_url: str, tmp_path: Path
 ) -> None:
     tab, offline = page
     engine = get_engine(employer_url)
@@ -231,7 +220,7 @@ def _no_markup_from(tab: Any, scope: str) -> None:
 
 
 def test_markdown_in_a_name_shows_as_text_on_the_review_page(
-    page: tuple[Any, _Offline], app_url: str, hostile: dict[str, Any], tmp_path: Path
+    page: tuple[Any, Offline], app_url: str, hostile: dict[str, Any], tmp_path: Path
 ) -> None:
     tab, offline = page
     tab.goto(f"{app_url}/review")
@@ -247,7 +236,7 @@ def test_markdown_in_a_name_shows_as_text_on_the_review_page(
 
 
 def test_markdown_in_a_name_shows_as_text_on_the_search_page(
-    page: tuple[Any, _Offline], app_url: str, hostile: dict[str, Any], tmp_path: Path
+    page: tuple[Any, Offline], app_url: str, hostile: dict[str, Any], tmp_path: Path
 ) -> None:
     tab, offline = page
     tab.goto(f"{app_url}/employers")

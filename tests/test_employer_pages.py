@@ -5,7 +5,7 @@ Three layers, each tested on its own:
 * :mod:`maps.employer_layers` (pure: folium layers from frames), no database;
 * :mod:`twonet.db.employer_queries` on both backends, on a database holding
   the Qingdao demo grid and a small demo registry imported through the real
-  pipeline (:func:`employer_database`);
+  pipeline (the ``employer_database`` fixture of ``tests/conftest.py``);
 * the Streamlit pages with ``AppTest`` on that database, in Chinese and
   English.
 """
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -39,56 +39,20 @@ from twonet.exports import search_csv
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 60
-REGISTRY_ROWS = 1500
-REGISTRY_SEED = 7
 COUNTY = "370211"
 
 
 # ----------------------------------------------------------------- fixtures
-def employer_database(
-    request: pytest.FixtureRequest,
-    backend: str,
-    tmp_dir: Path,
-    cells: Any,
-    label: str,
-) -> Iterator[str]:
-    """Yield the URL of a fresh database: demo grid + a small demo registry.
-
-    The registry is written as county exports and imported with
-    :func:`twonet.employer_import.import_registry`, as ``twonet demo`` does.
-    """
-    from ingest.demo_registry import generate_registry, write_registry
-    from twonet.db import repository
-    from twonet.employer_import import GridContext, import_registry, load_gazetteer
-
-    migrated_database = request.getfixturevalue("migrated_database")
-    with migrated_database(backend, label) as url:
-        engine = get_engine(url)
-        try:
-            repository.save_cells(engine, cells)
-            demo = generate_registry(cells, n=REGISTRY_ROWS, seed=REGISTRY_SEED)
-            folder = tmp_dir / "registry"
-            files = [p for p in write_registry(demo, folder) if p.parent == folder]
-            gazetteer = load_gazetteer()
-            grid = GridContext.from_database(engine)
-            for file in files:
-                import_registry(engine, file, gazetteer=gazetteer, grid=grid)
-        finally:
-            engine.dispose()
-        yield url
-
-
 @pytest.fixture(scope="module")
 def employer_db_url(
-    request: pytest.FixtureRequest,
+    employer_database: Callable[[str, Path, Any, str], AbstractContextManager[str]],
     backend_name: str,
     tmp_path_factory: pytest.TempPathFactory,
     qingdao_demo: tuple[Any, Any, float],
 ) -> Iterator[str]:
     tmp_dir = tmp_path_factory.mktemp(f"employers-{backend_name}")
-    yield from employer_database(
-        request, backend_name, tmp_dir, qingdao_demo[0], "employers"
-    )
+    with employer_database(backend_name, tmp_dir, qingdao_demo[0], "employers") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 
 import geopandas as gpd
 import numpy as np
@@ -17,94 +16,9 @@ from maps import basemaps, layers
 from maps.i18n import STRINGS, t
 
 
-def _wiggly_box(
-    x0: float, y0: float, x1: float, y1: float, n: int = 40
-) -> shapely.Polygon:
-    """A box whose edges carry many nearly collinear vertices (like real borders).
-
-    The wiggle depends only on the position along the edge, so two boxes that
-    share an edge get identical vertices there (a valid coverage).
-    """
-
-    def edge(ax: float, ay: float, bx: float, by: float) -> list[tuple[float, float]]:
-        ts = np.linspace(0.0, 1.0, n, endpoint=False)
-        pts = []
-        for s in ts:
-            x, y = ax + (bx - ax) * s, ay + (by - ay) * s
-            wiggle = 1e-4 * math.sin((x + y) * 3000.0)
-            if ax == bx:  # vertical edge: wiggle in x
-                x += wiggle if s > 0 else 0.0
-            else:
-                y += wiggle if s > 0 else 0.0
-            pts.append((x, y))
-        return pts
-
-    ring = (
-        edge(x0, y0, x1, y0)
-        + edge(x1, y0, x1, y1)
-        + edge(x1, y1, x0, y1)
-        + edge(x0, y1, x0, y0)
-    )
-    return shapely.Polygon(ring)
-
-
-def synthetic_cells() -> gpd.GeoDataFrame:
-    """A tiny four-level grid near Qingdao: 1 city, 2 counties, 4 townships.
-
-    Each township has 2 villages with geometry (illustrative) and township
-    370211001 has a third village without geometry (placed by address).
-    """
-    x0, y0, step = 120.0, 36.0, 0.1
-    records: list[dict[str, object]] = [
-        {
-            "code": "370200",
-            "name": "青岛市",
-            "geometry": shapely.box(x0, y0, x0 + 4 * step, y0 + 2 * step),
-        }
-    ]
-    counties = [("370211", "黄岛区"), ("370212", "崂山区")]
-    for ci, (ccode, cname) in enumerate(counties):
-        cx = x0 + 2 * step * ci
-        records.append(
-            {
-                "code": ccode,
-                "name": cname,
-                "geometry": shapely.box(cx, y0, cx + 2 * step, y0 + 2 * step),
-            }
-        )
-        for ti in range(2):
-            tcode = f"{ccode}{ti + 1:03d}"
-            tx = cx + step * ti
-            records.append(
-                {
-                    "code": tcode,
-                    "name": f"{cname}第{ti + 1}街道",
-                    "geometry": shapely.box(tx, y0, tx + step, y0 + 2 * step),
-                }
-            )
-            for vi in range(2):
-                vy = y0 + step * vi
-                records.append(
-                    {
-                        "code": f"{tcode}{vi + 1:03d}",
-                        "name": f"{cname}{ti + 1}街道第{vi + 1}社区",
-                        "geometry": _wiggly_box(tx, vy, tx + step, vy + step),
-                    }
-                )
-    records.append({"code": "370211001003", "name": "无边界村", "geometry": None})
-    cells = make_cells(
-        records,
-        valid_from=dt.date(2023, 6, 30),
-        source="synthetic test grid",
-        licence="CC0",
-    )
-    cells.loc[cells["level"] == Level.VILLAGE.value, "illustrative"] = True
-    return cells
-
-
 @pytest.fixture()
-def cells() -> gpd.GeoDataFrame:
-    return synthetic_cells()
+def cells(synthetic_cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    return synthetic_cells.copy()  # the session's frame, a copy for each test
 
 
 @pytest.fixture()
