@@ -115,8 +115,11 @@ def merged_header_book(path: Path, *, merged: bool = True) -> Path:
     return path
 
 
-def test_merged_two_row_header_keeps_the_sub_columns(tmp_path: Path) -> None:
-    result = read_registry(merged_header_book(tmp_path / "m.xlsx"))
+@pytest.mark.parametrize("merged", [True, False])
+def test_merged_two_row_header_keeps_the_sub_columns(
+    tmp_path: Path, merged: bool
+) -> None:
+    result = read_registry(merged_header_book(tmp_path / "m.xlsx", merged=merged))
     assert result.header_row == 2
     assert result.rows["row"].tolist() == [3, 4]
     assert result.rows["staff"].tolist() == [10, 3]
@@ -140,10 +143,11 @@ def test_two_row_header_in_a_csv(tmp_path: Path) -> None:
 
 
 def test_a_data_row_is_not_taken_for_sub_headings(tmp_path: Path) -> None:
-    text = f"单位名称,统一社会信用代码,性别\n甲,{A},男\n"
+    text = f"单位名称,统一社会信用代码,性别\n,,男\n甲,{A},男\n"
     result = read_registry(write(tmp_path / "r.csv", text))
     assert result.header_row == 1
-    assert result.rows["row"].tolist() == [2]
+    assert result.rows["row"].tolist() == [3]
+    assert result.rejects["row"].tolist() == [2]  # no name: rejected, not eaten
 
 
 def two_sheets(path: Path, *, hide_first: bool) -> Path:

@@ -3,10 +3,12 @@
 :class:`CsvChunks` reads the records after the header in chunks of a given
 number of records, and accounts for every one:
 
-* Arrow numbers records (a quoted value spanning lines is one record) and
-  gives those with a wrong number of fields to ``invalid_row_handler`` with
-  their number; the others are numbered around them.  A record's row is
-  its number plus the header's row.
+* Arrow numbers records from 1 at the first record it reads, a quoted
+  value spanning lines being one record (its ``skip_rows`` would count
+  physical lines instead, hence the header skipped by byte), and gives
+  those with a wrong number of fields to ``invalid_row_handler`` with that
+  number (known on one thread only: ``use_threads=False``); the others are
+  numbered around them.  A record's row is its number plus the header's.
 * A line the stream decoded otherwise is placed in its record by counting
   the line ends inside the values, and its row named in a note (or, with
   an explicit encoding, the file refused naming it).

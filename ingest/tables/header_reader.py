@@ -41,8 +41,10 @@ def combine_header_band(
     A group heading (``人数``) above its sub-headings (``职工人数``, ``男``,
     ``女``), the other headings usually merged down over both rows.  The
     lower row is taken as sub-headings when :func:`could_be_header_band`
-    and it names a field the upper row does not (or, in a workbook, a
-    merged group heading lies above one of its cells).
+    and, in a workbook, a merged group heading lies above one of its
+    cells; or it names a field the upper row does not, under a blank upper
+    cell (where a merged heading was exported as blanks).  A data row
+    missing its name and code is thus not taken for sub-headings.
 
     Parameters
     ----------
@@ -67,7 +69,9 @@ def combine_header_band(
         return None
     known = {schema.field_of(t) for t in top} - {None}
     new = {schema.field_of(t) for t in texts if t} - {None} - known
-    if not new and not any(texts[j] for j in (groups or {})):
+    merged = any(texts[j] for j in (groups or {}))
+    under_blank = any(t and not top[j] for j, t in enumerate(texts))
+    if not merged and not (new and under_blank):
         return None
     heading = _group_headings(top, texts, groups)
     names: list[object] = []

@@ -168,8 +168,10 @@ class RawSource(ABC):
             it should be kept.
         """
         if rows < 1:
-            msg = f"chunk rows must be positive, got {rows!r}"
-            raise RegistryFileError(msg)
+            raise refuse(
+                f"chunk rows must be positive, got {rows!r}",
+                f"每块行数必须为正数，而不是{rows!r}",
+            )
         del self.notes[self._opening_notes :]
         self.sha256 = ""
         yield from self._chunks(rows)
@@ -299,8 +301,10 @@ def read_raw(
         See :func:`open_raw` and :meth:`RawSource.chunks`.
     """
     if chunk_rows < 1:
-        msg = f"chunk_rows must be positive, got {chunk_rows!r}"
-        raise RegistryFileError(msg)
+        raise refuse(
+            f"chunk_rows must be positive, got {chunk_rows!r}",
+            f"每块行数必须为正数，而不是{chunk_rows!r}",
+        )
     source = open_raw(
         path,
         schema,
