@@ -279,6 +279,12 @@ def test_csv_named_xlsx_is_read_as_text(tmp_path: Path) -> None:
     assert any("CSV" in note for note in result.notes)
 
 
+def test_binary_file_named_csv_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "photo.csv"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(1, 256)) * 8)
+    refused("binary", path)
+
+
 def test_web_page_named_xls_is_refused(tmp_path: Path) -> None:
     refused("web page", write(tmp_path / "r.xls", "<html><table><tr><td>单位名称"))
 

@@ -124,6 +124,7 @@ def open_csv(
     if stream.error is not None:
         raise stream.error
     text = codecs.getincrementaldecoder("utf-8")("strict").decode(out, final=whole)
+    _refuse_binary(text, label)
     if cr_only(raw, plan):
         notes.append(
             message(
@@ -251,6 +252,18 @@ def _delimiter_error(label: str, shown: str, given: str | None) -> RegistryFileE
         f"无法识别“{label}”的分隔符：表头中没有逗号、制表符、分号或竖线{hint_zh}，"
         "请指定分隔符",
     )
+
+
+def _refuse_binary(text: str, label: str) -> None:
+    """Refuse a file whose text is mostly control characters: not a table."""
+    sample = text[:100_000]
+    controls = sum(1 for c in sample if c < " " and c not in "\t\n\r\x00")
+    if controls * 20 > len(sample):
+        raise refuse(
+            f"{label!r} does not look like a CSV table: it holds binary data "
+            "(is it another kind of file?)",
+            f"“{label}”不像CSV表格，含有二进制数据(是否为其他类型的文件？)",
+        )
 
 
 def _band_note(label: str, row: int) -> str:

@@ -408,7 +408,7 @@ def sha256_of(path: Path) -> str:
 
 
 def detect_encoding(sample: bytes) -> str:
-    """Guess a CSV's encoding from its first bytes.
+    r"""Guess a CSV's encoding from its first bytes.
 
     Parameters
     ----------
@@ -429,7 +429,7 @@ def detect_encoding(sample: bytes) -> str:
     --------
     >>> detect_encoding("单位".encode("gbk")), detect_encoding("单位".encode())
     ('gb18030', 'utf-8')
-    >>> detect_encoding("单位,代码".encode("utf-16-le"))
+    >>> detect_encoding("单位名称,代码\n甲,91\n".encode("utf-16-le"))
     'utf-16-le'
     """
     if sample.startswith(codecs.BOM_UTF8):
@@ -459,12 +459,12 @@ def _utf16_without_bom(sample: bytes) -> str | None:
         ("utf-16-le", nul_odd, nul_even),
         ("utf-16-be", nul_even, nul_odd),
     ):
-        if many >= max(pairs // 5, 1) and few * 10 <= many:
-            try:
-                sample[: 2 * pairs].decode(encoding)
-            except UnicodeDecodeError:
-                continue
-            return encoding
+        if many < max(pairs // 20, 2) or few * 10 > many:
+            continue
+        text = sample[: 2 * pairs].decode(encoding, "replace")
+        looks_like_text = any(c in text for c in "\n\r,\t")
+        if looks_like_text and text.count("\ufffd") * 100 <= len(text):
+            return encoding  # a bad unit is named when decoding the file
     return None
 
 
