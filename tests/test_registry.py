@@ -504,3 +504,18 @@ def test_head_counts_beyond_what_a_column_holds_are_dropped(
         value,
         "warning",
     )
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 2, 3, 100])
+def test_duplicates_are_found_across_chunks(tmp_path: Path, chunk_rows: int) -> None:
+    text = (
+        "单位名称,统一社会信用代码\n"
+        f"甲,{A}\n乙,{B}\n丙,{C}\n丁,{A}\n戊,{BAD}\n己,{C}\n庚,{D}\n"
+    )
+    path = write(tmp_path / "r.csv", text)
+    result = read_registry(path, chunk_rows=chunk_rows)
+    duplicates = result.problems[result.problems["kind"] == "uscc_duplicate"]
+    assert duplicates["row"].tolist() == [5, 7]
+    assert "第2行" in duplicates["reason_zh"].iloc[0]
+    assert "row 4" in duplicates["reason_en"].iloc[1]
+    assert result.rows["row"].tolist() == [2, 3, 4, 8]

@@ -53,7 +53,6 @@ __all__ = [
 ]
 
 
-
 # -------------------------------------------------------------------- import
 @dataclass(frozen=True)
 class ImportOptions:
@@ -113,8 +112,8 @@ def _read(
     return stream.summary(list(stream.chunks(progress=progress)))
 
 
-#: An import bringing at least this many new employers, and more than the
-#: table holds, loads them in one transaction and rebuilds the indexes after.
+#: A file of at least this many rows, over twice as many as the table holds,
+#: is loaded in one transaction with the indexes rebuilt after (mostly new).
 BULK_LOAD_MIN = 50_000
 #: Rows placed at a time (each placed chunk is written before the next).
 PLACE_CHUNK_ROWS = 100_000
@@ -230,7 +229,7 @@ class EmployerStore:
     Identical rows are skipped by their content hash; new and moved
     employers are placed (each distinct address parsed once per file) and
     written; changed ones get a new version.  A large first load (the file
-    holds at least :data:`BULK_LOAD_MIN` rows and more than the table) is
+    holds at least :data:`BULK_LOAD_MIN` rows and over twice as many as the table) is
     one transaction with the table's indexes and keys rebuilt at the end;
     the rows it changes are written after it.
     """
@@ -259,11 +258,15 @@ class EmployerStore:
         self.writer = _NewEmployerWriter(
             engine,
             import_run_id=run_id,
-            bulk=expected >= max(BULK_LOAD_MIN, len(self.existing) + 1),
+            # most of a large file will be new: the table holds less than
+            # half as many rows (a re-import of a stored file is not)
+            bulk=expected >= BULK_LOAD_MIN and 2 * len(self.existing) < expected,
             batch_rows=options.batch_rows,
         )
         self.totals = {"inserted": 0, "changed": 0, "relocated": 0, "unchanged": 0}
-        self.summaries: list[pd.DataFrame] = []
+        self.placed: dict[str, int] = {}
+        self.flagged: dict[str, int] = {}
+        self.queued = 0
         self.deferred: list[pd.DataFrame] = []
         self.seconds = {"compare": 0.0, "place + write new": 0.0, "write changed": 0.0}
 
@@ -272,7 +275,11 @@ class EmployerStore:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.writer.__exit__(*exc)
+        import time
+
+        started = time.perf_counter()
+        self.writer.__exit__(*exc)  # a bulk load rebuilds its indexes here
+        self.seconds["place + write new"] += time.perf_counter() - started
         if exc[0] is None:
             for changed in self.deferred:
                 self._write_changed(changed)
@@ -321,7 +328,7 @@ class EmployerStore:
                 options=GeocodeOptions(use_uscc_area=self.options.use_uscc_area),
                 keys=keys.iloc[chunk],
             )
-            self.summaries.append(placed[["method", "flags", "review_reason"]])
+            self._count(placed)
             new_here = brand_new[chunk]
             self.writer.put(placed[new_here])
             relocated_parts.append(placed[~new_here])
@@ -355,23 +362,24 @@ class EmployerStore:
                 self.totals[key] += value
         self.seconds["write changed"] += time.perf_counter() - started
 
+    def _count(self, placed: pd.DataFrame) -> None:
+        """Add a placed chunk's methods, flags and queued rows to the totals."""
+        for method, n in placed["method"].value_counts().items():
+            self.placed[str(method)] = self.placed.get(str(method), 0) + int(n)
+        for flag, n in count_flags(placed["flags"]).items():
+            self.flagged[flag] = self.flagged.get(flag, 0) + n
+        self.queued += int(placed["review_reason"].notna().sum())
+
     def stored(self) -> Stored:
         """Return what was stored (after the ``with`` block)."""
-        summary = (
-            pd.concat(self.summaries, ignore_index=True)
-            if self.summaries
-            else pd.DataFrame(columns=["method", "flags", "review_reason"])
-        )
         self.totals["inserted"] = self.writer.inserted
         return Stored(
             counts=dict(self.totals),
             details={
-                "placed": {
-                    str(k): int(v) for k, v in summary["method"].value_counts().items()
-                },
-                "flagged": count_flags(summary["flags"]),
+                "placed": dict(self.placed),
+                "flagged": dict(sorted(self.flagged.items())),
             },
-            queued=int(summary["review_reason"].notna().sum()),
+            queued=self.queued,
             seconds=dict(self.seconds),
         )
 
