@@ -376,7 +376,7 @@ class EmployerStore:
         return Stored(
             counts=dict(self.totals),
             details={
-                "placed": dict(self.placed),
+                "placed": dict(sorted(self.placed.items(), key=lambda kv: -kv[1])),
                 "flagged": dict(sorted(self.flagged.items())),
             },
             queued=self.queued,
