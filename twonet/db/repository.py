@@ -362,22 +362,19 @@ def start_import_run(
     file_sha256: str | None = None,
     options: dict[str, object] | None = None,
 ) -> int:
-    """Record the start of an import and return its id."""
-    with transaction(bind) as connection:
-        return int(
-            connection.execute(
-                insert(ImportRun)
-                .values(
-                    kind=kind,
-                    source_name=source_name,
-                    file_sha256=file_sha256,
-                    started_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                    options=options,
-                    outcome="running",
-                )
-                .returning(ImportRun.id)
-            ).scalar_one()
-        )
+    """Record the start of an import and return its id.
+
+    See :func:`twonet.db.import_runs.begin_run`.
+    """
+    from twonet.db.import_runs import begin_run  # it imports this module
+
+    return begin_run(
+        bind,
+        kind=kind,
+        source_name=source_name,
+        file_sha256=file_sha256,
+        options=options,
+    )
 
 
 def _text_or_none(value: Any) -> str | None:
