@@ -201,7 +201,7 @@ def import_registry(
     def open_file(file: Path) -> TableStream:
         return _open(file, options, gazetteer, grid, seen)
 
-    def store(engine: Any, run_id: int, stream: TableStream) -> EmployerStore:
+    def employer_store(engine: Any, run_id: int, stream: TableStream) -> EmployerStore:
         return EmployerStore(
             engine,
             run_id,
@@ -217,7 +217,7 @@ def import_registry(
         path,
         kind="employers",
         open_file=open_file,
-        store=store,
+        store=employer_store,
         options={"mapping": options.mapping, "default_crs": options.default_crs},
         progress=progress,
     )

@@ -188,20 +188,26 @@ def import_table(
             engine, kind=kind, source_name=str(path), options=options
         )
         parts: list[TableResult] = []
+        accepted = 0  # counted from the rows stored, not derived
         try:
             with store(engine, run_id, stream) as rows:
                 for chunk in stream.chunks(progress=progress):
                     rows.put(chunk.rows)
+                    accepted += len(chunk.rows)
                     parts.append(_without_rows(chunk))
             result = stream.summary(parts)
-            report = _report(result, rows.stored(), run_id)
+            report = _report(result, accepted, rows.stored(), run_id)
             # after the rows: a large first load holds the table's locks
             # (its keys are dropped) until its one transaction ends
             with transaction(engine) as connection:
                 import_runs.store_problems(
                     connection,
                     run_id,
-                    import_runs.problem_rows(result.problems, result.rejects),
+                    import_runs.problem_rows(
+                        result.problems,
+                        result.rejects,
+                        key=next(iter(stream.schema.key), None),
+                    ),
                 )
                 import_runs.end_run(
                     connection,
@@ -231,10 +237,12 @@ def _without_rows(chunk: TableResult) -> TableResult:
     return dataclasses.replace(chunk, rows=chunk.rows.iloc[:0])
 
 
-def _report(result: TableResult, stored: Stored, run_id: int) -> ImportReport:
+def _report(
+    result: TableResult, accepted: int, stored: Stored, run_id: int
+) -> ImportReport:
     return ImportReport(
         read=result.n_rows,
-        accepted=result.n_rows - result.n_rejected,
+        accepted=accepted,
         rejected=result.n_rejected,
         warned=result.n_warned,
         stored=stored.counts,

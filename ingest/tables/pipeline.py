@@ -86,6 +86,8 @@ class TableStream:
     ) -> Iterator[TableResult]:
         """Yield the checked chunks of the file, in order.
 
+        At least one, empty for a file without records (the source's
+        :meth:`~ingest.tables.reader.RawSource.chunks` promises as much).
         ``progress(records_done, records_estimated)`` is called after each.
         """
         done = 0
@@ -95,18 +97,6 @@ class TableStream:
             if progress is not None:
                 progress(done, max(done, self.estimated_rows or 0))
             yield result
-        if done == 0:  # nothing after the header: one empty chunk, typed
-            yield self._check(self._empty())
-
-    def _empty(self) -> RawTable:
-        import numpy as np
-        import pyarrow as pa
-
-        return RawTable(
-            table=pa.table({h: pa.array([], pa.string()) for h in self.source.header}),
-            rows=np.zeros(0, dtype=np.int64),
-            header_row=self.source.header_row,
-        )
 
     def _check(self, raw: RawTable) -> TableResult:
         table = TableCheck(raw, self.schema, self.columns, self.kinds)

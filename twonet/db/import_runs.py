@@ -133,7 +133,9 @@ def refuse_file(
     return run_id
 
 
-def problem_rows(problems: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
+def problem_rows(
+    problems: pd.DataFrame, rejects: pd.DataFrame, *, key: str | None = None
+) -> pd.DataFrame:
     """One row per problem, rejected rows carrying their original values.
 
     Parameters
@@ -143,6 +145,8 @@ def problem_rows(problems: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
     rejects : DataFrame
         :attr:`ingest.tables.problems.TableResult.rejects` (``row``, the
         original columns, ``reasons_zh``/``reasons_en``).
+    key : str, optional
+        The table's key field: a problem of that field gives ``code``.
 
     Returns
     -------
@@ -164,7 +168,7 @@ def problem_rows(problems: pd.DataFrame, rejects: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "row": rows,
-            "code": problems["value"].where(problems["field"] == "uscc").to_numpy(),
+            "code": problems["value"].where(problems["field"] == key).to_numpy(),
             "column_name": problems["column"].to_numpy(),
             "value": problems["value"].to_numpy(),
             "severity": problems["severity"].to_numpy(),
