@@ -371,6 +371,9 @@ def write_rejects(result: TableResult, path: str | PathLike[str]) -> Path:
     elif suffix == ".xlsx":
         result.rejects.to_excel(target, index=False, sheet_name="rejects")
     else:
-        msg = f"rejects can be written to .csv or .xlsx, not {target.name!r}"
+        msg = (
+            f"rejects can be written to .csv or .xlsx, not {target.name!r} "
+            "(被拒行只能写为 .csv 或 .xlsx)"
+        )
         raise RegistryFileError(msg)
     return target

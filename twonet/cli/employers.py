@@ -43,7 +43,7 @@ def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
     for pair in pairs:
         field, sep, column = pair.partition("=")
         if not sep or not field.strip() or not column.strip():
-            msg = f"--mapping expects field=column, got {pair!r}"
+            msg = f"--mapping expects field=column, got {pair!r} (应为 字段=列名)"
             raise TwoNetError(msg)
         mapping[field.strip()] = column.strip()
     return mapping

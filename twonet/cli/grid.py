@@ -206,7 +206,10 @@ def grid_qa(
             date = parse_date(as_of)
             cells = repo.load_cells(engine, as_of=date)
             if cells.empty:
-                msg = "no grid cells in the database; run `twonet grid load` first"
+                msg = (
+                    "no grid cells in the database; run `twonet grid load` first "
+                    "(数据库中没有网格，请先运行 twonet grid load)"
+                )
                 raise TwoNetError(msg)
             if repair:
                 repaired = repair_invalid(cells)
