@@ -179,9 +179,7 @@ def test_a_second_import_of_a_kind_waits_or_is_refused(
     assert _count(engine, Employer) == 1
 
 
-def test_a_killed_import_is_marked_interrupted_by_the_next(
-    engine, gazetteer, tmp_path
-):
+def test_a_killed_import_is_marked_interrupted_by_the_next(engine, gazetteer, tmp_path):
     from twonet.db.import_runs import begin_run
 
     killed = begin_run(engine, kind="employers", source_name="killed.csv")
@@ -190,3 +188,56 @@ def test_a_killed_import_is_marked_interrupted_by_the_next(
     outcomes = runs(engine, kind="employers").set_index("id")["outcome"]
     assert outcomes[killed] == "interrupted"
     assert (outcomes.drop(killed) == "succeeded").all()
+
+
+def _bytes_held(frame):
+    """Bytes of every buffer a frame's columns keep alive (views included)."""
+    held = 0
+    for block in frame._mgr.blocks:
+        values = block.values
+        if hasattr(values, "_pa_array"):  # Arrow-backed: whole buffers, slice or not
+            held += values._pa_array.get_total_buffer_size()
+        else:  # NumPy: a view keeps its base
+            base = values if getattr(values, "base", None) is None else values.base
+            held += base.nbytes
+    return held
+
+
+def test_a_stored_chunk_keeps_none_of_its_rows_in_memory():
+    """What a chunk keeps after its rows are stored holds no row buffer.
+
+    An empty slice of a column still holds the whole column's buffers (a
+    NumPy view its base, an Arrow slice its buffers): kept for every chunk,
+    a large file stayed in memory until the import ended.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from ingest.tables.problems import TableResult
+    from twonet.imports import _without_rows
+
+    n = 1000
+    rows = pd.DataFrame(
+        {
+            "name": pd.Series(["甲公司" * 20] * n, dtype="str"),
+            "workers": np.arange(n, dtype=float),
+            "extra": pd.Series([{"备注": "x"}] * n, dtype=object),
+        }
+    )
+    chunk = TableResult(
+        rows=rows,
+        problems=pd.DataFrame(),
+        rejects=pd.DataFrame(),
+        n_rows=n,
+        n_blank=0,
+        columns={},
+        unmapped=(),
+        header_row=1,
+        encoding="utf-8",
+        sheet=None,
+        file_sha256="",
+    )
+    kept = _without_rows(chunk).rows
+    assert len(kept) == 0
+    assert kept.dtypes.tolist() == rows.dtypes.tolist()
+    assert _bytes_held(kept) < 100  # an empty offsets buffer at most

@@ -312,7 +312,7 @@ def area_county_mapper(gazetteer: Any) -> Callable[[pd.Series], pd.Series]:
 
 
 #: Most parsed addresses an :class:`AddressMemo` keeps.
-PARSE_MEMO_MAX = 200_000
+PARSE_MEMO_MAX = 100_000
 
 
 class AddressMemo:

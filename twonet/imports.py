@@ -233,8 +233,17 @@ def import_table(
 
 
 def _without_rows(chunk: TableResult) -> TableResult:
-    """Return a chunk's result without its accepted rows (stored already)."""
-    return dataclasses.replace(chunk, rows=chunk.rows.iloc[:0])
+    """Return a chunk's result without its accepted rows (stored already).
+
+    The empty frame is made anew: an empty slice of an Arrow-backed column
+    would still hold the whole chunk's buffers, and every chunk of the file
+    would stay in memory until the import ends.
+    """
+    rows = chunk.rows
+    empty = pd.DataFrame(
+        {column: pd.Series([], dtype=rows[column].dtype) for column in rows.columns}
+    )
+    return dataclasses.replace(chunk, rows=empty)
 
 
 def _report(

@@ -40,7 +40,7 @@ from ingest.tables.validate import (
 )
 
 #: Records checked at a time by default.
-CHUNK_ROWS = 100_000
+CHUNK_ROWS = 50_000
 
 
 class TableStream:

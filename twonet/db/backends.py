@@ -428,14 +428,29 @@ def _spatialite_bulk_encode(
         if pd.api.types.is_datetime64_any_dtype(frame[column]):
             # SQLite stores timestamps as ISO text, as SQLAlchemy reads them
             frame[column] = frame[column].dt.strftime("%Y-%m-%d %H:%M:%S.%f")
-    rows: Sequence[tuple[object, ...]] = list(
-        frame.astype(object)
-        .where(frame.notna(), None)
-        .itertuples(index=False, name=None)
-    )
     return BulkPayload(
-        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})", rows
+        f"INSERT INTO {table} ({columns}) VALUES ({', '.join(marks)})",
+        _python_rows(frame),
     )
+
+
+#: Rows turned into Python tuples at a time by :func:`_python_rows`.
+PYTHON_ROWS_AT_ONCE = 10_000
+
+
+def _python_rows(frame: pd.DataFrame) -> Iterator[tuple[object, ...]]:
+    """Yield a frame's rows as tuples (``None`` for missing), a slice at a time.
+
+    ``executemany`` takes an iterator, so only one slice of Python objects
+    exists at once: a whole chunk of them would take several hundred MB.
+    """
+    for start in range(0, len(frame), PYTHON_ROWS_AT_ONCE):
+        part = frame.iloc[start : start + PYTHON_ROWS_AT_ONCE]
+        yield from (
+            part.astype(object)
+            .where(part.notna(), None)
+            .itertuples(index=False, name=None)
+        )
 
 
 def _spatialite_bulk_send(connection: Connection, payload: BulkPayload) -> None:
