@@ -197,3 +197,143 @@ class ReviewItem(Base):
     reviewer: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+# ------------------------------------------------------------ staff (0005)
+#: Kinds of staff: stored value → (Chinese, English).
+STAFF_KINDS: dict[str, tuple[str, str]] = {
+    "inspector": ("专职监察员", "full-time inspector"),
+    "assistant": ("协管员", "assistant"),
+}
+
+#: Duties in a cell: stored value → (Chinese, English).
+DUTIES: dict[str, tuple[str, str]] = {
+    "responsible": ("责任监察员", "responsible inspector"),
+    "assistant": ("协管员", "assistant"),
+    "liaison": ("联络员", "liaison"),
+    "supervisor": ("督导员", "supervisor"),
+}
+
+
+class Staff(Base):
+    """One person of the inspection staff (人员), keyed by 人员编号.
+
+    ``unit_code`` is the cell (county bureau or township office) that employs
+    them; the home point is WGS-84.  Earlier states are kept in
+    :class:`StaffVersion`.  ``phone`` and ``id_number`` are personal data:
+    shown masked unless the role may see them.
+    """
+
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(code_type(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(12))
+    unit_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
+    phone: Mapped[str | None] = mapped_column(Text)
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    home_lon: Mapped[float | None]
+    home_lat: Mapped[float | None]
+    active_from: Mapped[dt.date | None] = mapped_column(Date)
+    active_to: Mapped[dt.date | None] = mapped_column(Date)
+    content_hash: Mapped[str] = mapped_column(String(16))
+    extra: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_changed: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class StaffVersion(Base):
+    """An earlier state of a person, kept when an import changes them."""
+
+    __tablename__ = "staff_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(code_type(32), index=True)
+    valid_to: Mapped[dt.datetime] = mapped_column(DateTime)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    snapshot: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class ChangeSet(Base):
+    """One applied change of assignments: a manager's, an undo or an import."""
+
+    __tablename__ = "change_set"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: ``change``, ``undo`` or ``import``
+    kind: Mapped[str] = mapped_column(String(10))
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    changes: Mapped[list[dict[str, object]]] = mapped_column(JSON)
+
+
+class Assignment(Base):
+    """A person's duty in a cell, valid on ``valid_from <= d < valid_to``.
+
+    Never deleted or rewritten: a change closes the open row (``valid_to``
+    and ``closed_by``) and adds a new one.
+    """
+
+    __tablename__ = "assignment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    staff_id: Mapped[str] = mapped_column(code_type(32), index=True)
+    cell_code: Mapped[str] = mapped_column(code_type(14), index=True)
+    duty: Mapped[str] = mapped_column(String(20))
+    valid_from: Mapped[dt.date] = mapped_column(Date)
+    valid_to: Mapped[dt.date | None] = mapped_column(Date)
+    change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+    closed_by: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class CellVersion(Base):
+    """The version of one cell's set of assignments (optimistic locking)."""
+
+    __tablename__ = "cell_version"
+
+    cell_code: Mapped[str] = mapped_column(code_type(14), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    changed_by: Mapped[str | None] = mapped_column(Text)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    change_set_id: Mapped[int | None] = mapped_column(ForeignKey("change_set.id"))
+
+
+class AuditLog(Base):
+    """One row of the append-only audit log (UPDATE/DELETE refused by a trigger)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    change_set_id: Mapped[int] = mapped_column(
+        ForeignKey("change_set.id"), index=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    action: Mapped[str] = mapped_column(String(20))
+    cell_code: Mapped[str | None] = mapped_column(code_type(14), index=True)
+    staff_id: Mapped[str | None] = mapped_column(code_type(32))
+    before: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, object] | None] = mapped_column(JSON)
+
+
+class AppUser(Base):
+    """An account: hashed password, role, jurisdiction (a cell and all below)."""
+
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str | None] = mapped_column(Text)
+    password_hash: Mapped[str] = mapped_column(Text)
+    #: ``coordinator``, ``manager``, ``planner`` or ``admin``
+    role: Mapped[str] = mapped_column(String(12))
+    jurisdiction_code: Mapped[str | None] = mapped_column(code_type(14))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
