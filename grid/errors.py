@@ -7,15 +7,18 @@ message that shows the offending value.
 from __future__ import annotations
 
 __all__ = [
+    "AssignmentConflictError",
     "BackendUnavailableError",
     "CRSError",
     "CellCodeError",
     "CellStorageError",
+    "ChangeSetError",
     "GridBuildError",
     "GridFileError",
     "ImportBusyError",
     "ImportFailedError",
     "RegistryFileError",
+    "StaffingRulesError",
     "TwoNetError",
     "UnsupportedDatabaseError",
     "UsccError",
@@ -68,3 +71,15 @@ class ImportFailedError(TwoNetError):
 
 class CellStorageError(TwoNetError):
     """A cell cannot be stored as it is (a value too long, a NaN coordinate)."""
+
+
+class AssignmentConflictError(TwoNetError):
+    """A cell's assignments changed since they were read (optimistic locking)."""
+
+
+class ChangeSetError(TwoNetError):
+    """A change set cannot be read, previewed, applied or undone as given."""
+
+
+class StaffingRulesError(TwoNetError):
+    """A staffing-rules file cannot be read or names an unknown rule or value."""
