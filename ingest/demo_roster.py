@@ -196,10 +196,8 @@ class _Plan:
         """
         if town not in self.load.index:
             return 1
-        row = self.load.loc[town]
-        need = [
-            float(row[measure]) / limit for measure, limit in INSPECTOR_LIMITS.items()
-        ]
+        row: dict[str, float] = self.load.loc[town].astype(float).to_dict()
+        need = [row[measure] / limit for measure, limit in INSPECTOR_LIMITS.items()]
         self.responsible[town] = max(1, int(np.ceil(max(need))))
         return self.responsible[town]
 
