@@ -196,9 +196,9 @@ class _Plan:
         """
         if town not in self.load.index:
             return 1
-        row: dict[str, float] = self.load.loc[town].astype(float).to_dict()
-        need = [row[measure] / limit for measure, limit in INSPECTOR_LIMITS.items()]
-        self.responsible[town] = max(1, int(np.ceil(max(need))))
+        values = self.load.loc[town, list(INSPECTOR_LIMITS)].to_numpy(dtype=float)
+        need = values / np.array(list(INSPECTOR_LIMITS.values()), dtype=float)
+        self.responsible[town] = max(1, int(np.ceil(need.max())))
         return self.responsible[town]
 
     def staff_villages(self) -> None:
