@@ -105,10 +105,10 @@ class Facts:
         return workload(self)
 
     def date_text(self) -> tuple[str, str]:
-        """Return the date for messages, Chinese and English."""
+        """Return the date for messages, Chinese (spaced) and English."""
         if self.as_of is None:
             return "该日", "that date"
-        return self.as_of.isoformat(), self.as_of.isoformat()
+        return f" {self.as_of.isoformat()} ", self.as_of.isoformat()
 
 
 def is_in(values: pd.Series, index: pd.Index) -> pd.Series:
