@@ -201,7 +201,7 @@ def inactive_staff(facts: Facts, limit: int | None) -> pd.DataFrame:
     zh_date, en_date = facts.date_text()
     known = rows["known"]
     zh = (rows["person"] + f"在{zh_date}不在岗，仍分配在" + rows["place"]).where(
-        known, rows["person"] + " 不在人员名册中，却分配在" + rows["place"]
+        known, rows["person"] + "不在人员名册中，却分配在" + rows["place"]
     )
     en = (
         rows["person_en"]

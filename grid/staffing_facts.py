@@ -178,7 +178,7 @@ def _joined(
     ids = joined["staff_id"]
     name = joined["person_name"].astype(str)
     joined["person"] = (name + "（" + ids + "）").where(
-        joined["known"], "人员编号 " + ids
+        joined["known"], "人员编号 " + ids + " 的人员"
     )
     joined["person_en"] = (name + " (" + ids + ")").where(
         joined["known"], "staff " + ids
