@@ -39,14 +39,19 @@ DbOption = Annotated[
 
 
 @contextmanager
-def open_database(url: str | None) -> Iterator[Any]:
-    """Open the database (schema upgraded), dispose of the engine afterwards."""
+def open_database(url: str | None, *, note_to_stderr: bool = False) -> Iterator[Any]:
+    """Open the database (schema upgraded), dispose of the engine afterwards.
+
+    The "database:" note goes to stderr with ``note_to_stderr`` (a command
+    writing data such as JSON to stdout).
+    """
     from twonet.db.engine import describe_url, get_engine, upgrade
 
     engine = get_engine(url)
     try:
         upgrade(engine)
-        console.print(f"[dim]数据库 / database: {describe_url(str(engine.url))}[/dim]")
+        note = err_console if note_to_stderr else console
+        note.print(f"[dim]数据库 / database: {describe_url(str(engine.url))}[/dim]")
         yield engine
     finally:
         engine.dispose()
