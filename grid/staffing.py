@@ -49,9 +49,12 @@ The numeric defaults are **deployment defaults**, not law: each deployment
 sets its own in its rules file (``twonet/staffing_rules.toml``).
 
 A person's load is the sum, over the distinct cells they are assigned to
-(any duty), of the employers placed in that cell at that cell's level and of
-their workers (``Employer.staff``).  A cell lying inside another cell the
-same person covers adds nothing (its employers are already counted).
+(any duty), of their share of the employers placed in that cell at that
+cell's level and of their workers (``Employer.staff``).  A cell's load is
+shared by the active people of the same kind assigned to it (two 协管员 of a
+village of 60 employers carry 30 each), so adding a person relieves the
+others; shares are summed and rounded.  A cell lying inside another cell
+the same person covers adds nothing (its employers are already counted).
 """
 
 from __future__ import annotations
@@ -206,8 +209,8 @@ def workload(context: StaffingContext) -> pd.DataFrame:
         workers``), one row per active person and per person holding an
         assignment (``name`` and ``kind`` missing for one not in the staff
         table), sorted by ``staff_id``.  ``cells`` counts the distinct
-        cells assigned; ``employers`` and ``workers`` sum their load, a
-        cell inside another covered cell counted once.
+        cells assigned; ``employers`` and ``workers`` sum their share of
+        each cell's load, a cell inside another covered cell counted once.
     """
     return staffing_facts.workload(staffing_facts.Facts.of(context))
 

@@ -194,11 +194,16 @@ def workload(facts: Facts) -> pd.DataFrame:
     """Return each person's cells, employers and workers (see grid.staffing)."""
     pairs = facts.joined[["staff_id", "cell_code"]].drop_duplicates()
     counted = pairs[~_inside_covered(pairs, facts.cells["parent_code"])]
+    sharing = _sharing(facts, counted)
+    cell_load = {
+        column: counted["cell_code"].map(facts.load[column]).astype(float).fillna(0)
+        for column in ("employers", "workers")
+    }
     counted = counted.assign(
-        employers=counted["cell_code"].map(facts.load["employers"]).fillna(0),
-        workers=counted["cell_code"].map(facts.load["workers"]).fillna(0),
+        employers=cell_load["employers"] / sharing,
+        workers=cell_load["workers"] / sharing,
     )
-    sums = counted.groupby("staff_id")[["employers", "workers"]].sum()
+    sums = counted.groupby("staff_id")[["employers", "workers"]].sum().round()
     active = facts.staff.index[facts.staff["active"]]
     people = sorted(set(active) | set(pairs["staff_id"]))
     out = pd.DataFrame({"staff_id": pd.Series(people, dtype=object)})
@@ -212,6 +217,23 @@ def workload(facts: Facts) -> pd.DataFrame:
     for column in ("name", "kind"):
         out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out.loc[:, list(WORKLOAD_COLUMNS)]
+
+
+def _sharing(facts: Facts, pairs: pd.DataFrame) -> np.ndarray:
+    """Return how many people share each (person, cell) pair's load.
+
+    A cell's load is shared by the active people of the same kind (协管员
+    with 协管员, 专职监察员 with 专职监察员) assigned to it: two assistants of
+    a village of 60 employers cover 30 each, so adding a person relieves
+    the others.  Never less than 1 (an inactive person alone carries it).
+    """
+    joined = facts.joined
+    present = joined[joined["active"]].drop_duplicates(["staff_id", "cell_code"])
+    holders = present.groupby(["cell_code", "kind"])["staff_id"].nunique()
+    kinds = pairs["staff_id"].map(facts.staff["kind"])
+    keys = pd.MultiIndex.from_arrays([pairs["cell_code"], kinds])
+    counts = holders.reindex(keys).to_numpy(dtype=float)
+    return np.where(np.isnan(counts) | (counts < 1), 1.0, counts)
 
 
 def _inside_covered(pairs: pd.DataFrame, parent: pd.Series) -> np.ndarray:

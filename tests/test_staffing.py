@@ -10,15 +10,16 @@ Who is where (duty in brackets), and what each rule should find:
 =====  ====================  ===========  ==========================================
 id     person                unit         assignments
 =====  ====================  ===========  ==========================================
-A1     赵一 协管员            沙子口街道    东社区, 西社区 (assistant): 160 employers,
-                                          5,500 workers → both assistant limits
+A1     赵一 协管员            沙子口街道    东社区, 西社区 (assistant): half of each
+                                          (shared): 160 employers, 5,500 workers
+                                          → both assistant limits
 A2     钱二 协管员            沙子口街道    东社区 (assistant), 高新区 (responsible)
                                           → duty_matches_kind
 A3     孙三 协管员            高新区        北村 (assistant): same county by chain
 A4     李四 协管员            黄岛区        西社区 (assistant) → within_own_county
 A5     周五 协管员 (inactive) 崂山区        南村 (assistant) → inactive_staff
 I1     吴六 监察员            崂山区        沙子口街道 (responsible), 东社区 (liaison,
-                                          inside: counted once → 170 employers)
+                                          inside: counted once → 330 employers)
 I2     郑七 监察员            崂山区        北村 (supervisor; prefix differs, chain
                                           agrees), 370212001009 (closed) → closed_cell
 X1     (not in the register)              南村 (assistant) → inactive_staff
@@ -115,14 +116,14 @@ def _assignments() -> pd.DataFrame:
 def _load() -> pd.DataFrame:
     return pd.DataFrame(
         [
-            (EAST, 100, 2_000),
-            (WEST, 60, 3_500),
+            (EAST, 200, 4_000),
+            (WEST, 120, 7_000),
             (SOUTH, 10, 100),
             (NORTH, 5, 50),
-            (SHAZIKOU, 170, 5_600),
+            (SHAZIKOU, 330, 11_100),
             (ZONE, 5, 50),
-            (LAOSHAN, 175, 5_650),
-            ("370200", 175, 5_650),
+            (LAOSHAN, 335, 11_150),
+            ("370200", 335, 11_150),
         ],
         columns=["cell_code", "employers", "workers"],
     )
@@ -236,12 +237,12 @@ def test_a_disabled_rule_reports_nothing_and_severity_is_configurable():
 
 def test_load_is_summed_over_cells_and_a_nested_cell_counts_once():
     rules = StaffingRules.from_mapping(
-        {"employers_per_inspector": {"max_employers": 169}}
+        {"employers_per_inspector": {"max_employers": 329}}
     )
     found = check_rules(_context(), rules)
     over = found[found["rule"] == "employers_per_inspector"]
-    # 沙子口街道 170; 东社区 lies inside it, so not 270
-    assert over[["staff_id", "value", "limit"]].values.tolist() == [["I1", 170, 169]]
+    # 沙子口街道 330; 东社区 lies inside it, so not 330 + 200
+    assert over[["staff_id", "value", "limit"]].values.tolist() == [["I1", 330, 329]]
 
 
 def test_county_comes_from_the_parent_chain_not_the_code_prefix():
@@ -357,7 +358,7 @@ def test_workload_per_person():
         ["A3", "孙三", "assistant", 1, 5, 50],
         ["A4", "李四", "assistant", 1, 60, 3_500],
         ["A5", "周五", "assistant", 1, 10, 100],
-        ["I1", "吴六", "inspector", 2, 170, 5_600],
+        ["I1", "吴六", "inspector", 2, 330, 11_100],
         ["I2", "郑七", "inspector", 2, 5, 50],
         ["X1", None, None, 1, 10, 100],
     ]
