@@ -145,7 +145,7 @@ class _Plan:
         self.rng = [np.random.default_rng(next(streams)) for _ in range(8)]
         self.people: list[dict[str, object]] = []
         self.jobs: list[dict[str, object]] = []
-        self.planted: list[tuple[str, str, str | None, str]] = []
+        self.planted: list[tuple[str, str | None, str | None, str]] = []
         self._serial: dict[tuple[str, str], int] = {}
         self.responsible: dict[str, int] = {}  # township -> inspectors
 
@@ -291,7 +291,7 @@ class _Plan:
         for measure, limit in INSPECTOR_LIMITS.items():
             if covered[measure] > limit:
                 rule = f"{measure}_per_inspector"
-                self.planted.append((rule, county, inspector, "超负荷的监察员"))
+                self.planted.append((rule, None, inspector, "超负荷的监察员"))
 
     # ------------------------------------------------------------ frames
     def frames(self) -> tuple[pd.DataFrame, pd.DataFrame]:
