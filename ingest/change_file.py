@@ -45,6 +45,7 @@ from ingest.change_items import (
     ChangeSetDraft,
     clean,
     normalise_change,
+    parse_change_date,
     problem,
     top_date,
     where_read,
@@ -201,7 +202,11 @@ def parse_csv_text(
         item = {f: v for f, v in zip(fields, values, strict=False) if f and v.strip()}
         for key in shared:
             if key in item:
-                shared[key].add(item.pop(key).strip())
+                shared[key].add(
+                    _same_date(item.pop(key))
+                    if key == "effective"
+                    else item.pop(key).strip()
+                )
         change = normalise_change(item, line, "line", duties, problems, strict=False)
         if change is not None:
             changes.append(change)
@@ -243,6 +248,14 @@ def _finish(
         )
         raise ChangeSetError("\n".join([head, *problems]))
     return ChangeSetDraft(tuple(changes), reason, effective, source_name)
+
+
+def _same_date(value: str) -> str:
+    """Return a date as ISO text (to compare lines), or as given if it is none."""
+    try:
+        return parse_change_date(value).isoformat()
+    except ChangeSetError:
+        return value.strip()
 
 
 def _delimiter(text: str) -> str:

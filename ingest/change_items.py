@@ -92,10 +92,11 @@ class Change:
         return where_read(self.line, self.source)
 
     def as_dict(self) -> dict[str, Any]:
-        """Return the change as in a JSON change set (``from``, no empty keys)."""
+        """Return the change as a JSON change set holds it (``from``, no blanks)."""
         values = asdict(self)
         values["from"] = values.pop("from_")
-        values.pop("source")
+        for where in ("source", "line"):
+            values.pop(where)
         return {k: v for k, v in values.items() if v is not None}
 
 

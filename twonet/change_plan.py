@@ -1,0 +1,458 @@
+"""Expand a change set into steps against the stored assignments.
+
+A draft (:class:`~ingest.change_items.ChangeSetDraft`) says what a manager
+wants; :func:`read_plan` reads what it touches — the people, the cells (a
+bulk change: every cell at a level below a cell), the cells' versions and
+then their assignments valid on the effective date — and expands every
+change into primitive steps: *close* an assignment, or *open* one (person,
+cell, duty).  Changes compose in order: a later change sees the earlier
+ones, and opening what an earlier change closed (or the reverse) cancels
+both, so each assignment is touched at most once.
+
+Everything wrong is gathered and reported at once
+(:class:`~grid.errors.ChangeSetError`, each problem naming its line):
+unknown people or cells, a person inactive on the effective date, removing
+an assignment that does not exist, adding one that does, an assignment
+already ended by a later change (a back-dated change that would rewrite it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from grid.codes import Level, parse_level
+from grid.errors import ChangeSetError
+from ingest.change_items import Change, ChangeSetDraft, staff_ids
+from twonet.db import repository as repo
+from twonet.db.assignment_store import cell_versions
+from twonet.db.change_queries import assignment_rows, staff_rows
+from twonet.db.models import DUTIES
+from twonet.db.repository import Bind, transaction
+
+#: An assignment's identity within a cell: (person, cell, duty).
+Key = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One primitive step: ``close`` an assignment or ``open`` one.
+
+    ``row`` is the assignment closed (every column, as the audit log keeps
+    it); ``op`` and ``line`` are the change it comes from.
+    """
+
+    op: str
+    line: int
+    action: str
+    staff_id: str
+    cell_code: str
+    duty: str
+    row: Mapping[str, Any] | None = None
+
+
+@dataclass
+class Scope:
+    """What a change set reads: its people and its cells on one date."""
+
+    effective: dt.date
+    #: code, name, level, parent_code of the cells valid on the date
+    cells: pd.DataFrame
+    #: the people it names (:data:`~twonet.db.change_queries.STAFF_COLUMNS`)
+    staff: pd.DataFrame
+    #: every cell it touches, valid or not (what an apply claims)
+    codes: list[str]
+    #: the cells each bulk change reaches, by its position in the draft
+    bulk_cells: dict[int, list[str]] = field(default_factory=dict)
+    #: what is wrong already (bulk cells unknown or not found), by position
+    problems: dict[int, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    """A change set expanded against the stored assignments."""
+
+    draft: ChangeSetDraft
+    effective: dt.date
+    steps: list[Step]
+    scope: Scope
+    #: the assignments valid on the date in the cells touched, before
+    rows: list[dict[str, Any]]
+    #: cell → version read before the assignments (optimistic locking)
+    versions: dict[str, int]
+
+    def after(self, before: pd.DataFrame) -> pd.DataFrame:
+        """Return assignments (``staff_id``, ``cell_code``, ``duty``) after the steps.
+
+        ``before`` holds the assignments valid on the date with their ``id``
+        (e.g. :func:`~twonet.db.assignment_store.assignments_as_of`).
+        """
+        closed = {s.row["id"] for s in self.steps if s.row is not None}
+        kept = before.loc[~before["id"].isin(closed), ["staff_id", "cell_code", "duty"]]
+        opened = pd.DataFrame(
+            [
+                (s.staff_id, s.cell_code, s.duty)
+                for s in self.steps
+                if s.action == "open"
+            ],
+            columns=["staff_id", "cell_code", "duty"],
+        )
+        frame = pd.concat([kept, opened], ignore_index=True) if len(opened) else kept
+        return frame.sort_values(["cell_code", "duty", "staff_id"], ignore_index=True)
+
+
+def read_plan(
+    bind: Bind, draft: ChangeSetDraft, *, as_of: dt.date | None = None
+) -> Plan:
+    """Read what a change set touches and expand it into steps.
+
+    Parameters
+    ----------
+    bind : Engine or Connection
+    draft : ChangeSetDraft
+    as_of : date, optional
+        The date the change takes effect; default the draft's, else today.
+
+    Raises
+    ------
+    ChangeSetError
+        Every problem of the change set, each naming its line.
+    """
+    effective = as_of or draft.effective or dt.date.today()
+    with transaction(bind) as connection:
+        scope = read_scope(connection, draft, effective)
+        versions = cell_versions(connection, scope.codes)
+        return plan_in_scope(connection, draft, scope, versions)
+
+
+def plan_in_scope(
+    bind: Bind, draft: ChangeSetDraft, scope: Scope, versions: Mapping[str, int]
+) -> Plan:
+    """Read the assignments of a scope and expand the change set against them.
+
+    ``versions`` must have been read (or claimed) before: a change written
+    after them is then a conflict when they are claimed.
+    """
+    rows = assignment_rows(bind, scope.effective, cells=scope.codes)
+    steps = expand(draft, scope, rows)
+    return Plan(draft, scope.effective, steps, scope, rows, dict(versions))
+
+
+def read_scope(bind: Bind, draft: ChangeSetDraft, effective: dt.date) -> Scope:
+    """Read the people and cells a change set names (bulk cells found below)."""
+    touched = {
+        code
+        for c in draft.changes
+        for code in (c.cell, c.other_cell) + ((c.from_, c.to) if c.op == "move" else ())
+        if code
+    }
+    unders = {c.under for c in draft.changes if c.op == "bulk" and c.under}
+    frames = [_cell_rows(bind, touched | unders, effective)]
+    bulk_cells: dict[int, list[str]] = {}
+    problems: dict[int, list[str]] = {}
+    for index, change in enumerate(draft.changes):
+        if change.op != "bulk":
+            continue
+        if change.under not in set(frames[0]["code"]):
+            where_zh, where_en = _bulk_where(change)
+            problems[index] = [
+                f"{where_zh}：未知网格 {change.under}（{effective} 无效）/ "
+                f"{where_en}: unknown cell {change.under} (none valid on {effective})"
+            ]
+            continue
+        problems[index] = []
+        below = _cells_below(bind, frames[0], change, effective, problems[index])
+        frames.append(below)
+        bulk_cells[index] = list(below["code"])
+    cells = pd.concat(frames, ignore_index=True).drop_duplicates("code")
+    codes = touched | {c for found in bulk_cells.values() for c in found}
+    return Scope(
+        effective,
+        cells.sort_values("code", ignore_index=True),
+        staff_rows(bind, staff_ids(draft.changes)),
+        sorted(codes),
+        bulk_cells,
+        problems,
+    )
+
+
+def _cell_rows(bind: Bind, codes: Iterable[str], effective: dt.date) -> pd.DataFrame:
+    columns = ["code", "name", "level", "parent_code"]
+    wanted = sorted(set(codes))
+    if not wanted:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(repo.load_cells(bind, codes=wanted, as_of=effective)[columns])
+
+
+def _cells_below(
+    bind: Bind,
+    cells: pd.DataFrame,
+    change: Change,
+    effective: dt.date,
+    problems: list[str],
+) -> pd.DataFrame:
+    """Return every cell at the change's level below its ``under`` cell."""
+    top = Level(cells.loc[cells["code"] == change.under, "level"].iloc[0])
+    level = parse_level(change.level or "village")
+    columns = ["code", "name", "level", "parent_code"]
+    where_zh, where_en = _bulk_where(change)
+    if level.depth <= top.depth:
+        problems.append(
+            f"{where_zh}：层级 {level.value} 不在网格 {change.under}"
+            f"（{top.value}）之下 / {where_en}: level {level.value} is not below "
+            f"cell {change.under} ({top.value})"
+        )
+        return pd.DataFrame(columns=columns)
+    parents = [str(change.under)]
+    found = pd.DataFrame(columns=columns)
+    for _ in range(level.depth - top.depth):
+        parts = [
+            repo.load_cells(bind, parent_code=code, as_of=effective)[columns]
+            for code in parents
+        ]
+        found = pd.concat(parts, ignore_index=True) if parts else found
+        parents = list(found["code"])
+    found = found[found["level"] == level.value]
+    if found.empty:
+        problems.append(
+            f"{where_zh}：网格 {change.under} 之下没有 {level.value} 级网格 / "
+            f"{where_en}: no {level.value} cell below cell {change.under} on "
+            f"{effective}"
+        )
+    return pd.DataFrame(found)
+
+
+def _bulk_where(change: Change) -> tuple[str, str]:
+    zh, en = change.where()
+    return f"{zh}（bulk）", f"{en} (bulk)"
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        head = (
+            f"变更集有 {len(problems)} 处问题，未做任何修改 / the change set has "
+            f"{len(problems)} problem(s); nothing was changed:"
+        )
+        raise ChangeSetError("\n".join([head, *problems]))
+
+
+def duty_text(duty: str) -> str:
+    """Return a duty as ``协管员 assistant``."""
+    return f"{DUTIES.get(duty, (duty, duty))[0]} {duty}"
+
+
+def expand(
+    draft: ChangeSetDraft, scope: Scope, rows: Iterable[Mapping[str, Any]]
+) -> list[Step]:
+    """Expand the changes into steps against ``rows`` (see :func:`read_plan`).
+
+    Raises
+    ------
+    ChangeSetError
+        Every problem, each naming its line.
+    """
+    state = _State(scope, rows)
+    for index, change in enumerate(draft.changes):
+        state.problems += scope.problems.get(index, [])
+        state.check_people(change)
+        getattr(state, f"do_{change.op}")(change, scope.bulk_cells.get(index, []))
+    _raise(state.problems)
+    return list(state.steps.values())
+
+
+class _State:
+    """The assignments as the changes so far leave them, and their steps."""
+
+    def __init__(self, scope: Scope, rows: Iterable[Mapping[str, Any]]) -> None:
+        self.scope = scope
+        self.valid_cells = set(scope.cells["code"])
+        self.staff: dict[str, dict[str, Any]] = {
+            str(r["staff_id"]): {str(k): v for k, v in r.items()}
+            for r in scope.staff.to_dict("records")
+        }
+        self.live: dict[Key, Mapping[str, Any] | None] = {
+            (r["staff_id"], r["cell_code"], r["duty"]): r for r in rows
+        }
+        self.closed: dict[Key, Mapping[str, Any]] = {}
+        self.steps: dict[tuple[str, Key], Step] = {}
+        self.problems: list[str] = []
+
+    # ------------------------------------------------------------ problems
+    def problem(self, change: Change, zh: str, en: str) -> None:
+        where_zh, where_en = change.where()
+        self.problems.append(
+            f"{where_zh}（{change.op}）：{zh} / {where_en} ({change.op}): {en}"
+        )
+
+    def check_people(self, change: Change) -> None:
+        named = [change.staff_id, change.other_staff_id]
+        if change.op == "bulk":
+            named = [change.to, change.from_]
+        for person in filter(None, named):
+            if person not in self.staff:
+                self.problem(change, f"未知人员 {person}", f"unknown person {person!r}")
+
+    def _can_open(self, change: Change, key: Key) -> bool:
+        person, cell, duty = key
+        day = self.scope.effective
+        found = self.staff.get(person)
+        if found is None:
+            return False  # reported by check_people
+        ok = True
+        if not _active(found, day):
+            name, starts, ends = (
+                found["name"],
+                _text(found["active_from"]),
+                _text(found["active_to"]),
+            )
+            self.problem(
+                change,
+                f"人员 {person}（{name}）在 {day} 不在岗（在岗 {starts} 至 {ends}）",
+                f"person {person} ({name}) is not active on {day} "
+                f"(active {starts} to {ends})",
+            )
+            ok = False
+        if cell not in self.valid_cells:
+            self.problem(
+                change,
+                f"未知网格 {cell}（{day} 无效）",
+                f"unknown cell {cell} (none valid on {day})",
+            )
+            ok = False
+        elif key in self.live:
+            self.problem(
+                change,
+                f"{person} 已在网格 {cell} 担任 {duty_text(duty)}",
+                f"{person} already holds {duty_text(duty)} in cell {cell}",
+            )
+            ok = False
+        return ok
+
+    def _can_close(self, change: Change, key: Key) -> bool:
+        person, cell, duty = key
+        if key not in self.live:
+            if cell not in self.valid_cells:
+                self.problem(
+                    change,
+                    f"未知网格 {cell}（{self.scope.effective} 无效）",
+                    f"unknown cell {cell} (none valid on {self.scope.effective})",
+                )
+            else:
+                self.problem(
+                    change,
+                    f"{person} 在网格 {cell} 没有 {duty_text(duty)} 的分配",
+                    f"{person} holds no {duty_text(duty)} assignment in cell {cell}",
+                )
+            return False
+        row = self.live[key]
+        if row is not None and row["closed_by"] is not None:
+            self.problem(
+                change,
+                f"{person} 在网格 {cell} 的分配已由变更集 {row['closed_by']} 于 "
+                f"{row['valid_to']} 结束，不能在更早的 {self.scope.effective} 生效",
+                f"the assignment of {person} in cell {cell} was already ended on "
+                f"{row['valid_to']} by change set {row['closed_by']}; a change "
+                f"cannot take effect earlier ({self.scope.effective})",
+            )
+            return False
+        return True
+
+    # --------------------------------------------------------------- steps
+    def close(self, change: Change, key: Key) -> None:
+        row = self.live.pop(key)
+        if row is None:  # opened by an earlier change of this set
+            del self.steps[("open", key)]
+            return
+        self.closed[key] = row
+        self.steps[("close", key)] = Step(change.op, change.line, "close", *key, row)
+
+    def open(self, change: Change, key: Key) -> None:
+        if key in self.closed:  # closed by an earlier change of this set
+            self.live[key] = self.closed.pop(key)
+            del self.steps[("close", key)]
+            return
+        self.live[key] = None
+        self.steps[("open", key)] = Step(change.op, change.line, "open", *key)
+
+    # ------------------------------------------------------------------ ops
+    def do_add(self, change: Change, _cells: list[str]) -> None:
+        key = (str(change.staff_id), str(change.cell), change.duty)
+        if self._can_open(change, key):
+            self.open(change, key)
+
+    def do_remove(self, change: Change, _cells: list[str]) -> None:
+        key = (str(change.staff_id), str(change.cell), change.duty)
+        if self._can_close(change, key):
+            self.close(change, key)
+
+    def do_move(self, change: Change, _cells: list[str]) -> None:
+        person = str(change.staff_id)
+        old, new = (
+            (person, str(change.from_), change.duty),
+            (person, str(change.to), change.duty),
+        )
+        if old == new:
+            self.problem(change, "原网格与新网格相同", "from and to are the same cell")
+            return
+        if self._can_close(change, old) & self._can_open(change, new):
+            self.close(change, old)
+            self.open(change, new)
+
+    def do_swap(self, change: Change, _cells: list[str]) -> None:
+        one, other = str(change.staff_id), str(change.other_staff_id)
+        cell, other_cell = str(change.cell), str(change.other_cell)
+        if one == other or cell == other_cell:
+            self.problem(
+                change,
+                "对调须是两个不同的人和两个不同的网格",
+                "a swap needs two different people in two different cells",
+            )
+            return
+        old = [(one, cell, change.duty), (other, other_cell, change.duty)]
+        new = [(one, other_cell, change.duty), (other, cell, change.duty)]
+        closable = all([self._can_close(change, k) for k in old])
+        if closable:
+            for key in old:
+                self.close(change, key)
+        if closable and all([self._can_open(change, k) for k in new]):
+            for key in new:
+                self.open(change, key)
+
+    def do_bulk(self, change: Change, cells: list[str]) -> None:
+        incoming, outgoing = str(change.to), change.from_
+        if incoming == outgoing:
+            self.problem(change, "新旧人员相同", "to and from are the same person")
+            return
+        found = len(self.problems)
+        for cell in cells:
+            holders = [k for k in self.live if k[1] == cell and k[2] == change.duty]
+            for key in holders:
+                leaves = key[0] == outgoing if outgoing else key[0] != incoming
+                if leaves and self._can_close(change, key):
+                    self.close(change, key)
+            key = (incoming, cell, change.duty)
+            if key not in self.live and self._can_open(change, key):
+                self.open(change, key)
+            if len(self.problems) > found:
+                return  # an inactive person: said once, not for every cell
+
+
+def _active(person: Mapping[str, Any], day: dt.date) -> bool:
+    """Tell whether a person is active on ``day`` (both ends inclusive)."""
+    starts, ends = _date(person["active_from"]), _date(person["active_to"])
+    return (starts is None or starts <= day) and (ends is None or day <= ends)
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or (not isinstance(value, dt.date) and pd.isna(value)):
+        return None
+    return pd.Timestamp(value).date() if not isinstance(value, dt.date) else value
+
+
+def _text(value: Any) -> str:
+    day = _date(value)
+    return "…" if day is None else day.isoformat()
