@@ -311,9 +311,10 @@ class _State:
             )
             self.problem(
                 change,
-                f"人员 {person}（{name}）在 {day} 不在岗（在岗 {starts} 至 {ends}）",
+                f"人员 {person}（{name}）在 {day} 不在岗"
+                f"（在岗 {starts} 起，{ends} 止）",
                 f"person {person} ({name}) is not active on {day} "
-                f"(active {starts} to {ends})",
+                f"(active from {starts}, until {ends})",
             )
             ok = False
         if cell not in self.valid_cells:
@@ -442,9 +443,13 @@ class _State:
 
 
 def _active(person: Mapping[str, Any], day: dt.date) -> bool:
-    """Tell whether a person is active on ``day`` (both ends inclusive)."""
+    """Tell whether a person is active on ``day``.
+
+    ``active_to`` is the first day no longer active, as ``valid_to`` of
+    cells and assignments (and the staffing rules).
+    """
     starts, ends = _date(person["active_from"]), _date(person["active_to"])
-    return (starts is None or starts <= day) and (ends is None or day <= ends)
+    return (starts is None or starts <= day) and (ends is None or day < ends)
 
 
 def _date(value: Any) -> dt.date | None:
