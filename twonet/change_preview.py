@@ -217,8 +217,10 @@ def _breaches(
 
     old, new = touched(before), touched(after)
     joined = old.merge(new, on=_KEY, how="outer", suffixes=("_b", "_a"), indicator=True)
-    change = joined["_merge"].map(
-        {"left_only": "resolved", "right_only": "new", "both": "unchanged"}
+    change = (
+        joined["_merge"]
+        .astype(str)
+        .map({"left_only": "resolved", "right_only": "new", "both": "unchanged"})
     )
     out = pd.DataFrame({"change": change, **{k: joined[k] for k in _KEY}})
     for column in (

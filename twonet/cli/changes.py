@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.markup import escape
 
@@ -72,10 +73,17 @@ def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-def _pair(frame: Any, name: str) -> Any:
-    return (
-        frame[f"{name}_before"].astype(str) + " → " + frame[f"{name}_after"].astype(str)
-    )
+def _text(value: Any) -> str:
+    """Return a value for a table cell: ``—`` when missing."""
+    if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+        return "—"
+    return str(value)
+
+
+def _pair(frame: Any, name: str) -> list[str]:
+    """Return ``before → after`` of two columns ``NAME_before``, ``NAME_after``."""
+    pairs = zip(frame[f"{name}_before"], frame[f"{name}_after"], strict=True)
+    return [f"{_text(b)} → {_text(a)}" for b, a in pairs]
 
 
 @changes_app.command("preview")
@@ -128,20 +136,13 @@ def changes_preview(
     )
     if not shown.breaches.empty:
         breaches = shown.breaches
-        console.print(
-            frame_table(
-                "规则 / rule breaches",
-                breaches[
-                    ["change", "rule", "severity", "cell_code", "staff_id"]
-                ].assign(
-                    value=breaches["value_before"].astype(str)
-                    + " → "
-                    + breaches["value_after"].astype(str),
-                    limit=breaches["limit"],
-                    message=breaches["message_zh"],
-                ),
-            )
+        table = breaches[["change", "rule", "severity", "cell_code", "staff_id"]]
+        table = table.assign(
+            value=_pair(breaches, "value"),
+            limit=breaches["limit"].map(_text),
+            message=breaches["message_zh"],
         )
+        console.print(frame_table("规则 / rule breaches", table.map(_text)))
     console.print(
         "[dim]应用时将核对 / apply checks the versions of "
         f"{len(shown.versions)} cells[/dim]"
