@@ -1,4 +1,7 @@
-"""Change sets applied: each operation, all or nothing, concurrent managers."""
+"""Change sets applied: each operation, composed in order, all or nothing.
+
+Two managers on separate connections: ``test_changes_preview.py``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,6 @@ from sqlalchemy import func, select
 from twonet import changes
 from twonet.change_plan import read_plan
 from twonet.db import assignment_store as store
-from twonet.db.engine import get_engine
 from twonet.db.models import AuditLog, ChangeSet
 from twonet.errors import AssignmentConflictError, ChangeSetError
 
@@ -176,40 +178,3 @@ def test_an_actor_is_required_and_a_change_must_change_something(grid_db):
     changes.apply(grid_db, _draft(nothing), actor="王经理")
     with pytest.raises(ChangeSetError, match="changes no assignment"):
         changes.apply(grid_db, _draft(nothing), actor="王经理")
-
-
-def test_the_second_of_two_managers_gets_a_conflict_naming_the_cell_and_who(
-    backend_name, migrated_database, staffed_grid
-):
-    with migrated_database(backend_name, "changes_two_managers") as url:
-        first, second = get_engine(url), get_engine(url)
-        try:
-            staffed_grid(first)
-            mine = _draft(
-                {
-                    "op": "move",
-                    "staff_id": "A3",
-                    "from": V2,
-                    "to": V3,
-                    "duty": "assistant",
-                }
-            )
-            theirs = _draft(
-                {"op": "add", "staff_id": "A2", "cell": V2, "duty": "assistant"}
-            )
-            seen_first = read_plan(first, mine).versions
-            seen_second = read_plan(second, theirs).versions
-            changes.apply(first, mine, actor="经理甲", versions=seen_first)
-            counts = _counts_of(second)
-            with pytest.raises(AssignmentConflictError, match=f"{V2}.*经理甲"):
-                changes.apply(second, theirs, actor="经理乙", versions=seen_second)
-            assert _counts_of(second) == counts
-            assert ("A2", V2, "assistant") not in _now_assigned(second)
-        finally:
-            first.dispose()
-            second.dispose()
-
-
-def _counts_of(engine) -> tuple[int, int]:
-    with engine.connect() as connection:
-        return _counts(connection)

@@ -155,7 +155,6 @@ def preview(
         The change set cannot be applied as given (every problem listed).
     """
     from grid.staffing import cell_staffing, check_rules, workload
-
     from twonet.rules import load_rules, staffing_context
 
     rules = rules if rules is not None else load_rules()

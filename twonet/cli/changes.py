@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -52,23 +50,6 @@ ReasonOption = Annotated[
 ]
 
 
-@contextmanager
-def _database(db: str | None, *, quiet: bool) -> Iterator[Any]:
-    """Open the database; ``quiet``: print nothing (JSON on stdout)."""
-    if not quiet:
-        with open_database(db) as engine:
-            yield engine
-        return
-    from twonet.db.engine import get_engine, upgrade
-
-    engine = get_engine(db)
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-
-
 def _print_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
@@ -101,7 +82,7 @@ def changes_preview(
 
     try:
         draft = read_change_set(file)
-        with _database(db, quiet=output is Format.json) as engine:
+        with open_database(db, note_to_stderr=output is Format.json) as engine:
             shown = preview(engine, draft, as_of=parse_date(as_of))
     except TwoNetError as exc:
         raise fail(exc) from exc
@@ -229,7 +210,7 @@ def changes_log(
     from twonet.changes import change_log
 
     try:
-        with _database(db, quiet=output is Format.json) as engine:
+        with open_database(db, note_to_stderr=output is Format.json) as engine:
             frame = change_log(engine, limit=limit)
     except TwoNetError as exc:
         raise fail(exc) from exc
