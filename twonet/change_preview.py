@@ -21,7 +21,8 @@ import numpy as np
 import pandas as pd
 
 from ingest.change_items import ChangeSetDraft
-from twonet.change_plan import Plan, duty_text, read_plan
+from twonet.change_plan import Plan, read_plan
+from twonet.change_steps import duty_text
 from twonet.db.assignment_store import assignments_as_of
 from twonet.db.repository import Bind
 

@@ -31,8 +31,9 @@ import pandas as pd
 from grid.errors import ChangeSetError
 from ingest.change_file import draft_from_dict, read_change_file
 from ingest.change_items import ChangeSetDraft
-from twonet.change_plan import Plan, Step, plan_in_scope, read_scope
+from twonet.change_plan import Plan, plan_in_scope, read_scope
 from twonet.change_preview import ChangePreview, preview
+from twonet.change_steps import Step
 from twonet.db import assignment_store as store
 from twonet.db import change_queries as queries
 from twonet.db.models import DUTIES
