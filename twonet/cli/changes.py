@@ -76,14 +76,24 @@ def changes_preview(
         typer.Option("--as-of", help="生效日期 / as if effective on YYYY-MM-DD"),
     ] = None,
     output: FormatOption = Format.table,
+    rules: Annotated[
+        Path | None,
+        typer.Option(
+            "--rules",
+            help="部署规则文件 / deployment rules TOML (default $TWONET_RULES, "
+            "else the shipped defaults)",
+        ),
+    ] = None,
 ) -> None:
     """预览变更 / preview a change set: cells and people before and after."""
     from twonet.changes import preview, read_change_set
+    from twonet.rules import load_rules
 
     try:
         draft = read_change_set(file)
+        settings = load_rules(rules)
         with open_database(db, note_to_stderr=output is Format.json) as engine:
-            shown = preview(engine, draft, as_of=parse_date(as_of))
+            shown = preview(engine, draft, as_of=parse_date(as_of), rules=settings)
     except TwoNetError as exc:
         raise fail(exc) from exc
     if output is Format.json:
