@@ -559,3 +559,100 @@ def offline_page() -> Callable[..., AbstractContextManager[tuple[Any, Offline]]]
     and styles among them.  The browser closes when the block ends.
     """
     return _offline_page
+
+
+# ---------------------------------------------------------- tiny staffed grid
+#: The assignments of :func:`staffed_grid`, all from 2025-01-01, open.
+STAFFED_ASSIGNMENTS = (
+    ("A1", "370211001001", "assistant"),
+    ("A2", "370211001001", "assistant"),
+    ("A3", "370211001002", "assistant"),
+    ("I1", "370211001", "responsible"),
+    ("I2", "370211002", "responsible"),
+)
+
+
+@pytest.fixture(scope="session")
+def staffed_grid() -> Callable[[Any], None]:
+    """Writer of a tiny staffed grid: ``staffed_grid(bind)`` stores it.
+
+    Cells (valid from 2023-06-30): city 370200; county 370211 with
+    township 370211001 (villages 370211001001, …002, …003) and township
+    370211002 (village 370211002001); county 370212 with township
+    370212001 (village 370212001001).  Staff: assistants A1 张一, A2 李二,
+    A3 王三 (unit 370211001), A4 赵四 (active only until 2025-06-30), A5
+    孙五 (unit 370212001); inspectors I1 刘监察 and I2 陈监察 (unit 370211).
+    Assignments: :data:`STAFFED_ASSIGNMENTS`, from 2025-01-01, open.
+    Through a ``db`` connection everything is rolled back after the test.
+    """
+    from sqlalchemy import insert
+
+    from grid.cells import make_cells
+    from twonet.db import repository
+    from twonet.db.models import Assignment, Staff
+
+    codes = {
+        "370200": "青岛市",
+        "370211": "黄岛区",
+        "370211001": "甲街道",
+        "370211001001": "一村",
+        "370211001002": "二村",
+        "370211001003": "三村",
+        "370211002": "乙镇",
+        "370211002001": "四村",
+        "370212": "崂山区",
+        "370212001": "丙街道",
+        "370212001001": "五村",
+    }
+    cells = make_cells(
+        [{"code": c, "name": n, "geometry": None} for c, n in codes.items()],
+        valid_from=dt.date(2023, 6, 30),
+        source="tiny staffed test grid",
+        licence="CC0",
+    )
+    now = dt.datetime(2025, 1, 1, 8, 0)
+    people = [
+        ("A1", "张一", "assistant", "370211001", None),
+        ("A2", "李二", "assistant", "370211001", None),
+        ("A3", "王三", "assistant", "370211001", None),
+        ("A4", "赵四", "assistant", "370211001", dt.date(2025, 6, 30)),
+        ("A5", "孙五", "assistant", "370212001", None),
+        ("I1", "刘监察", "inspector", "370211", None),
+        ("I2", "陈监察", "inspector", "370211", None),
+    ]
+
+    def store(bind: Any) -> None:
+        repository.save_cells(bind, cells)
+        with repository.transaction(bind) as connection:
+            connection.execute(
+                insert(Staff),
+                [
+                    {
+                        "staff_id": staff_id,
+                        "name": name,
+                        "kind": kind,
+                        "unit_code": unit,
+                        "active_from": dt.date(2024, 1, 1),
+                        "active_to": active_to,
+                        "content_hash": staff_id,
+                        "first_seen": now,
+                        "last_changed": now,
+                    }
+                    for staff_id, name, kind, unit, active_to in people
+                ],
+            )
+            connection.execute(
+                insert(Assignment),
+                [
+                    {
+                        "staff_id": staff_id,
+                        "cell_code": cell,
+                        "duty": duty,
+                        "valid_from": dt.date(2025, 1, 1),
+                        "created_at": now,
+                    }
+                    for staff_id, cell, duty in STAFFED_ASSIGNMENTS
+                ],
+            )
+
+    return store

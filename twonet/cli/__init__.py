@@ -5,7 +5,17 @@ rich.  Messages are bilingual (Chinese first).  One module per group of
 commands; importing them registers their commands on :data:`app`.
 """
 
-from twonet.cli import bench, demo, employers, grid, imports, rules, system
+from twonet.cli import bench, changes, demo, employers, grid, imports, rules, system
 from twonet.cli.common import app
 
-__all__ = ["app", "bench", "demo", "employers", "grid", "imports", "rules", "system"]
+__all__ = [
+    "app",
+    "bench",
+    "changes",
+    "demo",
+    "employers",
+    "grid",
+    "imports",
+    "rules",
+    "system",
+]

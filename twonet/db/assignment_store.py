@@ -13,7 +13,8 @@ the same way:
 * :func:`begin_change_set`, :func:`close_assignment`, :func:`open_assignment`
   and :func:`audit` — rows are never rewritten: a change closes the open
   assignment (``valid_to``, ``closed_by``) and adds a new one, and every
-  step is logged with the row before and after.
+  step is logged with the row before and after.  :func:`reopen_assignment`
+  takes a closing back, for an undo on the day of the change.
 
 All take a connection inside the caller's transaction: a change set is
 applied whole or not at all.
@@ -264,15 +265,14 @@ def audit(
 
 def audit_rows(bind: Bind, *, change_set_id: int | None = None) -> pd.DataFrame:
     """Return the audit log (of one change set), oldest first."""
-    query = select(AuditLog).order_by(AuditLog.id)
+    table = AuditLog.__table__
+    query = select(*table.columns).order_by(table.c.id)
     if change_set_id is not None:
-        query = query.where(AuditLog.change_set_id == change_set_id)
+        query = query.where(table.c.change_set_id == change_set_id)
     with transaction(bind) as connection:
-        rows = connection.execute(query).scalars().all()
-    columns = [c.name for c in AuditLog.__table__.columns]
-    return pd.DataFrame(
-        [[getattr(r, c) for c in columns] for r in rows], columns=columns
-    )
+        rows = connection.execute(query).all()
+    columns = [c.name for c in table.columns]
+    return pd.DataFrame([tuple(r) for r in rows], columns=columns)
 
 
 def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -281,3 +281,23 @@ def _jsonable(values: Mapping[str, Any]) -> dict[str, Any]:
         key: value.isoformat() if isinstance(value, dt.date) else value
         for key, value in values.items()
     }
+
+
+def reopen_assignment(
+    connection: Connection,
+    assignment_id: int,
+    *,
+    valid_to: dt.date | None,
+    closed_by: int,
+) -> bool:
+    """Undo the closing of an assignment by change set ``closed_by``.
+
+    ``valid_to`` is what the row held before it was closed (usually null).
+    Only a row that change set closed is touched; return whether it was.
+    """
+    done = connection.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment_id, Assignment.closed_by == closed_by)
+        .values(valid_to=valid_to, closed_by=None)
+    )
+    return done.rowcount == 1

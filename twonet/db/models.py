@@ -310,9 +310,7 @@ class AuditLog(Base):
     __tablename__ = "audit_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    change_set_id: Mapped[int] = mapped_column(
-        ForeignKey("change_set.id"), index=True
-    )
+    change_set_id: Mapped[int] = mapped_column(ForeignKey("change_set.id"), index=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime)
     actor: Mapped[str] = mapped_column(Text)
     reason: Mapped[str] = mapped_column(Text, default="")
