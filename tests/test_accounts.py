@@ -229,6 +229,25 @@ def test_jurisdictions_follow_the_grid(grid_db):
     assert set(stored) == TOWNSHIP_A - {"370211001002"}
 
 
+def test_migration_0006_goes_down_and_up(backend_name, migrated_database):
+    from sqlalchemy import inspect
+
+    from twonet.db.engine import downgrade, get_engine, upgrade
+
+    with migrated_database(backend_name, "down") as url:
+        engine = get_engine(url)
+        try:
+            downgrade(engine, "0005")
+            assert not inspect(engine).has_table("cell_scope")
+            assert "db_role" not in {
+                c["name"] for c in inspect(engine).get_columns("app_user")
+            }
+            upgrade(engine)
+            assert inspect(engine).has_table("cell_scope")
+        finally:
+            engine.dispose()
+
+
 # ------------------------------------------------------------ permissions
 def _user(role: Role, scope: set[str]) -> User:
     return User("u", role, "370211001", frozenset(scope))

@@ -76,14 +76,17 @@ _ME = "CAST(current_user AS text)"
 
 
 def _in_scope(column: str) -> str:
+    """Return "``column`` (qualified: ``table.column``) is in my scope"."""
     return (
         "EXISTS (SELECT 1 FROM cell_scope s "
         f"WHERE s.role_name = {_ME} AND s.cell_code = {column})"
     )
 
 
-#: ``actor`` is the connected account's username.
-_ACTOR_IS_ME = f"{_ME} = current_database() || '.' || actor"
+def _actor_is_me(table: str) -> str:
+    """Return "the row's ``actor`` is the connected account's username"."""
+    return f"{_ME} = current_database() || '.' || {table}.actor"
+
 
 _STAFF_READ = (
     f"{_in_scope('staff.unit_code')} OR EXISTS (SELECT 1 FROM assignment a "
@@ -96,7 +99,7 @@ _EMPLOYER_READ = (
     "employer.township_code, employer.village_code))"
 )
 _CHANGE_SET_READ = (
-    f"{_ACTOR_IS_ME} OR EXISTS (SELECT 1 FROM audit_log a "
+    f"{_actor_is_me('change_set')} OR EXISTS (SELECT 1 FROM audit_log a "
     "JOIN cell_scope s ON s.cell_code = a.cell_code "
     f"WHERE s.role_name = {_ME} AND a.change_set_id = change_set.id)"
 )
@@ -105,42 +108,72 @@ _CHANGE_SET_READ = (
 SCOPED_POLICIES: tuple[tuple[str, str, str, str | None, str | None], ...] = (
     ("staff", "twonet_scoped_read", "SELECT", _STAFF_READ, None),
     ("employer", "twonet_scoped_read", "SELECT", _EMPLOYER_READ, None),
-    ("assignment", "twonet_scoped_read", "SELECT", _in_scope("cell_code"), None),
-    ("assignment", "twonet_scoped_insert", "INSERT", None, _in_scope("cell_code")),
+    (
+        "assignment",
+        "twonet_scoped_read",
+        "SELECT",
+        _in_scope("assignment.cell_code"),
+        None,
+    ),
+    (
+        "assignment",
+        "twonet_scoped_insert",
+        "INSERT",
+        None,
+        _in_scope("assignment.cell_code"),
+    ),
     (
         "assignment",
         "twonet_scoped_update",
         "UPDATE",
-        _in_scope("cell_code"),
-        _in_scope("cell_code"),
+        _in_scope("assignment.cell_code"),
+        _in_scope("assignment.cell_code"),
     ),
-    ("cell_version", "twonet_scoped_read", "SELECT", _in_scope("cell_code"), None),
+    (
+        "cell_version",
+        "twonet_scoped_read",
+        "SELECT",
+        _in_scope("cell_version.cell_code"),
+        None,
+    ),
     (
         "cell_version",
         "twonet_scoped_insert",
         "INSERT",
         None,
-        _in_scope("cell_code"),
+        _in_scope("cell_version.cell_code"),
     ),
     (
         "cell_version",
         "twonet_scoped_update",
         "UPDATE",
-        _in_scope("cell_code"),
-        _in_scope("cell_code"),
+        _in_scope("cell_version.cell_code"),
+        _in_scope("cell_version.cell_code"),
     ),
-    ("audit_log", "twonet_scoped_read", "SELECT", _in_scope("cell_code"), None),
+    (
+        "audit_log",
+        "twonet_scoped_read",
+        "SELECT",
+        _in_scope("audit_log.cell_code"),
+        None,
+    ),
     (
         "audit_log",
         "twonet_scoped_insert",
         "INSERT",
         None,
-        f"{_in_scope('cell_code')} AND {_ACTOR_IS_ME}",
+        f"{_in_scope('audit_log.cell_code')} AND {_actor_is_me('audit_log')}",
     ),
     ("change_set", "twonet_scoped_read", "SELECT", _CHANGE_SET_READ, None),
-    ("change_set", "twonet_own_insert", "INSERT", None, _ACTOR_IS_ME),
-    ("change_set", "twonet_own_update", "UPDATE", _ACTOR_IS_ME, _ACTOR_IS_ME),
-    ("cell_scope", "twonet_own_read", "SELECT", f"role_name = {_ME}", None),
+    ("change_set", "twonet_own_insert", "INSERT", None, _actor_is_me("change_set")),
+    (
+        "change_set",
+        "twonet_own_update",
+        "UPDATE",
+        _actor_is_me("change_set"),
+        _actor_is_me("change_set"),
+    ),
+    ("cell_scope", "twonet_own_read", "SELECT", f"cell_scope.role_name = {_ME}", None),
 )
 #: Tables whose every row planners and admins read (policy ``true``).
 CITY_READ_TABLES: tuple[str, ...] = tuple(
