@@ -12,8 +12,9 @@ those of the person, whatever SQL it sends:
   verifier computed by libpq, never as text);
 * ``cell_scope(role_name, cell_code)``: the cells under each coordinator's
   and manager's jurisdiction, written by the tables' owner only; the
-  policies look the row's code up there for ``current_user`` — one index
-  probe per row, no walk up the tree, nothing the session can ``SET``;
+  policies look the row's code up there for ``current_user`` — read once
+  per statement into a hash table, probed per row; no walk up the tree,
+  nothing the session can ``SET``;
 * planners and admins see every row (a policy ``true`` for their groups).
 
 Row-level security is enabled (``ENABLE``), not forced (``FORCE``): the
@@ -73,14 +74,14 @@ WIDE_ROLES: tuple[str, ...] = ("planner", "admin")
 MAX_NAME_BYTES = 63
 
 _ME = "CAST(current_user AS text)"
+#: My cells: not correlated with the row, so PostgreSQL reads them once per
+#: statement into a hash table ("hashed SubPlan") and probes it per row.
+_MY_CELLS = f"(SELECT s.cell_code FROM cell_scope s WHERE s.role_name = {_ME})"
 
 
-def _in_scope(column: str) -> str:
-    """Return "``column`` (qualified: ``table.column``) is in my scope"."""
-    return (
-        "EXISTS (SELECT 1 FROM cell_scope s "
-        f"WHERE s.role_name = {_ME} AND s.cell_code = {column})"
-    )
+def _in_scope(*columns: str) -> str:
+    """Return "one of ``columns`` (qualified: ``table.column``) is in my scope"."""
+    return " OR ".join(f"{column} IN {_MY_CELLS}" for column in columns)
 
 
 def _actor_is_me(table: str) -> str:
@@ -89,19 +90,18 @@ def _actor_is_me(table: str) -> str:
 
 
 _STAFF_READ = (
-    f"{_in_scope('staff.unit_code')} OR EXISTS (SELECT 1 FROM assignment a "
-    "JOIN cell_scope s ON s.cell_code = a.cell_code "
-    f"WHERE s.role_name = {_ME} AND a.staff_id = staff.staff_id)"
+    f"{_in_scope('staff.unit_code')} OR staff.staff_id IN (SELECT a.staff_id "
+    f"FROM assignment a WHERE {_in_scope('a.cell_code')})"
 )
-_EMPLOYER_READ = (
-    f"EXISTS (SELECT 1 FROM cell_scope s WHERE s.role_name = {_ME} "
-    "AND s.cell_code IN (employer.city_code, employer.county_code, "
-    "employer.township_code, employer.village_code))"
+_EMPLOYER_READ = _in_scope(
+    "employer.city_code",
+    "employer.county_code",
+    "employer.township_code",
+    "employer.village_code",
 )
 _CHANGE_SET_READ = (
-    f"{_actor_is_me('change_set')} OR EXISTS (SELECT 1 FROM audit_log a "
-    "JOIN cell_scope s ON s.cell_code = a.cell_code "
-    f"WHERE s.role_name = {_ME} AND a.change_set_id = change_set.id)"
+    f"{_actor_is_me('change_set')} OR change_set.id IN (SELECT a.change_set_id "
+    f"FROM audit_log a WHERE {_in_scope('a.cell_code')})"
 )
 
 #: (table, policy, command, USING, WITH CHECK), for every role (PUBLIC).
@@ -162,7 +162,7 @@ SCOPED_POLICIES: tuple[tuple[str, str, str, str | None, str | None], ...] = (
         "twonet_scoped_insert",
         "INSERT",
         None,
-        f"{_in_scope('audit_log.cell_code')} AND {_actor_is_me('audit_log')}",
+        f"({_in_scope('audit_log.cell_code')}) AND {_actor_is_me('audit_log')}",
     ),
     ("change_set", "twonet_scoped_read", "SELECT", _CHANGE_SET_READ, None),
     ("change_set", "twonet_own_insert", "INSERT", None, _actor_is_me("change_set")),
