@@ -25,7 +25,8 @@ from twonet.db import assignment_store as store
 from twonet.db import repository as repo
 from twonet.db import row_security
 from twonet.db.engine import get_engine
-from twonet.db.row_security import database_name
+from twonet.db.pg_roles import database_name
+from twonet.errors import AccountError
 
 #: account → (role, jurisdiction)
 ACCOUNTS = {
@@ -438,6 +439,20 @@ def test_users_add_installs_what_the_migration_could_not(rls):
             transaction.rollback()
     with rls.owner.connect() as connection:
         assert row_security.is_installed(connection)
+
+
+def test_adding_a_user_without_createrole_is_a_clear_refusal(rls):
+    weak = f"{rls.database}_weak"
+    with rls.owner.connect() as connection:
+        transaction = connection.begin()
+        try:
+            connection.execute(text(f'CREATE ROLE "{weak}" NOLOGIN'))
+            connection.execute(text(f'GRANT SELECT ON app_user, grid_cell TO "{weak}"'))
+            connection.execute(text(f'SET ROLE "{weak}"'))
+            with pytest.raises(AccountError, match="CREATEROLE"):
+                accounts.add_user(connection, "nope", "password-9", "planner")
+        finally:
+            transaction.rollback()
 
 
 def test_a_scratch_databases_roles_go_with_it(migrated_database):

@@ -38,7 +38,7 @@ from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from twonet.db import row_security
+from twonet.db import pg_roles, row_security
 from twonet.db.locks import postgres_import_lock, sqlite_import_lock
 from twonet.errors import BackendUnavailableError, UnsupportedDatabaseError
 
@@ -537,9 +537,9 @@ BACKENDS: dict[str, SpatialBackend] = {
         json_object_function="json_build_object",
         import_lock=postgres_import_lock,
         enforces_jurisdiction=True,
-        login_role_name=row_security.login_role_name,
-        sync_login_role=row_security.sync_login_role,
-        user_url=row_security.user_url,
+        login_role_name=pg_roles.login_role_name,
+        sync_login_role=row_security.sync_account_role,
+        user_url=pg_roles.user_url,
     ),
     "sqlite": SpatialBackend(
         name="SpatiaLite",

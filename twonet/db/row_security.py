@@ -1,7 +1,7 @@
 """Jurisdictions enforced by PostgreSQL: roles, grants, row-level security.
 
-Every account gets a login role of its own, so a connection's rights are
-those of the person, whatever SQL it sends:
+Every account gets a login role of its own (:mod:`twonet.db.pg_roles`), so
+a connection's rights are those of the person, whatever SQL it sends:
 
 * one group role per account role, ``<database>_coordinator``,
   ``<database>_manager``, ``<database>_planner``, ``<database>_admin``
@@ -32,14 +32,19 @@ is granted to nobody.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, text
-from sqlalchemy.engine import make_url
 
 from grid.errors import AccountError
-from twonet.db.models import APP_ROLES
+from twonet.db.pg_roles import (
+    execute,
+    existing,
+    groups,
+    identifiers,
+    sync_login_role,
+)
 
 #: Tables with row-level security.
 SECURED_TABLES: tuple[str, ...] = (
@@ -70,8 +75,6 @@ MANAGER_WRITES: dict[str, tuple[str, ...]] = {
 }
 #: Groups that see every row.
 WIDE_ROLES: tuple[str, ...] = ("planner", "admin")
-#: PostgreSQL's longest identifier, in bytes (longer ones are cut silently).
-MAX_NAME_BYTES = 63
 
 _ME = "CAST(current_user AS text)"
 #: My cells: not correlated with the row, so PostgreSQL reads them once per
@@ -182,82 +185,7 @@ CITY_READ_TABLES: tuple[str, ...] = tuple(
 CITY_READ_POLICY = "twonet_city_read"
 
 
-# ------------------------------------------------------------------ names
-def database_name(connection: Connection) -> str:
-    """Return the connected database's name (the prefix of its roles)."""
-    return str(connection.execute(text("SELECT current_database()")).scalar_one())
-
-
-def _checked(name: str) -> str:
-    if len(name.encode()) > MAX_NAME_BYTES:
-        msg = (
-            f"PostgreSQL 角色名“{name}”超过 {MAX_NAME_BYTES} 字节，请用更短的用户名 / "
-            f"PostgreSQL role name {name!r} is longer than {MAX_NAME_BYTES} bytes; "
-            "use a shorter username (or database name)"
-        )
-        raise AccountError(msg)
-    return name
-
-
-def group_role(database: str, role: str) -> str:
-    """Return the group role of an account role in a database.
-
-    Examples
-    --------
-    >>> group_role("twonet", "coordinator")
-    'twonet_coordinator'
-    """
-    return _checked(f"{database}_{role}")
-
-
-def login_role(database: str, username: str) -> str:
-    """Return the login role of an account in a database.
-
-    Examples
-    --------
-    >>> login_role("twonet", "wang")
-    'twonet.wang'
-    """
-    return _checked(f"{database}.{username}")
-
-
-def login_role_name(connection: Connection, username: str) -> str:
-    """Return the login role of an account in the connected database."""
-    return login_role(database_name(connection), username)
-
-
-def user_url(url: str, role_name: str, password: str) -> str:
-    """Return ``url`` connecting as ``role_name`` with ``password``."""
-    parsed = make_url(url).set(username=role_name, password=password)
-    return parsed.render_as_string(hide_password=False)
-
-
-# -------------------------------------------------------------- statements
-def _execute(connection: Connection, statement: Any) -> None:
-    """Run one composed statement (``psycopg.sql``) on the connection's driver.
-
-    Role names and literals are quoted by psycopg; utility statements
-    (``CREATE ROLE``, ``GRANT``) take no bind parameters.
-    """
-    dbapi: Any = connection.connection.driver_connection
-    with dbapi.cursor() as cursor:
-        cursor.execute(statement)
-
-
-def _identifiers(names: Iterable[str]) -> Any:
-    from psycopg import sql
-
-    return sql.SQL(", ").join(sql.Identifier(n) for n in names)
-
-
-def _existing(connection: Connection, names: Sequence[str]) -> set[str]:
-    rows = connection.execute(
-        text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:names)"),
-        {"names": list(names)},
-    )
-    return {str(r) for r in rows.scalars()}
-
-
+# ---------------------------------------------------------------- helpers
 def _tables(connection: Connection, names: Iterable[str]) -> list[str]:
     """Return those of ``names`` that exist (in the search path), in order."""
     present = connection.execute(
@@ -270,15 +198,11 @@ def _tables(connection: Connection, names: Iterable[str]) -> list[str]:
     return [str(t) for t in present.scalars()]
 
 
-def _groups(connection: Connection) -> dict[str, str]:
-    database = database_name(connection)
-    return {role: group_role(database, role) for role in APP_ROLES}
-
-
 # ---------------------------------------------------------------- install
 def can_install(connection: Connection) -> bool:
     """Tell whether :func:`install` can run: the groups exist or may be created."""
-    if len(_existing(connection, list(_groups(connection).values()))) == len(APP_ROLES):
+    names = list(groups(connection).values())
+    if len(existing(connection, names)) == len(names):
         return True
     return bool(
         connection.execute(
@@ -292,8 +216,8 @@ def can_install(connection: Connection) -> bool:
 
 def is_installed(connection: Connection) -> bool:
     """Tell whether the groups and every policy are in place."""
-    groups = list(_groups(connection).values())
-    if len(_existing(connection, groups)) < len(groups):
+    names = list(groups(connection).values())
+    if len(existing(connection, names)) < len(names):
         return False
     found = connection.execute(
         text(
@@ -313,45 +237,45 @@ def install(connection: Connection) -> None:
     """
     from psycopg import sql
 
-    groups = _groups(connection)
-    missing = set(groups.values()) - _existing(connection, list(groups.values()))
+    all_groups = groups(connection)
+    missing = set(all_groups.values()) - existing(connection, list(all_groups.values()))
     for name in sorted(missing):
-        _execute(
+        execute(
             connection, sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(name))
         )
-    everyone = _identifiers(groups.values())
-    wide = _identifiers(groups[r] for r in WIDE_ROLES)
-    manager = sql.Identifier(groups["manager"])
+    everyone = identifiers(all_groups.values())
+    wide = identifiers(all_groups[r] for r in WIDE_ROLES)
+    manager = sql.Identifier(all_groups["manager"])
     for table in _tables(connection, SECURED_TABLES):
-        _execute(
+        execute(
             connection,
             sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(
                 sql.Identifier(table)
             ),
         )
     read = _tables(connection, READ_TABLES)
-    _execute(
+    execute(
         connection,
-        sql.SQL("GRANT SELECT ON TABLE {} TO {}").format(_identifiers(read), everyone),
+        sql.SQL("GRANT SELECT ON TABLE {} TO {}").format(identifiers(read), everyone),
     )
     wide_read = _tables(connection, WIDE_READ_TABLES)
     if wide_read:
-        _execute(
+        execute(
             connection,
             sql.SQL("GRANT SELECT ON TABLE {} TO {}").format(
-                _identifiers(wide_read), wide
+                identifiers(wide_read), wide
             ),
         )
     for table in _tables(connection, MANAGER_WRITES):
         privileges = sql.SQL(", ").join(sql.SQL(p) for p in MANAGER_WRITES[table])
-        _execute(
+        execute(
             connection,
             sql.SQL("GRANT {} ON TABLE {} TO {}").format(
                 privileges, sql.Identifier(table), manager
             ),
         )
         for sequence in _sequences(connection, table):
-            _execute(
+            execute(
                 connection,
                 sql.SQL("GRANT USAGE ON SEQUENCE {} TO {}").format(
                     sql.SQL(sequence), manager
@@ -390,12 +314,12 @@ def _create_policies(connection: Connection, wide: Any) -> None:
             parts.append(sql.SQL("USING ({})").format(sql.SQL(using)))
         if check is not None:
             parts.append(sql.SQL("WITH CHECK ({})").format(sql.SQL(check)))
-        _execute(connection, sql.SQL(" ").join(parts))
+        execute(connection, sql.SQL(" ").join(parts))
     for table in CITY_READ_TABLES:
         if table not in present:
             continue
         _drop_policy(connection, table, CITY_READ_POLICY)
-        _execute(
+        execute(
             connection,
             sql.SQL("CREATE POLICY {} ON {} FOR SELECT TO {} USING (true)").format(
                 sql.Identifier(CITY_READ_POLICY), sql.Identifier(table), wide
@@ -406,7 +330,7 @@ def _create_policies(connection: Connection, wide: Any) -> None:
 def _drop_policy(connection: Connection, table: str, name: str) -> None:
     from psycopg import sql
 
-    _execute(
+    execute(
         connection,
         sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(
             sql.Identifier(name), sql.Identifier(table)
@@ -425,26 +349,26 @@ def uninstall(connection: Connection) -> None:
     for table in CITY_READ_TABLES:
         if table in present:
             _drop_policy(connection, table, CITY_READ_POLICY)
-    groups = list(_groups(connection).values())
-    existing = [g for g in groups if g in _existing(connection, groups)]
+    names = list(groups(connection).values())
+    present_groups = existing(connection, names)
+    kept = [g for g in names if g in present_groups]
     tables = _tables(connection, (*READ_TABLES, *WIDE_READ_TABLES))
-    if existing and tables:
-        _execute(
+    if kept and tables:
+        execute(
             connection,
             sql.SQL("REVOKE ALL ON TABLE {} FROM {}").format(
-                _identifiers(tables), _identifiers(existing)
+                identifiers(tables), identifiers(kept)
             ),
         )
-        _execute(
+        execute(
             connection,
             sql.SQL("REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {}").format(
-                _identifiers(existing)
+                identifiers(kept)
             ),
         )
 
 
-# ------------------------------------------------------------ login roles
-def sync_login_role(
+def sync_account_role(
     connection: Connection,
     name: str,
     role: str,
@@ -452,98 +376,30 @@ def sync_login_role(
     password: str | None,
     active: bool,
 ) -> None:
-    """Create or update an account's login role: login, password, one group.
+    """Install what is missing (:func:`install`), then sync the login role.
 
-    An active account's role may log in and is a member of its role's group
-    only; a disabled one may not log in and belongs to no group, which takes
-    effect at the next statement of a session already open (privileges and
-    ``cell_scope`` are read per statement).  Installs the groups and
-    policies first if they are missing.
+    See :func:`twonet.db.pg_roles.sync_login_role`.
 
     Raises
     ------
     AccountError
-        If a role of that name exists and is a superuser or bypasses
-        row-level security (it would see everything).
+        If the connection may not create roles or grant them, or the role
+        is a superuser's or bypasses row-level security.
     """
-    from psycopg import sql
+    from psycopg.errors import InsufficientPrivilege
+    from sqlalchemy.exc import DBAPIError
 
-    if not is_installed(connection):
-        install(connection)
-    found = connection.execute(
-        text("SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = :name"),
-        {"name": name},
-    ).scalar_one_or_none()
-    if found:
+    try:
+        if not is_installed(connection):
+            install(connection)
+        sync_login_role(connection, name, role, password=password, active=active)
+    except (InsufficientPrivilege, DBAPIError) as exc:
+        cause = getattr(exc, "orig", exc)
+        if not isinstance(cause, InsufficientPrivilege):
+            raise
         msg = (
-            f"数据库角色“{name}”是超级用户或可绕过行级安全，不能用作账户角色 / "
-            f"database role {name!r} is a superuser or bypasses row-level security; "
-            "it cannot be an account's role"
+            f"无权创建或修改数据库角色“{name}”（需要 CREATEROLE 权限并拥有数据表） / "
+            f"may not create or change database role {name!r} (needs CREATEROLE "
+            f"and ownership of the tables): {cause}"
         )
-        raise AccountError(msg)
-    login = sql.SQL("LOGIN" if active else "NOLOGIN")
-    verb = "CREATE" if found is None else "ALTER"
-    _execute(
-        connection,
-        sql.SQL(verb + " ROLE {} WITH {} INHERIT NOCREATEDB NOCREATEROLE").format(
-            sql.Identifier(name), login
-        ),
-    )
-    if password is not None:
-        dbapi: Any = connection.connection.driver_connection
-        verifier = dbapi.pgconn.encrypt_password(
-            password.encode(), name.encode(), b"scram-sha-256"
-        )
-        _execute(
-            connection,
-            sql.SQL("ALTER ROLE {} PASSWORD {}").format(
-                sql.Identifier(name), sql.Literal(verifier.decode())
-            ),
-        )
-    groups = _groups(connection)
-    wanted = groups[role] if active else None
-    member_of = set(
-        connection.execute(
-            text(
-                "SELECT g.rolname FROM pg_auth_members m "
-                "JOIN pg_roles g ON g.oid = m.roleid "
-                "JOIN pg_roles u ON u.oid = m.member WHERE u.rolname = :name"
-            ),
-            {"name": name},
-        ).scalars()
-    )
-    for group in groups.values():
-        if group in member_of and group != wanted:
-            _execute(
-                connection,
-                sql.SQL("REVOKE {} FROM {}").format(
-                    sql.Identifier(group), sql.Identifier(name)
-                ),
-            )
-    if wanted is not None and wanted not in member_of:
-        _execute(
-            connection,
-            sql.SQL("GRANT {} TO {}").format(
-                sql.Identifier(wanted), sql.Identifier(name)
-            ),
-        )
-
-
-def drop_roles(connection: Connection, database: str) -> list[str]:
-    """Drop the group and login roles of a database (after it is dropped).
-
-    For throw-away databases (:mod:`twonet.db.scratch`): roles outlive the
-    database they were made for.  Returns the names dropped.
-    """
-    from psycopg import sql
-
-    names = [group_role(database, role) for role in APP_ROLES]
-    logins = connection.execute(
-        text("SELECT rolname FROM pg_roles WHERE starts_with(rolname, :prefix)"),
-        {"prefix": f"{database}."},
-    ).scalars()
-    names = [*sorted(str(n) for n in logins), *names]
-    dropped = sorted(_existing(connection, names))
-    for name in [n for n in names if n in dropped]:
-        _execute(connection, sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
-    return dropped
+        raise AccountError(msg) from exc

@@ -61,7 +61,7 @@ def scratch_database(
         should be disposed of before the block ends; PostGIS connections
         still open are closed by ``DROP DATABASE … WITH (FORCE)``, and the
         database's roles (``<name>_coordinator`` …, ``<name>.<user>``;
-        :mod:`twonet.db.row_security`) are dropped after it.
+        :mod:`twonet.db.pg_roles`) are dropped after it.
 
     Raises
     ------
@@ -125,7 +125,7 @@ def _create_postgis(stack: ExitStack, admin_url: str | None, prefix: str) -> str
 
 def _drop_postgis(admin: Engine, name: str) -> None:
     """Drop the database, then the roles made for it (roles are cluster-wide)."""
-    from twonet.db.row_security import drop_roles
+    from twonet.db.pg_roles import drop_roles
 
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
