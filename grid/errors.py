@@ -7,7 +7,10 @@ message that shows the offending value.
 from __future__ import annotations
 
 __all__ = [
+    "AccessDeniedError",
+    "AccountError",
     "AssignmentConflictError",
+    "AuthenticationError",
     "BackendUnavailableError",
     "CRSError",
     "CellCodeError",
@@ -71,6 +74,18 @@ class ImportFailedError(TwoNetError):
 
 class CellStorageError(TwoNetError):
     """A cell cannot be stored as it is (a value too long, a NaN coordinate)."""
+
+
+class AccessDeniedError(TwoNetError):
+    """A user asked for something outside their role or jurisdiction."""
+
+
+class AccountError(TwoNetError):
+    """An account cannot be added or changed as asked (name, password, role, cell)."""
+
+
+class AuthenticationError(TwoNetError):
+    """A login is refused: unknown user or wrong password, or a disabled account."""
 
 
 class AssignmentConflictError(TwoNetError):

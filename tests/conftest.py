@@ -387,6 +387,161 @@ def synthetic_cells() -> gpd.GeoDataFrame:
     return cells
 
 
+# ------------------------------------------------------------ jurisdictions
+#: Two townships, A (370211001) and B (370211002).  By the parent chain, not
+#: by code prefix: 370284105001 (an old 胶南市 code) lies in A, and
+#: 370211001900 (A's prefix) lies in B.
+JURISDICTION_CELLS = [
+    ("370200", None, "青岛市"),
+    ("370211", "370200", "黄岛区"),
+    ("370211001", "370211", "甲街道"),
+    ("370211002", "370211", "乙街道"),
+    ("370211001001", "370211001", "甲一社区"),
+    ("370211001002", "370211001", "甲二社区"),
+    ("370284105001", "370211001", "原胶南村"),
+    ("370211002001", "370211002", "乙一社区"),
+    ("370211001900", "370211002", "乙飞地"),
+]
+
+
+@pytest.fixture(scope="session")
+def jurisdiction_cells() -> gpd.GeoDataFrame:
+    """The grid of :data:`JURISDICTION_CELLS` (no geometry), valid from 2023-06-30."""
+    from grid.cells import make_cells
+
+    return make_cells(
+        [
+            {"code": code, "parent_code": parent, "name": name, "geometry": None}
+            for code, parent, name in JURISDICTION_CELLS
+        ],
+        valid_from=dt.date(2023, 6, 30),
+        source="jurisdiction test grid",
+        licence="CC0",
+    )
+
+
+def _jurisdiction_rows(connection: Connection) -> dict[str, list[str]]:
+    """Store staff, assignments, employers, change sets, audit rows in A and B.
+
+    Returns what a coordinator of township A must see, per table (the
+    ``staff_id``, the assignment's or audit row's ``cell_code``, the
+    employer's ``uscc``, the change set's ``reason``), and the same for all.
+    """
+    from sqlalchemy import insert
+
+    from twonet.db.models import (
+        Assignment,
+        AuditLog,
+        CellVersion,
+        ChangeSet,
+        Employer,
+        Staff,
+    )
+
+    now = dt.datetime(2026, 12, 1, 9, 0)
+    staff = [("SA", "370211001"), ("SB", "370211002"), ("SC", "370211")]
+    connection.execute(
+        insert(Staff),
+        [
+            {
+                "staff_id": sid,
+                "name": f"人员{sid}",
+                "kind": "assistant",
+                "unit_code": unit,
+                "phone": "13800000000",
+                "content_hash": sid,
+                "first_seen": now,
+                "last_changed": now,
+            }
+            for sid, unit in staff
+        ],
+    )
+    change_sets = {}
+    for reason in ("甲", "乙"):
+        change_sets[reason] = connection.execute(
+            insert(ChangeSet)
+            .returning(ChangeSet.id)
+            .values(
+                created_at=now, actor="owner", reason=reason, kind="change", changes=[]
+            )
+        ).scalar_one()
+    # SC (county unit) covers a cell of A; SB covers B's enclave with A's prefix
+    assignments = [
+        ("SA", "370211001001", "甲"),
+        ("SC", "370284105001", "甲"),
+        ("SB", "370211002001", "乙"),
+        ("SB", "370211001900", "乙"),
+    ]
+    for sid, cell, reason in assignments:
+        connection.execute(
+            insert(Assignment).values(
+                staff_id=sid,
+                cell_code=cell,
+                duty="assistant",
+                valid_from=dt.date(2026, 1, 1),
+                change_set_id=change_sets[reason],
+                created_at=now,
+            )
+        )
+        connection.execute(
+            insert(AuditLog).values(
+                change_set_id=change_sets[reason],
+                at=now,
+                actor="owner",
+                action="add",
+                cell_code=cell,
+                staff_id=sid,
+                after={"duty": "assistant"},
+            )
+        )
+        connection.execute(
+            insert(CellVersion).values(
+                cell_code=cell, version=1, changed_by="owner", changed_at=now
+            )
+        )
+    employers = [  # uscc, township, village
+        ("EA1", "370211001", "370211001001"),
+        ("EA0", "370211001", None),
+        ("EB1", "370211002", "370211002001"),
+        ("EB9", "370211002", "370211001900"),
+    ]
+    connection.execute(
+        insert(Employer),
+        [
+            {
+                "uscc": uscc,
+                "name": f"单位{uscc}",
+                "city_code": None,
+                "county_code": "370211",
+                "township_code": township,
+                "village_code": village,
+                "method": "test",
+                "confidence": 1.0,
+                "flags": "",
+                "content_hash": uscc,
+                "location_hash": uscc,
+                "first_seen": now,
+                "last_changed": now,
+            }
+            for uscc, township, village in employers
+        ],
+    )
+    return {
+        "staff": ["SA", "SC"],
+        "assignment": ["370211001001", "370284105001"],
+        "employer": ["EA0", "EA1"],
+        "audit_log": ["370211001001", "370284105001"],
+        "cell_version": ["370211001001", "370284105001"],
+        "change_set": ["甲"],
+    }
+
+
+@pytest.fixture(scope="session")
+def jurisdiction_rows() -> Callable[[Connection], dict[str, list[str]]]:
+    """Function storing rows in townships A and B (see ``_jurisdiction_rows``)."""
+    return _jurisdiction_rows
+
+
 # --------------------------------------------------------- employer database
 REGISTRY_ROWS = 1500
 REGISTRY_SEED = 7

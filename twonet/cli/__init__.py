@@ -5,7 +5,17 @@ rich.  Messages are bilingual (Chinese first).  One module per group of
 commands; importing them registers their commands on :data:`app`.
 """
 
-from twonet.cli import bench, changes, demo, employers, grid, imports, rules, system
+from twonet.cli import (
+    bench,
+    changes,
+    demo,
+    employers,
+    grid,
+    imports,
+    rules,
+    system,
+    users,
+)
 from twonet.cli.common import app
 
 __all__ = [
@@ -18,4 +28,5 @@ __all__ = [
     "imports",
     "rules",
     "system",
+    "users",
 ]

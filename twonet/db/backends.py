@@ -38,6 +38,7 @@ from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
+from twonet.db import pg_roles, row_security
 from twonet.db.locks import postgres_import_lock, sqlite_import_lock
 from twonet.errors import BackendUnavailableError, UnsupportedDatabaseError
 
@@ -100,6 +101,19 @@ class SpatialBackend:
     import_lock : callable
         ``(engine, kind) -> context manager`` held for one import of a kind
         (:mod:`twonet.db.locks`).
+    enforces_jurisdiction : bool
+        Whether the database itself limits a user's connection to the rows
+        of their jurisdiction (row-level security,
+        :mod:`twonet.db.row_security`); where not, the application does.
+    login_role_name : callable
+        ``(connection, username) -> str``: the account's database role, the
+        key of its ``cell_scope`` rows (on SQLite the username).
+    sync_login_role : callable
+        ``(connection, name, role, *, password, active) -> None``: create or
+        update the account's login role (nothing on SQLite).
+    user_url : callable
+        ``(url, role_name, password) -> str``: the URL a user's own
+        connection takes (on SQLite ``url`` itself).
     """
 
     name: str
@@ -113,6 +127,10 @@ class SpatialBackend:
     point_sql: Callable[[str, str], str]
     json_object_function: str
     import_lock: Callable[[Engine, str], AbstractContextManager[None]]
+    enforces_jurisdiction: bool
+    login_role_name: Callable[[Connection, str], str]
+    sync_login_role: Callable[..., None]
+    user_url: Callable[[str, str, str], str]
 
     def bulk_load(
         self,
@@ -484,6 +502,27 @@ def _spatialite_point(lon: str, lat: str) -> str:
     return f"MakePoint({lon}, {lat}, 4326)"
 
 
+def _spatialite_login_role_name(connection: Connection, username: str) -> str:
+    """SQLite has no roles: an account's ``cell_scope`` rows go by its username."""
+    return username
+
+
+def _spatialite_sync_login_role(
+    connection: Connection,
+    name: str,
+    role: str,
+    *,
+    password: str | None,
+    active: bool,
+) -> None:
+    """SQLite has no roles: the application enforces jurisdictions."""
+
+
+def _spatialite_user_url(url: str, role_name: str, password: str) -> str:
+    """Every SQLite connection is the file's: the same URL for every user."""
+    return url
+
+
 BACKENDS: dict[str, SpatialBackend] = {
     "postgresql": SpatialBackend(
         name="PostGIS",
@@ -497,6 +536,10 @@ BACKENDS: dict[str, SpatialBackend] = {
         point_sql=_postgis_point,
         json_object_function="json_build_object",
         import_lock=postgres_import_lock,
+        enforces_jurisdiction=True,
+        login_role_name=pg_roles.login_role_name,
+        sync_login_role=row_security.sync_account_role,
+        user_url=pg_roles.user_url,
     ),
     "sqlite": SpatialBackend(
         name="SpatiaLite",
@@ -510,6 +553,10 @@ BACKENDS: dict[str, SpatialBackend] = {
         point_sql=_spatialite_point,
         json_object_function="json_object",
         import_lock=sqlite_import_lock,
+        enforces_jurisdiction=False,
+        login_role_name=_spatialite_login_role_name,
+        sync_login_role=_spatialite_sync_login_role,
+        user_url=_spatialite_user_url,
     ),
 }
 

@@ -321,6 +321,20 @@ class AuditLog(Base):
     after: Mapped[dict[str, object] | None] = mapped_column(JSON)
 
 
+#: Roles of an account: stored value → (Chinese, English).  Coordinators and
+#: managers see their jurisdiction (a cell and all below it); planners and
+#: admins the whole city.
+APP_ROLES: dict[str, tuple[str, str]] = {
+    "coordinator": ("网格协调员", "coordinator"),
+    "manager": ("分配主管", "manager"),
+    "planner": ("规划员", "planner"),
+    "admin": ("系统管理员", "admin"),
+}
+
+#: Roles bound to their jurisdiction's cells (the others see the whole city).
+SCOPED_ROLES: tuple[str, ...] = ("coordinator", "manager")
+
+
 class AppUser(Base):
     """An account: hashed password, role, jurisdiction (a cell and all below)."""
 
@@ -335,3 +349,22 @@ class AppUser(Base):
     jurisdiction_code: Mapped[str | None] = mapped_column(code_type(14))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    #: The user's PostgreSQL login role (``<database>.<username>``); on
+    #: SpatiaLite the username.  The key of :class:`CellScope` (0006).
+    db_role: Mapped[str | None] = mapped_column(String(80))
+
+
+class CellScope(Base):
+    """The cells under one user's jurisdiction, materialised (migration 0006).
+
+    One row per (login role, cell): the jurisdiction cell and every cell
+    below it by the grid's parent chain.  Rewritten when a user is added,
+    changed or disabled and when the grid changes; read by PostgreSQL's
+    row-level security policies (``role_name = current_user``) so that no
+    policy walks the tree per row.
+    """
+
+    __tablename__ = "cell_scope"
+
+    role_name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    cell_code: Mapped[str] = mapped_column(code_type(14), primary_key=True)

@@ -273,7 +273,8 @@ def save_cells(
     (so loading the same data twice changes nothing); a changed cell closes
     its current version on the new ``valid_from`` and gets a new version.
     A change dated on the same day as the current version corrects it in
-    place.
+    place.  Every account's jurisdiction cells (``cell_scope``) are then
+    recomputed in the same transaction.
 
     Parameters
     ----------
@@ -351,6 +352,10 @@ def save_cells(
             result.replaced.append(code)
         if new_rows:
             connection.execute(insert(GridCell), new_rows)
+        if result.inserted or result.replaced:
+            from twonet.db.user_store import refresh_cell_scopes
+
+            refresh_cell_scopes(connection)  # jurisdictions follow the grid
     return result
 
 

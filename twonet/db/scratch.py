@@ -59,7 +59,9 @@ def scratch_database(
     str
         SQLAlchemy URL of the migrated, empty database.  Engines made on it
         should be disposed of before the block ends; PostGIS connections
-        still open are closed by ``DROP DATABASE … WITH (FORCE)``.
+        still open are closed by ``DROP DATABASE … WITH (FORCE)``, and the
+        database's roles (``<name>_coordinator`` …, ``<name>.<user>``;
+        :mod:`twonet.db.pg_roles`) are dropped after it.
 
     Raises
     ------
@@ -122,8 +124,12 @@ def _create_postgis(stack: ExitStack, admin_url: str | None, prefix: str) -> str
 
 
 def _drop_postgis(admin: Engine, name: str) -> None:
+    """Drop the database, then the roles made for it (roles are cluster-wide)."""
+    from twonet.db.pg_roles import drop_roles
+
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_roles(connection, name)
 
 
 def _remove_sqlite(path: Path) -> None:
