@@ -9,6 +9,7 @@ from __future__ import annotations
 __all__ = [
     "AssignmentConflictError",
     "BackendUnavailableError",
+    "BalanceError",
     "CRSError",
     "CellCodeError",
     "CellStorageError",
@@ -43,6 +44,10 @@ class GridFileError(TwoNetError):
 
 class BackendUnavailableError(TwoNetError):
     """A database backend (PostGIS or SpatiaLite) cannot be reached or loaded."""
+
+
+class BalanceError(TwoNetError):
+    """A workload-balancing problem is malformed or cannot be built."""
 
 
 class UnsupportedDatabaseError(TwoNetError):
