@@ -5,7 +5,7 @@ rich.  Messages are bilingual (Chinese first).  One module per group of
 commands; importing them registers their commands on :data:`app`.
 """
 
-from twonet.cli import bench, demo, employers, grid, imports, system
+from twonet.cli import balance, bench, demo, employers, grid, imports, system
 from twonet.cli.common import app
 
-__all__ = ["app", "bench", "demo", "employers", "grid", "imports", "system"]
+__all__ = ["app", "balance", "bench", "demo", "employers", "grid", "imports", "system"]
