@@ -38,9 +38,12 @@ each of their cells, and the shortfall.
 Contiguity
 ----------
 With ``contiguous=True``, CP-SAT keeps each person's cells connected in the
-adjacency graph (``neighbours``): a single-commodity flow from one chosen
-root cell must reach every chosen cell through chosen cells only, which is
-exact connectivity, not a heuristic.  It is guaranteed for every person
+adjacency graph (``neighbours``), exactly, not by a heuristic: a
+single-commodity flow from one chosen root cell must reach every chosen cell
+through chosen cells only.  For a person who may hold at most three cells
+(``max_cells``) the cheaper rule "once two or more cells are chosen, each
+has a chosen neighbour" is used instead: for three cells or fewer it is the
+same thing.  It is guaranteed for every person
 whose current cells are connected (none or one cell counts as connected).
 A person whose cells are split already (or who holds a cell without
 neighbours besides another cell) is *exempt* — asking otherwise could make

@@ -59,7 +59,7 @@ class _Greedy:
         self.problem = problem
         self.index = index = problem.index
         self.holding = [set(h) for h in index.current]
-        self.holders = [set() for _ in index.codes]  # type: list[set[int]]
+        self.holders: list[set[int]] = [set() for _ in index.codes]
         for p, mine in enumerate(self.holding):
             for c in mine:
                 self.holders[c].add(p)

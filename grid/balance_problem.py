@@ -128,10 +128,6 @@ class BalanceProblem:
         """Return the derived arrays both solvers use (built once)."""
         return ProblemIndex(self)
 
-    def current(self) -> list[frozenset[int]]:
-        """Return the current holding (one frozenset of cells per person)."""
-        return list(self.index.current)
-
 
 def _check(problem: BalanceProblem) -> list[str]:
     """Gather every problem with the inputs (empty: all is well)."""
