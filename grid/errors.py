@@ -12,6 +12,7 @@ __all__ = [
     "AssignmentConflictError",
     "AuthenticationError",
     "BackendUnavailableError",
+    "BalanceError",
     "CRSError",
     "CellCodeError",
     "CellStorageError",
@@ -46,6 +47,10 @@ class GridFileError(TwoNetError):
 
 class BackendUnavailableError(TwoNetError):
     """A database backend (PostGIS or SpatiaLite) cannot be reached or loaded."""
+
+
+class BalanceError(TwoNetError):
+    """A workload-balancing problem is malformed or cannot be built."""
 
 
 class UnsupportedDatabaseError(TwoNetError):

@@ -12,6 +12,8 @@ its :class:`Figure` list (or, for ``accuracy``, its tables):
 * ``twonet bench import``: :func:`twonet.bench.imports.import_benchmark`
   (end-to-end registry import into PostGIS and SpatiaLite, time and peak
   memory);
+* ``twonet bench balance``: :func:`twonet.bench.balance.balance_benchmark`
+  (balancing 黄岛区 on the demo roster: CP-SAT vs the greedy baseline);
 * ``twonet bench accuracy``: :func:`twonet.bench.accuracy.accuracy_benchmark`
   (accuracy on labelled sets TwoNet did not make, ``data/accuracy``).
 

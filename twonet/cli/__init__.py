@@ -6,6 +6,7 @@ commands; importing them registers their commands on :data:`app`.
 """
 
 from twonet.cli import (
+    balance,
     bench,
     changes,
     demo,
@@ -20,6 +21,7 @@ from twonet.cli.common import app
 
 __all__ = [
     "app",
+    "balance",
     "bench",
     "changes",
     "demo",

@@ -104,6 +104,27 @@ def bench_import(
     )
 
 
+@bench_app.command("balance")
+def bench_balance(
+    employers: Annotated[int, typer.Option(help="demo registry rows")] = 30_000,
+    time_limit: Annotated[float, typer.Option(help="CP-SAT seconds")] = 20.0,
+    max_moves: Annotated[int, typer.Option(help="operations at most")] = 60,
+) -> None:
+    """均衡基准 / balancing 黄岛区: CP-SAT vs the greedy baseline."""
+    from twonet.bench.balance import balance_benchmark
+    from twonet.db.engine import PROJECT_ROOT
+
+    _print_figures(
+        "TwoNet balance benchmark",
+        balance_benchmark(
+            PROJECT_ROOT / "data" / "qingdao",
+            employers=employers,
+            time_limit=time_limit,
+            max_moves=max_moves,
+        ),
+    )
+
+
 @bench_app.command("accuracy")
 def bench_accuracy() -> None:
     """准确率报告 / per-level accuracy on labelled sets TwoNet did not make."""
