@@ -13,6 +13,7 @@ from twonet.cli import (
     grid,
     imports,
     rules,
+    staff,
     system,
     users,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "grid",
     "imports",
     "rules",
+    "staff",
     "system",
     "users",
 ]
