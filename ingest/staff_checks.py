@@ -9,7 +9,9 @@ Staff (:func:`check_staff`):
   naming the reason, never the number (it is personal data);
 * the home point, in its declared datum, converted to WGS-84
   (:func:`ingest.tables.coordinates.check_point`);
-* ``active_from`` is not after ``active_to`` (``active_dates_order``, reject).
+* ``active_from`` is before ``active_to`` (``active_dates_order``, reject):
+  ``active_to`` is the first day no longer active, as an assignment's
+  ``valid_to``, so a person active from and to the same day is never active.
 
 Assignments (:func:`check_assignments`): the person is in the staff
 registry (``staff_id_unknown``), the cell in the grid
@@ -90,7 +92,7 @@ def check_staff(
     table.values["crs"] = string_series(
         pc.if_else(located, datum, pa.scalar(None, pa.string()))
     )
-    _check_order(table, "active_from", "active_to", "active_dates_order", strict=False)
+    _check_order(table, "active_from", "active_to", "active_dates_order")
 
 
 def check_assignments(
@@ -117,7 +119,7 @@ def check_assignments(
         _check_known(
             table, "cell_code", known_cells, "cell_code_unknown", "网格中没有", "grid"
         )
-    _check_order(table, "valid_from", "valid_to", "valid_dates_order", strict=True)
+    _check_order(table, "valid_from", "valid_to", "valid_dates_order")
 
 
 def _check_known(
@@ -196,26 +198,22 @@ def _id_problem(number: str) -> tuple[str, str]:
     return "", ""
 
 
-def _check_order(
-    table: TableCheck, first: str, last: str, kind: str, *, strict: bool
-) -> None:
-    """Reject rows whose ``first`` date is after (or, ``strict``, on) ``last``."""
+def _check_order(table: TableCheck, first: str, last: str, kind: str) -> None:
+    """Reject rows whose ``first`` date is not before their ``last`` (the end)."""
     start, end = table.values.get(first), table.values.get(last)
     if start is None or end is None:
         return
     a = pd.Series(start).to_numpy(dtype="datetime64[s]")
     b = pd.Series(end).to_numpy(dtype="datetime64[s]")
     both = ~np.isnat(a) & ~np.isnat(b)
-    wrong = both & ((a >= b) if strict else (a > b))
+    wrong = both & (a >= b)
     first_field, last_field = table.schema.field(first), table.schema.field(last)
-    relation_zh = "不早于" if strict else "晚于"
-    relation_en = "is not before" if strict else "is after"
     table.add(
         wrong,
         kind,
         first,
-        f"{first_field.label_zh}{{a}}{relation_zh}{last_field.label_zh}{{b}}",
-        f"{first_field.label_en} {{a}} {relation_en} {last_field.label_en} {{b}}",
+        f"{first_field.label_zh}{{a}}不早于{last_field.label_zh}{{b}}",
+        f"{first_field.label_en} {{a}} is not before {last_field.label_en} {{b}}",
         value="{a}/{b}",
         column=f"{table.label(first)}/{table.label(last)}",
         a=np.datetime_as_string(a, unit="D"),
