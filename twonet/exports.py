@@ -190,6 +190,7 @@ def write_table(
     lat: str = "lat",
     sheet: str = "data",
     geometry: Any = None,
+    layer: str | None = None,
 ) -> Path:
     """Write a table by the file suffix: CSV, XLSX, GeoJSON or GPKG.
 
@@ -208,6 +209,9 @@ def write_table(
     geometry : sequence of shapely geometries, optional
         WGS-84 geometries of the rows for the geographic formats, instead of
         points from ``lon``/``lat``.
+    layer : str, optional
+        Layer name of the geographic formats (GeoJSON's ``name``); default
+        the file name's stem.
 
     Raises
     ------
@@ -221,7 +225,9 @@ def write_table(
         if geometry is None:
             geometry = gpd.points_from_xy(frame[lon], frame[lat], crs=4326)
         gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
-        gdf.to_file(path, driver="GeoJSON" if suffix == ".geojson" else "GPKG")
+        gdf.to_file(
+            path, driver="GeoJSON" if suffix == ".geojson" else "GPKG", layer=layer
+        )
     elif suffix == ".xlsx":
         path.write_bytes(xlsx_bytes({sheet: frame}, headers))
     elif suffix == ".csv":

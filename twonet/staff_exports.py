@@ -225,6 +225,9 @@ def write_assignments(frame: pd.DataFrame, path: Path) -> Path:
             for c in ("valid_from", "valid_to")
         }
         return write_table(
-            table.assign(**dates), path, geometry=list(frame["geometry"])
+            table.assign(**dates),
+            path,
+            geometry=list(frame["geometry"]),
+            layer="assignments",  # not the file's name: same state, same bytes
         )
     return write_table(table, path, headers=ASSIGNMENT_HEADERS_ZH, sheet="人员分配")
