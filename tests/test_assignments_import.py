@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from twonet.changes import change_log
 from twonet.cli import app
 from twonet.db import assignment_store as store
 from twonet.db.import_runs import begin_run
@@ -101,15 +102,25 @@ def test_an_import_is_one_audited_change_set_and_a_reimport_changes_nothing(
         "导入 网格分配.csv",
     )
     assert first["import_run_id"] == report.import_run_id
-    assert [c["action"] for c in first["changes"]] == ["add", "add"]
+    assert [c["op"] for c in first["changes"]] == ["add", "add"]
     log = store.audit_rows(engine)
     assert log["action"].tolist() == ["add", "add"]
     assert set(log["change_set_id"]) == {first["id"]}
     assert (log["actor"] == "王经理").all()
     assert log["before"].isna().all()
-    assert log.loc[0, "after"]["staff_id"] == "S001"
-    assert log.loc[0, "after"]["valid_to"] is None
+    assert log.loc[0, "after"] == {
+        "id": 1,
+        "staff_id": "S001",
+        "cell_code": VILLAGE,
+        "duty": "assistant",
+        "valid_from": "2025-01-01",
+        "valid_to": None,
+        "change_set_id": first["id"],
+        "closed_by": None,
+    }
     assert store.cell_versions(engine, [VILLAGE, TOWN]) == {VILLAGE: 1, TOWN: 1}
+    listed = change_log(engine)  # the change sets' own log reads it too
+    assert listed[["kind", "ops", "steps"]].values.tolist() == [["import", "add×2", 2]]
 
     again = import_assignments(engine, path, actor="王经理")
     assert again.stored["unchanged"] == 2
@@ -146,7 +157,8 @@ def test_a_new_end_date_is_audited_before_and_after_and_history_is_kept(
     )
     assert change["before"]["valid_to"] is None
     assert change["after"]["valid_to"] == "2025-07-01"
-    assert change["before"]["assignment_id"] != change["after"]["assignment_id"]
+    assert change["before"]["id"] != change["after"]["id"]
+    assert change["after"]["change_set_id"] == change["change_set_id"]
     assert store.cell_versions(engine, [VILLAGE, TOWN]) == {VILLAGE: 2, TOWN: 1}
     assert _count(engine, Assignment) == 3  # nothing deleted
     spring = store.assignments_as_of(engine, dt.date(2025, 3, 1))
@@ -155,7 +167,17 @@ def test_a_new_end_date_is_audited_before_and_after_and_history_is_kept(
     assert autumn["staff_id"].tolist() == ["S002"]
     sets = _change_sets(engine)
     assert sets["actor"].tolist() == ["甲", "乙"]
-    assert sets.iloc[-1]["changes"][0]["was"]["valid_to"] is None
+    assert sets.iloc[-1]["changes"] == [
+        {
+            "op": "change",
+            "staff_id": "S001",
+            "cell_code": VILLAGE,
+            "duty": "assistant",
+            "valid_from": "2025-01-01",
+            "valid_to": "2025-07-01",
+            "was_valid_to": None,
+        }
+    ]
 
     again = import_assignments(engine, ended, actor="乙")
     assert again.stored["unchanged"] == 2

@@ -84,7 +84,17 @@ class ReadOptions:
 
 
 def _now() -> dt.datetime:
+    """Return the time of a change: UTC for staff rows (as employers)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _local_now() -> dt.datetime:
+    """Return the time of an assignment change: local, as change sets record it."""
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
 
 
 def default_actor() -> str:
@@ -312,12 +322,18 @@ def _assignment_records(rows: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _row(values: Any, assignment_id: int | None = None) -> dict[str, Any]:
-    """Return an assignment as the audit log and the change set record it."""
-    row: dict[str, Any] = {"assignment_id": assignment_id}
+def _row(values: Any, **ids: int | None) -> dict[str, Any]:
+    """Return an assignment as the audit log keeps it (dates as ISO text).
+
+    The keys of an assignment row, as change sets write them: ``id``, the
+    key, ``valid_to``, ``change_set_id`` and ``closed_by`` (from ``ids``).
+    """
+    row: dict[str, Any] = {"id": ids.get("id")}
     for name in (*ASSIGNMENT_KEY, "valid_to"):
         value = values[name]
         row[name] = value.isoformat() if isinstance(value, dt.date) else value
+    row["change_set_id"] = ids.get("change_set_id")
+    row["closed_by"] = ids.get("closed_by")
     return row
 
 
@@ -358,7 +374,7 @@ class AssignmentStore:
         self.run_id = run_id
         self.actor = actor
         self.reason = reason
-        self.now = now or _now()
+        self.now = now or _local_now()
         self.on_rows = on_rows
         self.totals = {"inserted": 0, "changed": 0, "unchanged": 0, "superseded": 0}
         self.versions: dict[str, int] = {}
@@ -415,7 +431,9 @@ class AssignmentStore:
             self.added.append(_row(record))
         for record in merged[changed].to_dict("records"):
             before = _row(
-                {**record, "valid_to": record["valid_to_stored"]}, int(record["id"])
+                {**record, "valid_to": record["valid_to_stored"]},
+                id=int(record["id"]),
+                change_set_id=_int_or_none(record["change_set_id"]),
             )
             self.changed.append((before, _row(record)))
         touched = set(merged.loc[new | changed, "cell_code"]) - set(self.versions)
@@ -427,9 +445,11 @@ class AssignmentStore:
         if not self.added and not self.changed:
             return
         connection, now = self.connection, self.now
-        changes = [{"action": "add", **row} for row in self.added] + [
-            {"action": "change", **after, "was": before}
-            for before, after in self.changed
+        asked = ("staff_id", "cell_code", "duty", "valid_from", "valid_to")
+        changes = [{"op": "add", **{k: a[k] for k in asked}} for a in self.added]
+        changes += [
+            {"op": "change", **{k: a[k] for k in asked}, "was_valid_to": b["valid_to"]}
+            for b, a in self.changed
         ]
         change_set = assignments.begin_change_set(
             connection,
@@ -449,16 +469,18 @@ class AssignmentStore:
             now=now,
         )
         for after in self.added:
-            after["assignment_id"] = self._open(after, change_set)
+            after["id"] = self._open(after, change_set)
+            after["change_set_id"] = change_set
             self._audit("add", None, after, change_set)
         for before, after in self.changed:
             assignments.close_assignment(
                 connection,
-                before["assignment_id"],
+                before["id"],
                 valid_to=dt.date.fromisoformat(before["valid_from"]),
                 change_set_id=change_set,
             )
-            after["assignment_id"] = self._open(after, change_set)
+            after["id"] = self._open(after, change_set)
+            after["change_set_id"] = change_set
             self._audit("change", before, after, change_set)
         self.totals["inserted"] = len(self.added)
         self.totals["changed"] = len(self.changed)
