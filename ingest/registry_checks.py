@@ -20,18 +20,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from grid.coords import CHINA_BBOX, Datum, parse_datum
-from grid.errors import CRSError
-from ingest.registry_schema import COUNT_FIELDS, FIELD_LABELS, OBFUSCATED_MARGIN
+from grid.coords import Datum
+from ingest.registry_schema import COUNT_FIELDS, FIELD_LABELS
+from ingest.tables.coordinates import PointFields, check_point
 from ingest.tables.validate import INVISIBLE, TableCheck
-from ingest.tables.values import (
-    fold,
-    null_token_mask,
-    parse_numbers,
-    to_bool,
-)
+from ingest.tables.values import to_bool
 from ingest.uscc import MESSAGES as USCC_MESSAGES
 from ingest.uscc import bad_characters, validate_uscc_array
+
+#: An employer's coordinates: a dropped point leaves the address to geocode.
+EMPLOYER_POINT: Final = PointFields(
+    then_zh="，将按地址定位", then_en=", the address will be geocoded"
+)
 
 
 def check_employers(
@@ -49,8 +49,8 @@ def check_employers(
     )
     if not require_uscc:
         values["uscc"] = _internal_codes(table, values["uscc"])
-    values["lon"], values["lat"], values["crs"] = _check_coordinates(
-        table, default, extent
+    values["lon"], values["lat"], values["crs"] = check_point(
+        table, EMPLOYER_POINT, default=default, extent=extent
     )
     counts = {n: _as_float(values.get(n), table.n) for n in COUNT_FIELDS}
     _check_staff_rules(table, counts)
@@ -152,154 +152,6 @@ def _check_uscc(
     add(unknown, "uscc_area_unknown", area=area)
     code_out = pc.if_else(pa.array(present), code, None)
     return code_out, pa.array(checks["area_code"])
-
-
-def _check_coordinates(
-    table: TableCheck,
-    default: Datum | None,
-    extent: tuple[float, float, float, float] | None,
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], pa.Array]:
-    lon, lon_blank = parse_numbers(table.cells("lon"))
-    lat, lat_blank = parse_numbers(table.cells("lat"))
-    drop = np.zeros(table.n, dtype=np.bool_)
-    for name, values, blank in (("lon", lon, lon_blank), ("lat", lat, lat_blank)):
-        bad = ~blank & np.isnan(values)
-        zh_name, en_name = FIELD_LABELS[name]
-        table.add(
-            bad,
-            "coord_not_numeric",
-            name,
-            f"{zh_name}“{{value}}”不是数字，坐标已舍弃，将按地址定位",
-            f"{en_name} '{{value}}' is not a number; coordinates dropped, "
-            "the address will be geocoded",
-            value=table.cells(name),
-        )
-        drop |= bad
-    partial = (lon_blank ^ lat_blank) & ~drop
-    table.add(
-        partial,
-        "coord_partial",
-        "lon",
-        "经纬度只填了一个，坐标已舍弃，将按地址定位",
-        "only one of longitude and latitude given; coordinates dropped, "
-        "the address will be geocoded",
-        value="{lon_text}, {lat_text}",
-        lon_text=table.cells("lon"),
-        lat_text=table.cells("lat"),
-        column=f"{table.label('lon')}/{table.label('lat')}",
-    )
-    drop |= partial
-    usable = ~np.isnan(lon) & ~np.isnan(lat)
-    swapped = usable & (lat >= 73) & (lat <= 136) & (lon >= 3) & (lon <= 54)
-    x_min, y_min, x_max, y_max = CHINA_BBOX
-    outside = (
-        usable
-        & ~swapped
-        & ~((lon >= x_min) & (lon <= x_max) & (lat >= y_min) & (lat <= y_max))
-    )
-    pair = "{lon_text}, {lat_text}"
-    texts = {"lon_text": table.cells("lon"), "lat_text": table.cells("lat")}
-    both = f"{table.label('lon')}/{table.label('lat')}"
-    table.add(
-        swapped,
-        "coord_swapped",
-        "lon",
-        "经纬度疑似颠倒(经度{lon}，纬度{lat})，坐标已舍弃，将按地址定位",
-        "longitude and latitude look swapped (lon {lon}, lat {lat}); "
-        "coordinates dropped, the address will be geocoded",
-        value=pair,
-        column=both,
-        **texts,
-        lon=lon,
-        lat=lat,
-    )
-    table.add(
-        outside,
-        "coord_out_of_range",
-        "lon",
-        "坐标(经度{lon}，纬度{lat})不在中国范围内，已舍弃，将按地址定位",
-        "coordinates (lon {lon}, lat {lat}) are outside China; dropped, "
-        "the address will be geocoded",
-        value=pair,
-        column=both,
-        **texts,
-        lon=lon,
-        lat=lat,
-    )
-    drop |= swapped | outside
-    datum, unknown = _datums(table, default, usable & ~drop)
-    table.add(
-        unknown & ~_blank_cells(table, "crs"),
-        "crs_unknown",
-        "crs",
-        "无法识别的坐标系“{value}”，坐标已舍弃，将按地址定位",
-        "unknown coordinate system '{value}'; coordinates dropped, "
-        "the address will be geocoded",
-        value=table.cells("crs"),
-    )
-    drop |= unknown & usable
-    if extent is not None:
-        margin = np.where(
-            to_bool(pc.is_in(datum, value_set=pa.array(["gcj02", "bd09"]))),
-            OBFUSCATED_MARGIN,
-            0.0,
-        )
-        inside = (
-            (lon >= extent[0] - margin)
-            & (lon <= extent[2] + margin)
-            & (lat >= extent[1] - margin)
-            & (lat <= extent[3] + margin)
-        )
-        beyond = usable & ~drop & ~inside
-        table.add(
-            beyond,
-            "coord_outside_extent",
-            "lon",
-            "坐标(经度{lon}，纬度{lat})不在本网格范围内，已舍弃，将按地址定位",
-            "coordinates (lon {lon}, lat {lat}) are outside the grid's extent; "
-            "dropped, the address will be geocoded",
-            value=pair,
-            column=both,
-            **texts,
-            lon=lon,
-            lat=lat,
-        )
-        drop |= beyond
-    lon = np.where(drop | ~usable, np.nan, lon)
-    lat = np.where(drop | ~usable, np.nan, lat)
-    return lon, lat, datum
-
-
-def _blank_cells(table: TableCheck, name: str) -> npt.NDArray[np.bool_]:
-    return null_token_mask(fold(table.cells(name)))
-
-
-def _datums(
-    table: TableCheck, default: Datum | None, with_coordinates: npt.NDArray[np.bool_]
-) -> tuple[pa.Array, npt.NDArray[np.bool_]]:
-    """Datum of each row (``Datum`` value or null) and where it is unknown."""
-    text = fold(table.cells("crs"))
-    blank = null_token_mask(text)
-    fallback = default or Datum.WGS84
-    if default is None and (blank & with_coordinates).any():
-        table.notes.append(
-            "rows give coordinates without a coordinate system; taken as "
-            "WGS-84 (pass default_crs= / --default-crs) "
-            "(有坐标而未注明坐标系的行按 WGS-84 处理)"
-        )
-    uniques = pc.unique(text).to_pylist()
-    parsed: dict[str, str | None] = {}
-    for value in uniques:
-        try:
-            parsed[value] = parse_datum(value).value
-        except CRSError:
-            parsed[value] = None
-    keys = pa.array(list(parsed), text.type)
-    targets = pa.array(list(parsed.values()), pa.string())
-    datum = pc.take(targets, pc.index_in(text, value_set=keys))
-    unknown = ~blank & ~to_bool(pc.is_valid(datum))
-    datum = pc.if_else(pa.array(blank), fallback.value, datum)
-    return datum, unknown
 
 
 def _check_staff_rules(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from ingest.tables.coordinates import OBFUSCATED_MARGIN as OBFUSCATED_MARGIN
 from ingest.tables.schema import Field, TableSchema
 from ingest.uscc import SEVERITY as USCC_SEVERITY
 
@@ -275,8 +276,3 @@ KINDS: Final[dict[str, str]] = {
     "date_invalid": "warning",
     "industry_code_invalid": "warning",
 }
-
-
-#: Margin (degrees) around the grid extent for GCJ-02/BD-09 coordinates,
-#: which lie within about 1 km of their WGS-84 position.
-OBFUSCATED_MARGIN: Final = 0.02

@@ -296,6 +296,28 @@ def demo_grid_db(
             engine.dispose()
 
 
+@pytest.fixture()
+def synthetic_grid_db(
+    backend_name: str,
+    migrated_database: Any,
+    synthetic_cells: gpd.GeoDataFrame,
+) -> Iterator[Engine]:
+    """Give an engine on a fresh database of each backend holding the synthetic grid.
+
+    For tests that need an engine (imports take locks and commit); the
+    grid is :func:`synthetic_cells`.
+    """
+    from twonet.db import repository as repo
+
+    with migrated_database(backend_name, "synthetic") as url:
+        engine = get_engine(url)
+        try:
+            repo.save_cells(engine, synthetic_cells)
+            yield engine
+        finally:
+            engine.dispose()
+
+
 # ------------------------------------------------------------ synthetic grid
 def _wiggly_box(
     x0: float, y0: float, x1: float, y1: float, n: int = 40

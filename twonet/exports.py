@@ -9,12 +9,14 @@ in the same way:
   written as text: in CSV behind an apostrophe, as Excel itself does, and in
   XLSX as a string cell, never a formula.
 * Spreadsheets get Chinese headers; GeoJSON and GeoPackage keep the English
-  column names and a WGS-84 point.
+  column names and a WGS-84 point (or the rows' own geometry).
+* An XLSX carries no time of writing: the same table gives the same bytes.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -136,6 +138,33 @@ def xlsx_bytes(
             sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
+    return _without_timestamps(buffer.getvalue())
+
+
+#: The time written into a workbook instead of "now" (the zip format's epoch).
+_FIXED_TIME = (1980, 1, 1, 0, 0, 0)
+_CORE_TIMES = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+
+
+def _without_timestamps(workbook: bytes) -> bytes:
+    """Return an XLSX with fixed times: the same table gives the same bytes.
+
+    openpyxl stamps the time of saving on every zip entry and in
+    ``docProps/core.xml``; both become 1980-01-01.
+    """
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(workbook))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                data = _CORE_TIMES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<2>", data)
+            info = zipfile.ZipInfo(entry.filename, date_time=_FIXED_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = entry.external_attr
+            target.writestr(info, data)
     return buffer.getvalue()
 
 
@@ -160,6 +189,8 @@ def write_table(
     lon: str = "lon",
     lat: str = "lat",
     sheet: str = "data",
+    geometry: Any = None,
+    layer: str | None = None,
 ) -> Path:
     """Write a table by the file suffix: CSV, XLSX, GeoJSON or GPKG.
 
@@ -175,6 +206,12 @@ def write_table(
         Point columns for the geographic formats.
     sheet : str
         XLSX sheet name.
+    geometry : sequence of shapely geometries, optional
+        WGS-84 geometries of the rows for the geographic formats, instead of
+        points from ``lon``/``lat``.
+    layer : str, optional
+        Layer name of the geographic formats (GeoJSON's ``name``); default
+        the file name's stem.
 
     Raises
     ------
@@ -185,9 +222,12 @@ def write_table(
     if suffix in (".geojson", ".gpkg"):
         import geopandas as gpd
 
-        points = gpd.points_from_xy(frame[lon], frame[lat], crs=4326)
-        gdf = gpd.GeoDataFrame(frame, geometry=points, crs=4326)
-        gdf.to_file(path, driver="GeoJSON" if suffix == ".geojson" else "GPKG")
+        if geometry is None:
+            geometry = gpd.points_from_xy(frame[lon], frame[lat], crs=4326)
+        gdf = gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
+        gdf.to_file(
+            path, driver="GeoJSON" if suffix == ".geojson" else "GPKG", layer=layer
+        )
     elif suffix == ".xlsx":
         path.write_bytes(xlsx_bytes({sheet: frame}, headers))
     elif suffix == ".csv":

@@ -150,6 +150,7 @@ def import_table(
     store: StoreFactory,
     options: dict[str, object] | None = None,
     progress: Progress | None = None,
+    redact: Callable[[TableResult], TableResult] | None = None,
 ) -> ImportReport:
     """Import one file of one kind of table (see the module docstring).
 
@@ -167,6 +168,10 @@ def import_table(
         Recorded with the run.
     progress : callable, optional
         ``progress(records_done, records_estimated)``, after each chunk.
+    redact : callable, optional
+        Applied to each chunk's problems and rejected rows before they are
+        kept, stored or written (personal data masked:
+        :func:`twonet.privacy.redact_personal`); not to the accepted rows.
 
     Raises
     ------
@@ -194,7 +199,8 @@ def import_table(
                 for chunk in stream.chunks(progress=progress):
                     rows.put(chunk.rows)
                     accepted += len(chunk.rows)
-                    parts.append(_without_rows(chunk))
+                    kept = chunk if redact is None else redact(chunk)
+                    parts.append(_without_rows(kept))
             result = stream.summary(parts)
             report = _report(result, accepted, rows.stored(), run_id)
             # after the rows: a large first load holds the table's locks

@@ -9,7 +9,7 @@ come as a mapping ``key → "file:row"``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -84,8 +84,7 @@ def check_key(
     key = table.schema.key
     if not key or any(name not in table.values for name in key):
         return
-    parts = [_text_array(table.values[name]) for name in key]
-    code = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "/")
+    code = key_texts([table.values[name] for name in key])
     present = to_bool(pc.is_valid(code))
     if earlier:
         _check_earlier_files(table, code, earlier)
@@ -164,6 +163,26 @@ def _add_duplicates(
         column="/".join(table.label(k) for k in key),
         **fields,
     )
+
+
+def key_texts(columns: Sequence[Any]) -> pa.Array:
+    """Return each row's key as text: its fields' values joined by ``/``.
+
+    ``columns`` are the key fields' values (Arrow, pandas or numpy), in the
+    key's order; a row missing one has no key (null).
+
+    Examples
+    --------
+    >>> key_texts([pd.Series(["S001", None]), pd.Series(["370211", "370212"])])
+    ... # doctest: +ELLIPSIS
+    <pyarrow.lib.StringArray object at ...>
+    [
+      "S001/370211",
+      null
+    ]
+    """
+    parts = [_text_array(values) for values in columns]
+    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, "/")
 
 
 def _text_array(values: Any) -> pa.Array:

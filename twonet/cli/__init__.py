@@ -14,6 +14,7 @@ from twonet.cli import (
     grid,
     imports,
     rules,
+    staff,
     system,
     users,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "grid",
     "imports",
     "rules",
+    "staff",
     "system",
     "users",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -104,3 +105,67 @@ def progress_callback(progress: Any, task: Any) -> Any:
         progress.update(task, completed=done, total=total)
 
     return update
+
+
+# ------------------------------------------------------ reading table files
+MappingOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--mapping",
+        help="字段=列名 / field=column, e.g. --mapping name=企业名称 (repeatable)",
+    ),
+]
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option(
+        help="CSV 分隔符（默认自动识别）/ CSV delimiter (default: sniffed): "
+        "',' ';' '|' or 'tab'"
+    ),
+]
+EncodingOption = Annotated[
+    str | None, typer.Option(help="CSV encoding (default: detected: UTF-8/BOM/GB18030)")
+]
+SheetOption = Annotated[str | None, typer.Option(help="XLSX worksheet")]
+
+
+def parse_mapping(pairs: list[str] | None) -> dict[str, str] | None:
+    """Read ``--mapping field=column`` options (``None`` when none given)."""
+    if not pairs:
+        return None
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            msg = f"--mapping expects field=column, got {pair!r} (应为 字段=列名)"
+            raise TwoNetError(msg)
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+def parse_delimiter(value: str | None) -> str | None:
+    """Read a ``--delimiter`` option: one character, or ``tab`` and the like."""
+    if value is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "bar": "|"}
+    delimiter = named.get(value.lower(), value)
+    if len(delimiter) != 1:
+        msg = (
+            f"--delimiter must be one character (or 'tab'), got {value!r} "
+            f"(分隔符应为单个字符或 tab)"
+        )
+        raise TwoNetError(msg)
+    return delimiter
+
+
+def print_import(file: Path, report: Any) -> None:
+    """Print an import's notes, counts, side files and times."""
+    from twonet.imports import report_counts
+
+    for note in report.notes:
+        console.print(f"[yellow]注意 / note:[/yellow] {escape(note)}")
+    console.print(counts_table(f"导入 / imported {file.name}", report_counts(report)))
+    labels = {"rejects": "被拒行 / rejected rows", "problems": "问题清单 / problems"}
+    for name, path in report.side_files.items():
+        console.print(f"{labels[name]} → {escape(str(path))}")
+    seconds = ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
+    console.print(f"[dim]{seconds}[/dim]")

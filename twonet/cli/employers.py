@@ -11,12 +11,19 @@ from rich.markup import escape
 
 from twonet.cli.common import (
     DbOption,
+    DelimiterOption,
+    EncodingOption,
+    MappingOption,
+    SheetOption,
     app,
     console,
     counts_table,
     fail,
     frame_table,
     open_database,
+    parse_delimiter,
+    parse_mapping,
+    print_import,
     progress_callback,
 )
 from twonet.errors import TwoNetError
@@ -26,27 +33,6 @@ employers_app = typer.Typer(
     help="用人单位 / employers: import, export, review.", no_args_is_help=True
 )
 app.add_typer(employers_app, name="employers")
-
-MappingOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--mapping",
-        help="字段=列名 / field=column, e.g. --mapping name=企业名称 (repeatable)",
-    ),
-]
-
-
-def _mapping(pairs: list[str] | None) -> dict[str, str] | None:
-    if not pairs:
-        return None
-    mapping: dict[str, str] = {}
-    for pair in pairs:
-        field, sep, column = pair.partition("=")
-        if not sep or not field.strip() or not column.strip():
-            msg = f"--mapping expects field=column, got {pair!r} (应为 字段=列名)"
-            raise TwoNetError(msg)
-        mapping[field.strip()] = column.strip()
-    return mapping
 
 
 def _import_options(
@@ -61,43 +47,16 @@ def _import_options(
     from twonet.employer_import import ImportOptions
 
     return ImportOptions(
-        mapping=_mapping(mapping),
+        mapping=parse_mapping(mapping),
         encoding=encoding,
         sheet=sheet,
-        delimiter=_delimiter(delimiter),
+        delimiter=parse_delimiter(delimiter),
         default_crs=default_crs,
         require_uscc=not allow_missing_uscc,
         use_uscc_area=not no_uscc_area,
     )
 
 
-DelimiterOption = Annotated[
-    str | None,
-    typer.Option(
-        help="CSV 分隔符（默认自动识别）/ CSV delimiter (default: sniffed): "
-        "',' ';' '|' or 'tab'"
-    ),
-]
-
-
-def _delimiter(value: str | None) -> str | None:
-    if value is None:
-        return None
-    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "bar": "|"}
-    delimiter = named.get(value.lower(), value)
-    if len(delimiter) != 1:
-        msg = (
-            f"--delimiter must be one character (or 'tab'), got {value!r} "
-            f"(分隔符应为单个字符或 tab)"
-        )
-        raise TwoNetError(msg)
-    return delimiter
-
-
-EncodingOption = Annotated[
-    str | None, typer.Option(help="CSV encoding (default: detected: UTF-8/BOM/GB18030)")
-]
-SheetOption = Annotated[str | None, typer.Option(help="XLSX worksheet")]
 CrsOption = Annotated[
     str | None,
     typer.Option(
@@ -171,22 +130,9 @@ def employers_import(
                         progress=progress_callback(progress, task),
                         seen=seen,
                     )
-                _print_import(file, report)
+                print_import(file, report)
     except TwoNetError as exc:
         raise fail(exc) from exc
-
-
-def _print_import(file: Path, report: Any) -> None:
-    from twonet.imports import report_counts
-
-    for note in report.notes:
-        console.print(f"[yellow]注意 / note:[/yellow] {escape(note)}")
-    console.print(counts_table(f"导入 / imported {file.name}", report_counts(report)))
-    labels = {"rejects": "被拒行 / rejected rows", "problems": "问题清单 / problems"}
-    for name, path in report.side_files.items():
-        console.print(f"{labels[name]} → {escape(str(path))}")
-    seconds = ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
-    console.print(f"[dim]{seconds}[/dim]")
 
 
 @employers_app.command("export")
