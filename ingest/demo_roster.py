@@ -263,33 +263,32 @@ class _Plan:
         self.planted.append(("within_own_county", village, stranger, "跨区县分配"))
 
     def _overload(self) -> None:
-        """Make a bureau inspector responsible for townships until overloaded."""
+        """Make a bureau inspector responsible for townships until overloaded.
+
+        Only townships that have their own inspector (the understaffed one
+        must stay without), and only when their shares can pass the limit.
+        """
         if self.load.empty:
             return
-        towns = self.by_level["township"].copy()
-        towns["employers"] = (
-            self.load["employers"].reindex(towns["code"]).fillna(0).to_numpy()
+        towns = self.by_level["township"]
+        towns = towns[towns["code"] != self.understaffed]
+        loads = self.load.reindex(towns["code"]).fillna(0).astype(float)
+        sharing = np.array([self.responsible.get(c, 1) + 1 for c in loads.index])
+        shares = loads.div(sharing, axis=0)  # shared with the township's own
+        shares["county"] = towns["parent_code"].to_numpy()
+        county = str(shares.groupby("county")["employers"].sum().idxmax())
+        mine = shares[shares["county"] == county].sort_values(
+            "employers", ascending=False, kind="stable"
         )
-        towns["workers"] = (
-            self.load["workers"].reindex(towns["code"]).fillna(0).to_numpy()
-        )
-        totals = towns.groupby("parent_code")[["employers"]].sum()["employers"]
-        county = str(totals.idxmax())
-        mine = towns[towns["parent_code"] == county].sort_values(
-            ["employers", "code"], ascending=[False, True]
-        )
-        inspector, covered = f"{county}J0002", {"employers": 0.0, "workers": 0.0}
-        for town, employers, workers in mine[
-            ["code", "employers", "workers"]
-        ].itertuples(index=False):
-            if covered["employers"] > INSPECTOR_LIMITS["employers"]:
-                break
+        reached = mine["employers"].cumsum() > INSPECTOR_LIMITS["employers"]
+        if not reached.any():
+            return  # too few employers to overload anyone
+        taken = mine.iloc[: int(np.argmax(reached.to_numpy())) + 1]
+        inspector = f"{county}J0002"
+        for town in taken.index:
             self.assign(inspector, str(town), "责任监察员")
-            sharing = self.responsible.get(str(town), 1) + 1  # shared with them
-            covered["employers"] += employers / sharing
-            covered["workers"] += workers / sharing
         for measure, limit in INSPECTOR_LIMITS.items():
-            if covered[measure] > limit:
+            if taken[measure].sum() > limit:
                 rule = f"{measure}_per_inspector"
                 self.planted.append((rule, None, inspector, "超负荷的监察员"))
 

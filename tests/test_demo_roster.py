@@ -91,3 +91,41 @@ def test_files_are_written_in_the_encodings_bureaus_send(tmp_path, roster):
     files = write_roster(roster, tmp_path)
     assert files["staff"].read_bytes().decode("gb18030").startswith("人员编号,姓名")
     assert files["assignments"].read_bytes().startswith("\ufeff".encode())
+
+
+@pytest.fixture(scope="module")
+def roster_db(backend_name, employer_database, tmp_path_factory, qingdao_demo):
+    """A demo database (grid, employers) with the roster imported as twonet demo does."""
+    from twonet.db.engine import get_engine
+    from twonet.db.staffing_queries import employer_load
+    from twonet.staff_import import import_assignments, import_staff
+
+    tmp_dir = tmp_path_factory.mktemp(f"roster-{backend_name}")
+    cells = qingdao_demo[0]
+    with employer_database(backend_name, tmp_dir, cells, "roster") as url:
+        engine = get_engine(url)
+        try:
+            demo = generate_roster(cells, load=employer_load(engine))
+            files = write_roster(demo, tmp_dir / "roster")
+            import_staff(engine, files["staff"])
+            import_assignments(engine, files["assignments"], actor="demo")
+            yield engine, demo
+        finally:
+            engine.dispose()
+
+
+@pytest.mark.slow
+def test_the_rules_report_lists_exactly_the_planted_breaches(roster_db):
+    from twonet.rules import rules_report
+
+    engine, demo = roster_db
+    found = rules_report(engine, demo.as_of)
+    columns = ["rule", "cell_code", "staff_id"]
+
+    def keys(frame):
+        rows = frame[columns].astype(object).where(frame[columns].notna(), None)
+        return sorted(map(tuple, rows.values.tolist()), key=str)
+
+    assert keys(found) == keys(demo.planted)
+    assert {"assistants_per_village", "responsible_per_township"} <= set(found["rule"])
+    assert {"within_own_county", "inactive_staff"} <= set(found["rule"])

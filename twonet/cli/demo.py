@@ -35,6 +35,14 @@ def demo(
         int,
         typer.Option(help="示例用人单位数量，0为不生成 / demo employers (0: none)"),
     ] = 30_000,
+    roster: Annotated[
+        bool,
+        typer.Option(help="生成并导入示例人员与网格分配 / demo staff and assignments"),
+    ] = True,
+    users: Annotated[
+        bool,
+        typer.Option(help="每个角色一个示例账户（打印密码）/ a demo account per role"),
+    ] = True,
 ) -> None:
     """构建青岛示例网格与用人单位 / build the Qingdao demo grid and registry."""
     from grid.demo import build_qingdao_demo
@@ -67,6 +75,10 @@ def demo(
     print_qa(qa, qa_out)
     if employers:
         _demo_employers(db, cells, employers)
+    if roster:
+        _demo_roster(db, cells)
+    if users:
+        _demo_users(db, cells)
     console.print(
         f"[green]完成 / done in {time.perf_counter() - started:.1f} s[/green]"
     )
@@ -122,3 +134,93 @@ def _import_summary(reports: list[tuple[Path, Any]]) -> Any:
     total = frame.drop(columns="文件 / file").sum()
     frame.loc[len(frame)] = {"文件 / file": "合计 / total", **total.to_dict()}
     return frame
+
+
+def _demo_roster(db: str | None, cells: Any) -> None:
+    """Generate the demo roster against the stored employers; import it."""
+    from ingest.demo_roster import generate_roster, write_roster
+    from twonet.db.engine import PROJECT_ROOT
+    from twonet.db.staffing_queries import employer_load
+    from twonet.staff_import import import_assignments, import_staff
+
+    folder = PROJECT_ROOT / "data" / "demo" / "roster"
+    try:
+        with open_database(db) as engine:
+            demo = generate_roster(cells, load=employer_load(engine))
+            files = write_roster(demo, folder)
+            staff = import_staff(engine, files["staff"])
+            jobs = import_assignments(engine, files["assignments"], actor="demo")
+    except TwoNetError as exc:
+        raise fail(exc) from exc
+    console.print(
+        counts_table(
+            f"示例人员 / demo roster → {folder}",
+            {
+                "人员 / staff": staff.accepted,
+                "网格分配 / assignments": jobs.accepted,
+                "拒绝 / rejected": staff.rejected + jobs.rejected,
+                **{f"预置缺口 / planted {k}": v for k, v in _planted(demo).items()},
+            },
+        )
+    )
+    console.print(
+        f"规则检查 / check: twonet rules report --as-of {demo.as_of.isoformat()}"
+    )
+
+
+def _planted(demo: Any) -> dict[str, int]:
+    counts = demo.planted.groupby("rule").size()
+    return {str(rule): int(n) for rule, n in counts.items()}
+
+
+#: Demo accounts: username → (role, level of the jurisdiction, display name).
+DEMO_USERS = {
+    "admin": ("admin", "city", "系统管理员"),
+    "planner": ("planner", "city", "规划人员"),
+    "manager": ("manager", "county", "区县监察大队"),
+    "coordinator": ("coordinator", "township", "街道网格协调员"),
+}
+
+
+def _demo_users(db: str | None, cells: Any) -> None:
+    """Add one account per role; print the passwords (made now, never stored)."""
+    import secrets
+
+    from twonet.accounts import add_user, list_users
+
+    county = "370211"  # 黄岛区, the county the balancing benchmark uses
+    towns = cells[(cells["level"] == "township") & (cells["parent_code"] == county)]
+    where = {
+        "city": None,
+        "county": county,
+        "township": str(sorted(towns["code"])[0]) if len(towns) else county,
+    }
+    rows = []
+    try:
+        with open_database(db) as engine:
+            existing = set(list_users(engine)["username"])
+            for username, (role, level, name) in DEMO_USERS.items():
+                password = "（已存在，未改 / exists, unchanged）"
+                if username not in existing:
+                    password = secrets.token_urlsafe(9)
+                    add_user(
+                        engine,
+                        username,
+                        password,
+                        role,
+                        jurisdiction=where[level],
+                        display_name=name,
+                    )
+                rows.append(
+                    {
+                        "用户名 / user": username,
+                        "角色 / role": role,
+                        "辖区 / jurisdiction": where[level] or "370200",
+                        "密码 / password": password,
+                    }
+                )
+    except TwoNetError as exc:
+        raise fail(exc) from exc
+    import pandas as pd
+
+    console.print(frame_table("示例账户 / demo accounts", pd.DataFrame(rows)))
