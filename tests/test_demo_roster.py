@@ -95,7 +95,7 @@ def test_files_are_written_in_the_encodings_bureaus_send(tmp_path, roster):
 
 @pytest.fixture(scope="module")
 def roster_db(backend_name, employer_database, tmp_path_factory, qingdao_demo):
-    """A demo database (grid, employers) with the roster imported as twonet demo does."""
+    """A demo database: grid, employers and roster, imported as twonet demo does."""
     from twonet.db.engine import get_engine
     from twonet.db.staffing_queries import employer_load
     from twonet.staff_import import import_assignments, import_staff
