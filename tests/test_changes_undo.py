@@ -157,3 +157,25 @@ def test_the_log_lists_who_when_why_and_what(grid_db):
         change_set_id,
         4,
     )
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".geojson"])
+def test_apply_then_undo_leaves_the_assignment_export_byte_identical(
+    grid_db, tmp_path, suffix
+):
+    from twonet.staff_exports import assignments_frame, write_assignments
+
+    def export(name):
+        path = tmp_path / f"{name}{suffix}"
+        geometry = suffix == ".geojson"
+        write_assignments(assignments_frame(grid_db, with_geometry=geometry), path)
+        return path.read_bytes()
+
+    before = export("before")
+    applied = changes.apply(grid_db, _draft(SWAP), actor="王经理")
+    assert export("applied") != before
+    undone = changes.undo(grid_db, applied, actor="王经理", reason="撤回")
+    assert export("after") == before
+    logged = store.audit_rows(grid_db)
+    assert {applied, undone} <= set(logged["change_set_id"])
+    assert set(logged.loc[logged["change_set_id"] == undone, "action"]) == {"undo"}
