@@ -3,8 +3,8 @@
 A scratch SpatiaLite database gets the Qingdao demo grid, a demo registry of
 ``employers`` rows imported the way ``twonet demo`` imports it, and the demo
 roster (:func:`ingest.demo_roster.generate_roster`, two 协管员 per village,
-one responsible inspector per township, the planted gaps) written straight
-into the ``staff`` and ``assignment`` tables.  On the roster's date, the
+one responsible inspector per township, the planted gaps) imported through
+the staff and assignment importers.  On the roster's date, the
 county's problem is built from the database (:func:`twonet.balance.county_problem`)
 and solved by both solvers, for the assistants over villages and the
 responsible inspectors over townships.
@@ -19,20 +19,14 @@ figures.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import tempfile
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from twonet.bench import Figure, scratch_databases, timed
 
 #: The county balanced: 黄岛区 / 西海岸新区.
 COUNTY = "370211"
-#: Stored values of the roster's Chinese kinds and duties.
-_KINDS = {"专职监察员": "inspector", "协管员": "assistant"}
-_DUTIES = {"责任监察员": "responsible", "协管员": "assistant"}
 
 
 def balance_benchmark(
@@ -127,15 +121,19 @@ def _versus(name: str, ours: float, greedy: float, unit: str) -> Figure:
 def demo_roster_database(engine: Any, cells: Any, employers: int) -> dt.date:
     """Fill an empty database with the demo grid, registry and roster.
 
+    Everything comes in through the real importers, as ``twonet demo`` does.
+
     Returns
     -------
     date
         The roster's date (its planted gaps hold on it).
     """
     from ingest.demo_registry import generate_registry, write_registry
-    from ingest.demo_roster import generate_roster
+    from ingest.demo_roster import generate_roster, write_roster
     from twonet.db import repository as repo
+    from twonet.db.staffing_queries import employer_load
     from twonet.employer_import import GridContext, import_registry, load_gazetteer
+    from twonet.staff_import import import_assignments, import_staff
 
     repo.save_cells(engine, cells)
     registry = generate_registry(cells, n=employers)
@@ -146,77 +144,8 @@ def demo_roster_database(engine: Any, cells: Any, employers: int) -> dt.date:
         grid = GridContext.from_database(engine)
         for file in files:
             import_registry(engine, file, gazetteer=gazetteer, grid=grid)
-    roster = generate_roster(cells, load=_cell_load(engine))
-    _store_roster(engine, roster)
+        roster = generate_roster(cells, load=employer_load(engine))
+        written = write_roster(roster, folder / "roster")
+        import_staff(engine, written["staff"])
+        import_assignments(engine, written["assignments"], actor="bench")
     return roster.as_of
-
-
-def _cell_load(engine: Any) -> pd.DataFrame:
-    """Employers and workers per township and village cell."""
-    from sqlalchemy import func, select
-
-    from twonet.db.models import Employer
-
-    frames = []
-    for column in (Employer.township_code, Employer.village_code):
-        query = (
-            select(column, func.count(), func.coalesce(func.sum(Employer.staff), 0))
-            .where(column.is_not(None))
-            .group_by(column)
-        )
-        with engine.connect() as connection:
-            rows = connection.execute(query).all()
-        frames.append(pd.DataFrame(rows, columns=["cell_code", "employers", "workers"]))
-    return pd.concat(frames, ignore_index=True)
-
-
-def _store_roster(engine: Any, roster: Any) -> None:
-    """Write the roster's people and assignments straight into their tables."""
-    from sqlalchemy import insert
-
-    from twonet.db.models import Assignment, Staff
-
-    now = dt.datetime(2024, 1, 1)
-    people = []
-    for row in roster.staff.itertuples(index=False):
-        values = dict(zip(roster.staff.columns, row, strict=True))
-        digest = hashlib.sha1(repr(values).encode(), usedforsecurity=False)
-        people.append(
-            {
-                "staff_id": values["人员编号"],
-                "name": values["姓名"],
-                "kind": _KINDS[values["类别"]],
-                "unit_code": values["所属单位"],
-                "phone": values["联系电话"],
-                "id_number": values["身份证号"],
-                "home_lon": _number(values["驻地经度"]),
-                "home_lat": _number(values["驻地纬度"]),
-                "active_from": _date(values["起始日期"]),
-                "active_to": _date(values["终止日期"]),
-                "content_hash": digest.hexdigest()[:16],
-                "first_seen": now,
-                "last_changed": now,
-            }
-        )
-    jobs = [
-        {
-            "staff_id": row["人员编号"],
-            "cell_code": row["网格编码"],
-            "duty": _DUTIES[row["职责"]],
-            "valid_from": _date(row["起始日期"]),
-            "valid_to": _date(row["终止日期"]),
-            "created_at": now,
-        }
-        for row in roster.assignments.to_dict("records")
-    ]
-    with engine.begin() as connection:
-        connection.execute(insert(Staff), people)
-        connection.execute(insert(Assignment), jobs)
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None or pd.isna(value) else float(value)
-
-
-def _date(value: Any) -> dt.date | None:
-    return None if value is None or pd.isna(value) else dt.date.fromisoformat(value)

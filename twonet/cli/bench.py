@@ -125,6 +125,23 @@ def bench_balance(
     )
 
 
+@bench_app.command("staffing")
+def bench_staffing(
+    employers: Annotated[int, typer.Option(help="demo registry rows")] = 30_000,
+    rounds: Annotated[int, typer.Option(help="runs per figure (median)")] = 3,
+) -> None:
+    """人员配置基准 / rules report of the demo city, preview of a bulk change."""
+    from twonet.bench.staffing import staffing_benchmark
+    from twonet.db.engine import PROJECT_ROOT
+
+    _print_figures(
+        "TwoNet staffing benchmark",
+        staffing_benchmark(
+            PROJECT_ROOT / "data" / "qingdao", employers=employers, rounds=rounds
+        ),
+    )
+
+
 @bench_app.command("accuracy")
 def bench_accuracy() -> None:
     """准确率报告 / per-level accuracy on labelled sets TwoNet did not make."""
