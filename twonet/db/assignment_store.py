@@ -44,6 +44,8 @@ ASSIGNMENT_COLUMNS = (
     "valid_to",
     "change_set_id",
 )
+#: An assignment row as stored and as the audit log keeps it.
+ASSIGNMENT_ROW_COLUMNS = (*ASSIGNMENT_COLUMNS, "closed_by")
 
 
 def valid_on(as_of: dt.date) -> Any:

@@ -14,23 +14,14 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import func, select
 
-from twonet.db.assignment_store import valid_on
+from twonet.db.assignment_store import ASSIGNMENT_ROW_COLUMNS, valid_on
 from twonet.db.models import Assignment, AuditLog, CellVersion, ChangeSet, Staff
 from twonet.db.repository import Bind, transaction
 
 #: Columns of :func:`staff_rows`.
 STAFF_COLUMNS = ("staff_id", "name", "kind", "unit_code", "active_from", "active_to")
 #: Columns of :func:`assignment_rows` (an assignment as the audit log keeps it).
-ROW_COLUMNS = (
-    "id",
-    "staff_id",
-    "cell_code",
-    "duty",
-    "valid_from",
-    "valid_to",
-    "change_set_id",
-    "closed_by",
-)
+ROW_COLUMNS = ASSIGNMENT_ROW_COLUMNS
 #: Columns of :func:`cell_version_rows`.
 VERSION_COLUMNS = ("cell_code", "version", "changed_by", "changed_at", "change_set_id")
 _CHUNK = 1000

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, bindparam, insert, select, update
 
+from twonet.db.assignment_store import ASSIGNMENT_ROW_COLUMNS
 from twonet.db.models import Assignment, GridCell, Staff, StaffVersion
 from twonet.db.repository import Bind, transaction
 
@@ -44,16 +45,7 @@ STAFF_LIST_COLUMNS: tuple[str, ...] = (
     "last_changed",
 )
 #: Columns of :func:`latest_assignments`.
-STORED_ASSIGNMENT_COLUMNS: tuple[str, ...] = (
-    "id",
-    "staff_id",
-    "cell_code",
-    "duty",
-    "valid_from",
-    "valid_to",
-    "change_set_id",
-    "closed_by",
-)
+STORED_ASSIGNMENT_COLUMNS: tuple[str, ...] = ASSIGNMENT_ROW_COLUMNS
 _BATCH = 1000
 
 
