@@ -42,6 +42,12 @@ _REASON = "asg_f_reason"
 _EFFECTIVE = "asg_f_effective"
 
 
+def prefill_person(staff_id: str | None) -> None:
+    """Put the person chosen in the panel into the form (when one is chosen)."""
+    if staff_id:
+        st.session_state[_STAFF] = staff_id
+
+
 def changeable_cells(user: User, cells: pd.DataFrame) -> list[str]:
     """Return the codes of the cells below the city that ``user`` may change."""
     below_city = cells[cells["level"] != "city"]

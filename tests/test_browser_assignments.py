@@ -103,6 +103,7 @@ def _places(engine: Any, cells: Any) -> dict[str, Any]:
                 good.append(village)
         if town in responsible and len(good) >= 4:
             other = next(t for t in towns if t != town)
+            theirs = helpers[helpers["cell_code"].str.startswith(other)]
             assistants = {
                 v: sorted(helpers.loc[helpers["cell_code"] == v, "staff_id"])
                 for v in good[:4]
@@ -114,6 +115,7 @@ def _places(engine: Any, cells: Any) -> dict[str, Any]:
             return {
                 "town": town,
                 "other": other,
+                "other_person": str(theirs["staff_id"].iloc[0]),
                 "villages": good[:4],
                 "assistants": assistants,
                 "town_point": (point.x, point.y),
@@ -163,10 +165,15 @@ def _choose(tab: Any, scope: str, label: str, option: str) -> None:
 
 
 def _options(tab: Any, scope: str, label: str, typed: str) -> list[str]:
-    """Return the options a selectbox of ``scope`` offers for ``typed``."""
+    """Return the options of a selectbox of ``scope`` holding ``typed``.
+
+    Streamlit matches what is typed loosely; only options containing it
+    count.
+    """
     tab.locator(scope).get_by_label(label, exact=True).click()
     tab.keyboard.type(typed)
-    tab.wait_for_timeout(500)
+    tab.get_by_role("listbox").wait_for()
+    tab.wait_for_timeout(500)  # the options filtered by what was typed
     found = [str(o) for o in tab.get_by_role("option").all_inner_texts()]
     tab.keyboard.press("Escape")
     return [o for o in found if typed in o]
@@ -296,9 +303,13 @@ def test_a_coordinator_of_another_township_sees_nothing_there(
     tab.wait_for_function(f"() => ({_MAP_CODES})().length > 0")
     codes = tab.evaluate(_MAP_CODES)
     assert codes and all(c.startswith(staffed["other"]) for c in codes)
-    assert _options(tab, ".st-key-asg_panels", "网格", first) == []
-    assert _options(tab, ".st-key-asg_panels", "网格", staffed["town"]) == []
-    assert _options(tab, ".st-key-asg_panels", "人员", person) == []
+    panels = ".st-key-asg_panels"
+    # the pickers offer their own township's cells and people, none of the other's
+    assert _options(tab, panels, "网格", staffed["other"])
+    assert _options(tab, panels, "网格", first) == []
+    assert _options(tab, panels, "网格", staffed["town"]) == []
+    assert _options(tab, panels, "人员", staffed["other_person"])
+    assert _options(tab, panels, "人员", person) == []
     assert tab.locator(".st-key-asg_form").count() == 0
     assert tab.get_by_role("button", name="预览").count() == 0
     assert tab.get_by_role("button", name="撤销").count() == 0

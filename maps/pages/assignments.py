@@ -26,7 +26,7 @@ from streamlit_folium import st_folium
 from grid.codes import LEVELS, Level
 from maps import layers
 from maps import staffing_data as data_
-from maps.assignment_form import changeable_cells, reassignment_form
+from maps.assignment_form import changeable_cells, prefill_person, reassignment_form
 from maps.auth import current_user, role_label, user_engine
 from maps.balance_panel import balance_panel
 from maps.i18n import STRINGS, level_label, t
@@ -207,7 +207,7 @@ def _pickers(user: User, data: dict[str, Any], lang: str) -> None:
         index=None,
         placeholder=t("asg_pick_person_hint", lang),
         format_func=people.__getitem__,
-        **bound(_PERSON, lang),
+        **bound(_PERSON, lang, then=lambda: prefill_person(st.session_state[_PERSON])),
     )
     if st.session_state[_PERSON]:
         person_panel(data, st.session_state[_PERSON], lang)
