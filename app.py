@@ -2,14 +2,17 @@
 
 Run with ``streamlit run app.py`` (or ``twonet app``); the database is the
 one named by ``TWONET_DATABASE_URL`` or the embedded SpatiaLite default.
+The login box (:mod:`maps.auth`) sits at the foot of the sidebar: the
+人员分配 page needs a user, the map, search and review pages do not.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from maps import auth
 from maps.i18n import DEFAULT_LANG, LANGUAGES, t
-from maps.pages import employer_search, grid_map, review
+from maps.pages import assignments, employer_search, grid_map, review
 
 _LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
@@ -49,6 +52,14 @@ page = st.navigation(
             icon=":material/rule:",
             url_path="review",
         ),
+        st.Page(
+            assignments.render,
+            title=t("page_assignments", lang),
+            icon=":material/groups:",
+            url_path="assignments",
+        ),
     ]
 )
 page.run()
+# last in the sidebar: a small entry on the map pages, open where a login is needed
+auth.sidebar(lang, expanded=page.url_path == "assignments")

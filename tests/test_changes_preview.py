@@ -78,6 +78,14 @@ def test_a_person_sent_outside_their_county_is_a_new_breach(grid_db):
     assert json.loads(json.dumps(shown.to_dict()))["versions"] == {V3: 0}
 
 
+def test_a_change_touching_no_breach_lists_none(grid_db):
+    # V1 is fully staffed and A3 carries no load: no breach before or after
+    add = {"op": "add", "staff_id": "A3", "cell": V1, "duty": "协管员"}
+    shown = changes.preview(grid_db, _draft(add))
+    assert shown.breaches.empty
+    assert shown.cells.set_index("cell_code").loc[V1, "breaches_after"] == 0
+
+
 def test_the_second_of_two_managers_who_previewed_gets_a_conflict(
     backend_name, migrated_database, staffed_grid
 ):

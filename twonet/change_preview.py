@@ -210,9 +210,12 @@ def _breaches(
 
     def touched(frame: pd.DataFrame) -> pd.DataFrame:
         mask = frame["cell_code"].isin(cells) | frame["staff_id"].isin(people)
-        return frame.loc[mask].assign(
-            cell_code=frame["cell_code"].astype(object).fillna(""),
-            staff_id=frame["staff_id"].astype(object).fillna(""),
+        picked = frame.loc[mask]
+        # the picked rows' own columns: a whole column assigned to an empty
+        # frame would bring every row of ``frame`` back (its index is taken)
+        return picked.assign(
+            cell_code=picked["cell_code"].astype(object).fillna(""),
+            staff_id=picked["staff_id"].astype(object).fillna(""),
         )
 
     old, new = touched(before), touched(after)
