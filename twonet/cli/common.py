@@ -169,3 +169,21 @@ def print_import(file: Path, report: Any) -> None:
         console.print(f"{labels[name]} → {escape(str(path))}")
     seconds = ", ".join(f"{k} {v:.2f} s" for k, v in report.seconds.items())
     console.print(f"[dim]{seconds}[/dim]")
+
+
+def run_imports(files: list[Path], run: Any) -> None:
+    """Import each file with ``run(file, progress)`` under a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    for file in files:
+        with Progress(
+            TextColumn(f"读取 / reading {file.name}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} rows"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("read", total=None)
+            report = run(file, progress_callback(progress, task))
+        print_import(file, report)

@@ -23,8 +23,7 @@ from twonet.cli.common import (
     open_database,
     parse_delimiter,
     parse_mapping,
-    print_import,
-    progress_callback,
+    run_imports,
 )
 from twonet.errors import TwoNetError
 
@@ -92,8 +91,6 @@ def employers_import(
     delimiter: DelimiterOption = None,
 ) -> None:
     """导入用人单位名册 / import registries: check, place, store (idempotent)."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     from twonet.employer_import import GridContext, import_registry, load_gazetteer
     from twonet.imports import KeysSeen
 
@@ -111,26 +108,18 @@ def employers_import(
             gazetteer = load_gazetteer()
             grid = GridContext.from_database(engine)
             seen = KeysSeen()
-            for file in files:
-                with Progress(
-                    TextColumn(f"读取 / reading {file.name}"),
-                    BarColumn(),
-                    TextColumn("{task.completed:,} rows"),
-                    TimeElapsedColumn(),
-                    console=console,
-                    transient=True,
-                ) as progress:
-                    task = progress.add_task("read", total=None)
-                    report = import_registry(
-                        engine,
-                        file,
-                        gazetteer=gazetteer,
-                        grid=grid,
-                        options=options,
-                        progress=progress_callback(progress, task),
-                        seen=seen,
-                    )
-                print_import(file, report)
+            run_imports(
+                files,
+                lambda file, progress: import_registry(
+                    engine,
+                    file,
+                    gazetteer=gazetteer,
+                    grid=grid,
+                    options=options,
+                    progress=progress,
+                    seen=seen,
+                ),
+            )
     except TwoNetError as exc:
         raise fail(exc) from exc
 

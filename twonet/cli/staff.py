@@ -27,8 +27,7 @@ from twonet.cli.common import (
     parse_date,
     parse_delimiter,
     parse_mapping,
-    print_import,
-    progress_callback,
+    run_imports,
 )
 from twonet.errors import TwoNetError
 
@@ -65,24 +64,6 @@ def _read_options(
     )
 
 
-def _run_imports(files: list[Path], run: Any) -> None:
-    """Import each file with ``run(file, progress)`` under a progress bar."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    for file in files:
-        with Progress(
-            TextColumn(f"读取 / reading {file.name}"),
-            BarColumn(),
-            TextColumn("{task.completed:,} rows"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress:
-            task = progress.add_task("read", total=None)
-            report = run(file, progress_callback(progress, task))
-        print_import(file, report)
-
-
 @staff_app.command("import")
 def staff_import(
     files: Annotated[list[Path], typer.Argument(help="CSV / XLSX 人员名册")],
@@ -101,7 +82,7 @@ def staff_import(
         options = _read_options(mapping, encoding, sheet, delimiter)
         with open_database(db) as engine:
             seen = KeysSeen()
-            _run_imports(
+            run_imports(
                 files,
                 lambda file, progress: import_staff(
                     engine,
@@ -170,7 +151,7 @@ def assignments_import(
         who = actor or default_actor()
         with open_database(db) as engine:
             seen = KeysSeen()
-            _run_imports(
+            run_imports(
                 files,
                 lambda file, progress: import_assignments(
                     engine,
