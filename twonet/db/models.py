@@ -368,3 +368,128 @@ class CellScope(Base):
 
     role_name: Mapped[str] = mapped_column(String(80), primary_key=True)
     cell_code: Mapped[str] = mapped_column(code_type(14), primary_key=True)
+
+
+# ----------------------------------------------- records (0007): see grid.record_types
+class _Record:
+    """Columns every inspection, violation and complaint record has.
+
+    ``record_id`` is the file's own number (检查编号, 案件编号, 投诉编号), the
+    key of idempotent re-imports.  ``uscc``, ``employer_name`` and
+    ``employer_address`` are the employer as the record names it;
+    ``employer_uscc`` the stored employer it was matched to (null while it
+    waits in :class:`RecordMatch`: a record naming an unknown employer is
+    kept, never dropped).  Earlier states go to :class:`RecordVersion`.
+    """
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_id: Mapped[str] = mapped_column(code_type(40), unique=True)
+    uscc: Mapped[str | None] = mapped_column(code_type(18))
+    employer_name: Mapped[str | None] = mapped_column(Text)
+    employer_address: Mapped[str | None] = mapped_column(Text)
+    employer_uscc: Mapped[str | None] = mapped_column(code_type(18), index=True)
+    content_hash: Mapped[str] = mapped_column(String(16))
+    extra: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_changed: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Inspection(_Record, Base):
+    """One inspection (检查记录) of one employer on one day.
+
+    ``kind`` and ``result`` are codes of :data:`grid.record_types.INSPECTION_KINDS`
+    and ``INSPECTION_RESULTS``; ``staff_ids`` the 人员编号 of the inspectors.
+    """
+
+    __tablename__ = "inspection"
+
+    inspected_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    result: Mapped[str | None] = mapped_column(String(12))
+    staff_ids: Mapped[list[str] | None] = mapped_column(JSON)
+
+
+class Violation(_Record, Base):
+    """One violation case (违法案件): its type, size and outcome.
+
+    ``type`` is a code of :data:`grid.record_types.VIOLATION_TYPES`; the
+    outcome columns are those of ``CASE_OUTCOMES``.
+    """
+
+    __tablename__ = "violation"
+
+    type: Mapped[str] = mapped_column(String(20))
+    found_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    workers: Mapped[int | None] = mapped_column(Integer)
+    arrears_months: Mapped[float | None]
+    arrears_yuan: Mapped[float | None]
+    rectification_ordered: Mapped[bool | None] = mapped_column(Boolean)
+    penalized: Mapped[bool | None] = mapped_column(Boolean)
+    fine_yuan: Mapped[float | None]
+    back_wages_yuan: Mapped[float | None]
+    contracts_signed: Mapped[int | None] = mapped_column(Integer)
+    insurance_enrolled: Mapped[int | None] = mapped_column(Integer)
+    shut_down: Mapped[bool | None] = mapped_column(Boolean)
+    to_police: Mapped[bool | None] = mapped_column(Boolean)
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Complaint(_Record, Base):
+    """One complaint or report (举报投诉) and its deadlines.
+
+    ``accept_due`` is 5 working days after ``received_on``, ``close_due``
+    60 working days after acceptance (Chinese public holidays and their
+    make-up working days counted), both computed at import.
+    """
+
+    __tablename__ = "complaint"
+
+    received_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    channel: Mapped[str | None] = mapped_column(Text)
+    type: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12))
+    closed_on: Mapped[dt.date | None] = mapped_column(Date)
+    accept_due: Mapped[dt.date] = mapped_column(Date)
+    close_due: Mapped[dt.date] = mapped_column(Date)
+
+
+class RecordVersion(Base):
+    """An earlier state of a record, kept when an import changes it."""
+
+    __tablename__ = "record_version"
+    __table_args__ = (Index("ix_record_version_kind_record", "kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: ``inspections``, ``violations`` or ``complaints``
+    kind: Mapped[str] = mapped_column(String(12))
+    record_id: Mapped[str] = mapped_column(code_type(40))
+    valid_to: Mapped[dt.datetime] = mapped_column(DateTime)
+    import_run_id: Mapped[int | None] = mapped_column(ForeignKey("import_run.id"))
+    snapshot: Mapped[dict[str, object]] = mapped_column(JSON)
+
+
+class RecordMatch(Base):
+    """A record whose employer is not (yet) known: queued for matching.
+
+    Matched later by USCC or by name and address (``status`` ``matched``,
+    ``matched_uscc``), or by a person; never dropped.
+    """
+
+    __tablename__ = "record_match"
+    __table_args__ = (Index("ix_record_match_kind_record", "kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    record_id: Mapped[str] = mapped_column(code_type(40))
+    uscc: Mapped[str | None] = mapped_column(code_type(18))
+    employer_name: Mapped[str | None] = mapped_column(Text)
+    employer_address: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(String(40))
+    candidates: Mapped[list[dict[str, object]] | None] = mapped_column(JSON)
+    #: ``open``, ``matched`` or ``dismissed``
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    matched_uscc: Mapped[str | None] = mapped_column(code_type(18))
+    reviewer: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
