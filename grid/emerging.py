@@ -71,7 +71,7 @@ class Trend:
     p: float
 
 
-def mann_kendall(z: Sequence[float]) -> Trend:
+def mann_kendall(z: Sequence[float] | np.ndarray) -> Trend:
     """Return the Mann–Kendall trend of ``z`` (``pymannkendall.original_test``)."""
     values = np.asarray(z, dtype=float)
     if values.size < 3 or np.isnan(values).any():
@@ -133,7 +133,9 @@ def emerging_pattern(
     zs = np.asarray(z, dtype=float)
     sig = np.asarray(significant, dtype=bool)
     if zs.size == 0 or zs.size != sig.size:
-        msg = f"z 序列与显著性长度不符 / z and significance differ: {zs.size}, {sig.size}"
+        msg = (
+            f"z 序列与显著性长度不符 / z and significance differ: {zs.size}, {sig.size}"
+        )
         raise HotspotError(msg)
     if np.isnan(zs).all():
         return "no_pattern"
@@ -189,7 +191,10 @@ def emerging_table(
         ``trend`` is null for cells never tested.
     """
     if len(quarters) < 2:
-        msg = f"新兴热点至少需要两个季度 / emerging hotspots need 2+ quarters: {list(quarters)}"
+        msg = (
+            "新兴热点至少需要两个季度 / emerging hotspots need 2+ quarters: "
+            f"{list(quarters)}"
+        )
         raise HotspotError(msg)
     codes = cells["code"].to_numpy()
     base = employers.reindex(codes).fillna(0).to_numpy(dtype=float)

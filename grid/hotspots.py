@@ -152,7 +152,9 @@ def hotspot_table(
     has_employers = (data["employers"] > 0).to_numpy()
     rows = np.flatnonzero(has_employers)
     rate = np.where(
-        has_employers, data["violations"] / data["employers"].where(has_employers), np.nan
+        has_employers,
+        data["violations"] / data["employers"].where(has_employers),
+        np.nan,
     )
     smooth = np.full(len(cells), np.nan)
     smooth[rows] = smoothed_rates(
