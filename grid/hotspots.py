@@ -217,6 +217,7 @@ def hotspot_table(
     ]
     out["explanation_zh"] = [t[0] for t in texts]
     out["explanation_en"] = [t[1] for t in texts]
+    _add_coverage_note(out)
     return gpd.GeoDataFrame(
         out[list(HOTSPOT_COLUMNS)], geometry=cells.geometry.to_numpy(), crs=cells.crs
     )
@@ -234,6 +235,29 @@ def under_inspected(table: pd.DataFrame) -> pd.Series:
     median = float(table.loc[known, "coverage"].median())
     hot = table["class"].astype(str).str.startswith("hot_")
     return (hot & known & (table["coverage"] < median)).astype(bool)
+
+
+def _add_coverage_note(table: pd.DataFrame) -> None:
+    """Append the coverage sentence to the explanation of under-inspected cells."""
+    flagged = table["under_inspected"].to_numpy(dtype=bool)
+    if not flagged.any():
+        return
+    known = table["coverage"].notna() & (table["employers"] > 0)
+    median = float(table.loc[known, "coverage"].median())
+    zh: list[str] = [str(t) for t in table["explanation_zh"]]
+    en: list[str] = [str(t) for t in table["explanation_en"]]
+    for i in np.flatnonzero(flagged):
+        share = float(table["coverage"].iloc[i])
+        zh[i] += (
+            f"近 12 个月检查覆盖率 {share:.0%}，低于全市中位数 {median:.0%}："
+            "检查不足的热点。"
+        )
+        en[i] += (
+            f" Inspected in the last 12 months: {share:.0%}, below the city "
+            f"median of {median:.0%}: an under-inspected hot spot."
+        )
+    table["explanation_zh"] = zh
+    table["explanation_en"] = en
 
 
 def class_names(code: str) -> tuple[str, str]:

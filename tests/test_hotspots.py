@@ -318,3 +318,16 @@ def test_h3_counts_every_point_once():
 def test_density_needs_a_crs():
     with pytest.raises(CRSError, match="CRS"):
         kernel_density(_points().set_crs(None, allow_override=True))
+
+
+def test_an_uninspected_hot_cell_is_flagged_and_explained():
+    cells = lattice(7)
+    counts = planted_counts(cells).assign(
+        coverage=np.where(cells["code"] == "r3c3", 0.0, 0.6)
+    )
+    table = hotspot_table(cells, counts).set_index("cell_code")
+    assert table.index[table["under_inspected"]].tolist() == ["r3c3"]
+    assert table.loc["r3c3", "explanation_zh"].endswith(
+        "近 12 个月检查覆盖率 0%，低于全市中位数 60%：检查不足的热点。"
+    )
+    assert "under-inspected" in table.loc["r3c3", "explanation_en"]

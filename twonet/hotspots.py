@@ -210,9 +210,24 @@ def hotspot_report(
         ]
         table["mk_tau"] = codes.map(trend["mk_tau"]).to_numpy()
         table["mk_p"] = codes.map(trend["mk_p"]).to_numpy()
+        _add_trend_note(table)
     return gpd.GeoDataFrame(
         table[[*REPORT_COLUMNS, "geometry"]], geometry="geometry", crs=cells.crs
     )
+
+
+def _add_trend_note(table: pd.DataFrame) -> None:
+    """Append the emerging pattern to each tested cell's explanation."""
+    zh: list[str] = []
+    en: list[str] = []
+    for code, text_zh, text_en in zip(
+        table["trend"], table["explanation_zh"], table["explanation_en"], strict=True
+    ):
+        names = TREND_NAMES.get(code) if isinstance(code, str) else None
+        zh.append(f"{text_zh}按季度趋势：{names[0]}。" if names else str(text_zh))
+        en.append(f"{text_en} Quarterly trend: {names[1]}." if names else str(text_en))
+    table["explanation_zh"] = zh
+    table["explanation_en"] = en
 
 
 def density_view(
