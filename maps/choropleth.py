@@ -7,7 +7,8 @@ Fisher–Jenks — exact and deterministic, unlike k-means ``NaturalBreaks``),
 each class a shade of a ColorBrewer sequential palette; a cell without a
 value gets :data:`NO_DATA_COLOUR`, never the lowest class.  Hotspot classes
 (:data:`HOTSPOT_COLOURS`, the colours ArcGIS's Hot Spot Analysis uses) and
-emerging-trend categories (:data:`TREND_COLOURS`) are categorical.
+emerging-trend patterns (:data:`TREND_COLOURS`) are categorical, named by
+:mod:`grid.hotspot_text`.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ SCHEMES: dict[str, str] = {
     "natural_breaks": "scheme_natural_breaks",
 }
 
-#: Hotspot classes in legend order and their fill (ArcGIS's palette).
+#: Hotspot classes (:data:`grid.hotspot_text.CLASS_NAMES`) in legend order
+#: and their fill (ArcGIS's palette).
 HOTSPOT_COLOURS: dict[str, str] = {
     "hot_99": "#d62f27",
     "hot_95": "#ed7551",
@@ -65,18 +67,28 @@ HOTSPOT_COLOURS: dict[str, str] = {
     "cold_95": "#849eba",
     "cold_99": "#4575b5",
     "no_neighbours": NO_DATA_COLOUR,
+    "no_employers": "#eeeeee",
 }
 
-#: Emerging hot spot categories in legend order and their fill.
+#: Emerging hot spot patterns (:data:`grid.hotspot_text.TREND_NAMES`) and
+#: their fill: reds for hot, blues for cold, the newest the darkest.
 TREND_COLOURS: dict[str, str] = {
-    "new": "#67000d",
-    "consecutive": "#a50f15",
-    "intensifying": "#cb181d",
-    "persistent": "#ef3b2c",
-    "diminishing": "#fc9272",
-    "sporadic": "#fdae6b",
-    "oscillating": "#fdd0a2",
-    "historical": "#bcbddc",
+    "new_hot": "#67000d",
+    "consecutive_hot": "#a50f15",
+    "intensifying_hot": "#cb181d",
+    "persistent_hot": "#ef3b2c",
+    "diminishing_hot": "#fc9272",
+    "sporadic_hot": "#fdae6b",
+    "oscillating_hot": "#fdd0a2",
+    "historical_hot": "#d4b9da",
+    "new_cold": "#08306b",
+    "consecutive_cold": "#08519c",
+    "intensifying_cold": "#2171b5",
+    "persistent_cold": "#4292c6",
+    "diminishing_cold": "#6baed6",
+    "sporadic_cold": "#9ecae1",
+    "oscillating_cold": "#c6dbef",
+    "historical_cold": "#bcbddc",
     "no_pattern": "#f7f7e6",
 }
 
@@ -182,14 +194,25 @@ def class_legend(
 
 
 def category_legend(
-    counts: Mapping[str, int], colours: Mapping[str, str], lang: str, *, prefix: str
+    counts: Mapping[str, int],
+    colours: Mapping[str, str],
+    names: Mapping[str, tuple[str, str]],
+    lang: str,
 ) -> list[tuple[str, str]]:
-    """Return (colour, label (n)) of the categories present, in legend order.
+    """Return (colour, name (n)) of the categories present, in legend order.
 
-    Labels are the messages ``f"{prefix}{category}"`` of :mod:`maps.i18n`.
+    ``names`` maps a category to its (Chinese, English) name, e.g.
+    :data:`grid.hotspot_text.CLASS_NAMES`.
+
+    Examples
+    --------
+    >>> category_legend({"b": 2}, {"a": "#111", "b": "#222"},
+    ...                 {"a": ("甲", "A"), "b": ("乙", "B")}, "zh")
+    [('#222', '乙 (2)')]
     """
+    index = 0 if lang == "zh" else 1
     return [
-        (colour, f"{t(prefix + name, lang)} ({int(counts.get(name, 0))})")
+        (colour, f"{names.get(name, (name, name))[index]} ({int(counts.get(name, 0))})")
         for name, colour in colours.items()
         if counts.get(name, 0)
     ]

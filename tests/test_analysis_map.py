@@ -69,3 +69,11 @@ def test_map_has_tooltip_legend_and_flies_to_the_selected_cell() -> None:
     assert "违法率" in html or json.dumps("违法率")[1:-1] in html  # tooltip alias
     # fitted to the selected cell, not to all three
     assert "[[35.9, 120.1], [36.0, 120.2]]" in html
+
+
+def test_every_hotspot_class_and_trend_has_a_colour() -> None:
+    from grid.hotspot_text import CLASS_NAMES, TREND_NAMES
+    from maps.choropleth import HOTSPOT_COLOURS, TREND_COLOURS
+
+    assert list(HOTSPOT_COLOURS) == list(CLASS_NAMES)
+    assert set(TREND_COLOURS) == set(TREND_NAMES)
