@@ -12,7 +12,7 @@ import streamlit as st
 
 from maps import auth
 from maps.i18n import DEFAULT_LANG, LANGUAGES, t
-from maps.pages import assignments, employer_search, grid_map, review
+from maps.pages import assignments, employer_search, grid_map, hotspots, review
 
 _LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
@@ -57,6 +57,12 @@ page = st.navigation(
             title=t("page_assignments", lang),
             icon=":material/groups:",
             url_path="assignments",
+        ),
+        st.Page(
+            hotspots.render,
+            title=t("page_hotspots", lang),
+            icon=":material/local_fire_department:",
+            url_path="hotspots",
         ),
     ]
 )

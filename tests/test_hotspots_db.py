@@ -12,100 +12,21 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import insert
+from record_rows import TO, V11, V12, V21, fill_small_history
 from typer.testing import CliRunner
 
 from grid.errors import HotspotError
 from twonet.cli import app
 from twonet.db import hotspot_queries as hq
-from twonet.db import repository as repo
 from twonet.db.engine import get_engine
-from twonet.db.models import Employer, Inspection, Violation
 from twonet.hotspots import hotspot_report, make_query, report_records
 
 pytestmark = pytest.mark.db
 
-NOW = dt.datetime(2025, 1, 1)
-V11, V12, V21 = "370211001001", "370211001002", "370211002001"
-TO = dt.date(2024, 12, 31)
-
-
-def _employer(number: int, village: str, lon: float | None = 120.05) -> dict:
-    return {
-        "uscc": f"91370211MA{number:08d}",
-        "name": f"单位{number}",
-        "method": "coordinates",
-        "content_hash": "0" * 16,
-        "location_hash": "0" * 16,
-        "first_seen": NOW,
-        "last_changed": NOW,
-        "city_code": "370200",
-        "county_code": village[:6],
-        "township_code": village[:9],
-        "village_code": village,
-        "lon": lon,
-        "lat": 36.05 if lon is not None else None,
-    }
-
-
-def _record(record_id: str, employer: int | None) -> dict:
-    uscc = f"91370211MA{employer:08d}" if employer is not None else None
-    return {
-        "record_id": record_id,
-        "uscc": uscc,
-        "employer_uscc": uscc,
-        "content_hash": "0" * 16,
-        "first_seen": NOW,
-        "last_changed": NOW,
-    }
-
-
-def _violation(record_id: str, employer: int | None, kind: str, found: str) -> dict:
-    found_on = dt.date.fromisoformat(found)
-    return {**_record(record_id, employer), "type": kind, "found_on": found_on}
-
-
-def _inspection(record_id: str, employer: int, day: str) -> dict:
-    on = dt.date.fromisoformat(day)
-    return {**_record(record_id, employer), "inspected_on": on, "kind": "patrol"}
-
-
-def _fill(connection, cells) -> None:
-    repo.save_cells(connection, cells)
-    connection.execute(
-        insert(Employer),
-        [
-            _employer(1, V11),
-            _employer(2, V11, lon=None),  # no coordinates: no point
-            _employer(3, V12),
-            _employer(4, V21),
-        ],
-    )
-    connection.execute(
-        insert(Violation),
-        [
-            _violation("V1", 1, "wage_arrears", "2024-03-01"),
-            _violation("V2", 1, "wage_arrears", "2024-03-01"),
-            _violation("V3", 2, "child_labour", "2024-11-30"),
-            _violation("V4", 3, "wage_arrears", "2023-12-31"),  # before --from
-            _violation("V5", 4, "no_contract", "2024-06-15"),
-            _violation("V6", None, "wage_arrears", "2024-05-01"),  # unmatched
-        ],
-    )
-    connection.execute(
-        insert(Inspection),
-        [
-            _inspection("I1", 1, "2024-01-01"),  # inside the 12 months
-            _inspection("I2", 1, "2024-05-01"),  # the same employer again
-            _inspection("I3", 3, "2023-12-31"),  # the first day outside
-            _inspection("I4", 4, "2025-01-01"),  # after --to
-        ],
-    )
-
 
 @pytest.fixture()
 def records(db, synthetic_cells):
-    _fill(db, synthetic_cells)
+    fill_small_history(db, synthetic_cells)
     return db
 
 
@@ -166,7 +87,7 @@ def records_url(backend_name, migrated_database, synthetic_cells):
         engine = get_engine(url)
         try:
             with engine.begin() as connection:
-                _fill(connection, synthetic_cells)
+                fill_small_history(connection, synthetic_cells)
         finally:
             engine.dispose()
         yield url

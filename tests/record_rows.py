@@ -1,0 +1,93 @@
+"""Rows of employers and records for tests, inserted directly (no import).
+
+The synthetic grid (tests/conftest.py): 黄岛区 370211 has townships 001 and
+002; villages 370211001001, 370211001002, 370211002001, 370211002002.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import insert
+
+from twonet.db import repository as repo
+from twonet.db.models import Employer, Inspection, Violation
+
+NOW = dt.datetime(2025, 1, 1)
+V11, V12, V21 = "370211001001", "370211001002", "370211002001"
+TO = dt.date(2024, 12, 31)
+
+
+def employer_row(number: int, village: str, lon: float | None = 120.05) -> dict:
+    return {
+        "uscc": f"91370211MA{number:08d}",
+        "name": f"单位{number}",
+        "method": "coordinates",
+        "content_hash": "0" * 16,
+        "location_hash": "0" * 16,
+        "first_seen": NOW,
+        "last_changed": NOW,
+        "city_code": "370200",
+        "county_code": village[:6],
+        "township_code": village[:9],
+        "village_code": village,
+        "lon": lon,
+        "lat": 36.05 if lon is not None else None,
+    }
+
+
+def record_row(record_id: str, employer: int | None) -> dict:
+    uscc = f"91370211MA{employer:08d}" if employer is not None else None
+    return {
+        "record_id": record_id,
+        "uscc": uscc,
+        "employer_uscc": uscc,
+        "content_hash": "0" * 16,
+        "first_seen": NOW,
+        "last_changed": NOW,
+    }
+
+
+def violation_row(record_id: str, employer: int | None, kind: str, found: str) -> dict:
+    found_on = dt.date.fromisoformat(found)
+    return {**record_row(record_id, employer), "type": kind, "found_on": found_on}
+
+
+def inspection_row(record_id: str, employer: int, day: str) -> dict:
+    on = dt.date.fromisoformat(day)
+    return {**record_row(record_id, employer), "inspected_on": on, "kind": "patrol"}
+
+
+def fill_small_history(connection: Any, cells: Any) -> None:
+    """Store the synthetic grid, four employers, six violations, four inspections."""
+    repo.save_cells(connection, cells)
+    connection.execute(
+        insert(Employer),
+        [
+            employer_row(1, V11),
+            employer_row(2, V11, lon=None),  # no coordinates: no point
+            employer_row(3, V12),
+            employer_row(4, V21),
+        ],
+    )
+    connection.execute(
+        insert(Violation),
+        [
+            violation_row("V1", 1, "wage_arrears", "2024-03-01"),
+            violation_row("V2", 1, "wage_arrears", "2024-03-01"),
+            violation_row("V3", 2, "child_labour", "2024-11-30"),
+            violation_row("V4", 3, "wage_arrears", "2023-12-31"),  # before --from
+            violation_row("V5", 4, "no_contract", "2024-06-15"),
+            violation_row("V6", None, "wage_arrears", "2024-05-01"),  # unmatched
+        ],
+    )
+    connection.execute(
+        insert(Inspection),
+        [
+            inspection_row("I1", 1, "2024-01-01"),  # inside the 12 months
+            inspection_row("I2", 1, "2024-05-01"),  # the same employer again
+            inspection_row("I3", 3, "2023-12-31"),  # the first day outside
+            inspection_row("I4", 4, "2025-01-01"),  # after --to
+        ],
+    )
