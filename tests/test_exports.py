@@ -19,7 +19,7 @@ from twonet.exports import (
 
 HOSTILE = pd.DataFrame(
     {
-        "name": ["=HYPERLINK(\"http://x\",\"点我\")", "+1+1", "-2", "@SUM(A1)", "甲厂"],
+        "name": ['=HYPERLINK("http://x","点我")', "+1+1", "-2", "@SUM(A1)", "甲厂"],
         "staff": [1, 2, 3, 4, 5],
     }
 )
