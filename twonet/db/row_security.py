@@ -15,7 +15,10 @@ a connection's rights are those of the person, whatever SQL it sends:
   policies look the row's code up there for ``current_user`` — read once
   per statement into a hash table, probed per row; no walk up the tree,
   nothing the session can ``SET``;
-* planners and admins see every row (a policy ``true`` for their groups).
+* planners and admins see every row (a policy ``true`` for their groups);
+* inspection, violation and complaint records (and their earlier versions
+  and match-queue items) are seen where their matched employer is: a
+  record not matched to an employer yet only by planners and admins.
 
 Row-level security is enabled (``ENABLE``), not forced (``FORCE``): the
 tables' owner (the role that runs migrations, imports and ``twonet users``)
@@ -46,8 +49,8 @@ from twonet.db.pg_roles import (
     sync_login_role,
 )
 
-#: Tables with row-level security.
-SECURED_TABLES: tuple[str, ...] = (
+#: Tables with row-level security since migration 0006.
+SECURED_TABLES_0006: tuple[str, ...] = (
     "staff",
     "assignment",
     "employer",
@@ -56,6 +59,17 @@ SECURED_TABLES: tuple[str, ...] = (
     "cell_version",
     "cell_scope",
 )
+#: Inspection, violation and complaint records, their history and match
+#: queue: row-level security since migration 0007.
+RECORD_TABLES: tuple[str, ...] = (
+    "inspection",
+    "violation",
+    "complaint",
+    "record_version",
+    "record_match",
+)
+#: Tables with row-level security.
+SECURED_TABLES: tuple[str, ...] = (*SECURED_TABLES_0006, *RECORD_TABLES)
 #: Tables every group reads (rows filtered by the policies).
 READ_TABLES: tuple[str, ...] = ("grid_cell", *SECURED_TABLES)
 #: Tables only planners and admins read besides (no row filter).
@@ -101,6 +115,23 @@ _EMPLOYER_READ = _in_scope(
     "employer.county_code",
     "employer.township_code",
     "employer.village_code",
+)
+#: Credit codes of the employers in my cells.
+_MY_EMPLOYERS = (
+    "(SELECT e.uscc FROM employer e WHERE "
+    + _in_scope("e.city_code", "e.county_code", "e.township_code", "e.village_code")
+    + ")"
+)
+#: Record table → its kind in ``record_version`` (:data:`RECORD_TABLES`).
+_RECORD_KINDS = {
+    "inspection": "inspections",
+    "violation": "violations",
+    "complaint": "complaints",
+}
+_RECORD_VERSION_READ = " OR ".join(
+    f"(record_version.kind = '{kind}' AND record_version.record_id IN "
+    f"(SELECT r.record_id FROM {table} r WHERE r.employer_uscc IN {_MY_EMPLOYERS}))"
+    for table, kind in _RECORD_KINDS.items()
 )
 _CHANGE_SET_READ = (
     f"{_actor_is_me('change_set')} OR change_set.id IN (SELECT a.change_set_id "
@@ -177,6 +208,26 @@ SCOPED_POLICIES: tuple[tuple[str, str, str, str | None, str | None], ...] = (
         _actor_is_me("change_set"),
     ),
     ("cell_scope", "twonet_own_read", "SELECT", f"cell_scope.role_name = {_ME}", None),
+    # a record is seen where its employer is; one not matched yet, by
+    # planners and admins only
+    *(
+        (
+            table,
+            "twonet_scoped_read",
+            "SELECT",
+            f"{table}.employer_uscc IN {_MY_EMPLOYERS}",
+            None,
+        )
+        for table in _RECORD_KINDS
+    ),
+    ("record_version", "twonet_scoped_read", "SELECT", _RECORD_VERSION_READ, None),
+    (
+        "record_match",
+        "twonet_scoped_read",
+        "SELECT",
+        f"record_match.matched_uscc IN {_MY_EMPLOYERS}",
+        None,
+    ),
 )
 #: Tables whose every row planners and admins read (policy ``true``).
 CITY_READ_TABLES: tuple[str, ...] = tuple(
