@@ -6,13 +6,13 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from typer.testing import CliRunner
 
 from ingest.records import read_records
 from ingest.uscc import make_uscc
 from twonet.cli import app
-from twonet.db import record_store
+from twonet.db import record_queue, record_store
 from twonet.db.engine import get_engine
 from twonet.db.models import (
     Complaint,
@@ -231,7 +231,7 @@ def test_complaints_get_their_deadlines_and_are_matched_by_name_and_address(
     assert stored.loc["T1", "employer_uscc"] == U1
     assert stored.loc["T2", "employer_uscc"] == U3  # told apart by address
     assert stored.loc["T3", "employer_uscc"] is None
-    queue = record_store.open_matches(engine, kind="complaints").set_index("record_id")
+    queue = record_queue.open_matches(engine, kind="complaints").set_index("record_id")
     assert queue.loc["T3", "reason"] == "ambiguous"
     assert sorted(c["uscc"] for c in queue.loc["T3", "candidates"]) == [U2, U3]
     assert queue.loc["T4", "reason"] == "name_unknown"
@@ -244,7 +244,7 @@ def test_an_unknown_employer_is_queued_then_matched_once_it_is_imported(
     path = tmp_path / "i.csv"
     path.write_text(INSPECTIONS, encoding="utf-8-sig")
     import_records(engine, path, kind="inspections")
-    queue = record_store.open_matches(engine).set_index("record_id")
+    queue = record_queue.open_matches(engine).set_index("record_id")
     assert queue.loc["JC002", "reason"] == "uscc_unknown"
     assert queue.loc["JC002", "uscc"] == U4
     assert match_pending(engine) == {"matched": 0, "open": 2}
@@ -254,7 +254,7 @@ def test_an_unknown_employer_is_queued_then_matched_once_it_is_imported(
     assert _stored(engine, "inspections").loc["JC002", "employer_uscc"] == U4
     closed = _count(engine, RecordMatch, RecordMatch.status == "matched")
     assert closed == 1
-    assert record_store.open_matches(engine)["record_id"].tolist() == ["JC003"]
+    assert record_queue.open_matches(engine)["record_id"].tolist() == ["JC003"]
     # re-importing keeps the match and changes nothing
     again = import_records(engine, path, kind="inspections")
     assert again.stored["unchanged"] == 3
@@ -331,3 +331,31 @@ def test_english_headers_and_codes_are_read_like_chinese(tmp_path):
     assert rows.loc["X1", "staff_ids"] == ["S1", "S2"]
     assert rows.loc["X1", "result"] == "problem"
     assert rows.loc["X2", "result"] == "clean"
+
+
+def test_migration_0007_goes_down_and_up(backend_name, migrated_database):
+    from sqlalchemy import inspect
+
+    from twonet.db.engine import downgrade, upgrade
+
+    with migrated_database(backend_name, "records_down") as url:
+        engine = get_engine(url)
+        try:
+            downgrade(engine, "0006")
+            assert not inspect(engine).has_table("inspection")
+            upgrade(engine)
+            assert inspect(engine).has_table("record_match")
+            if backend_name == "postgis":
+                with engine.connect() as connection:
+                    secured = connection.execute(
+                        select(func.count()).select_from(
+                            text(
+                                "pg_class WHERE relrowsecurity AND relname IN "
+                                "('inspection', 'violation', 'complaint', "
+                                "'record_version', 'record_match')"
+                            )
+                        )
+                    ).scalar_one()
+                assert secured == 5
+        finally:
+            engine.dispose()

@@ -35,7 +35,7 @@ from grid.working_days import complaint_deadlines
 from ingest.record_schemas import RECORD_KEYS
 from ingest.tables.pipeline import TableStream
 from ingest.tables.reader import Progress
-from twonet.db import record_store, staff_store
+from twonet.db import record_queue, record_store, staff_store
 from twonet.imports import ImportReport, KeysSeen, Stored, import_table
 from twonet.record_match import EmployerIndex, match_pending, match_records, queue_item
 from twonet.staff_rows import ReadOptions, dates, nullable
@@ -195,8 +195,8 @@ class RecordStore:
                 import_run_id=self.run_id,
                 now=self.now,
             )
-            record_store.queue_unmatched(connection, self.kind, waiting, now=self.now)
-            record_store.close_matched(connection, self.kind, found, now=self.now)
+            record_queue.queue_unmatched(connection, self.kind, waiting, now=self.now)
+            record_queue.close_matched(connection, self.kind, found, now=self.now)
         for key, value in counts.items():
             self.totals[key] += value
         self.queued += len(waiting)

@@ -36,7 +36,7 @@ from sqlalchemy import Engine
 
 from grid.address_match import normalise_address
 from grid.record_types import RECORD_KINDS
-from twonet.db import record_store
+from twonet.db import record_queue, record_store
 from twonet.db.repository import Bind
 
 #: Reasons a record waits in the queue: (Chinese, English).
@@ -185,7 +185,7 @@ def match_pending(
         (items still waiting).
     """
     now = now or _now()
-    queue = record_store.open_matches(engine, kind=kind)
+    queue = record_queue.open_matches(engine, kind=kind)
     index = EmployerIndex(engine)
     totals = {"matched": 0, "open": 0}
     for each in RECORD_KINDS:
@@ -205,8 +205,8 @@ def match_pending(
         ]
         with engine.begin() as connection:
             record_store.set_employers(connection, each, found)
-            record_store.close_matched(connection, each, found, now=now)
-            record_store.queue_unmatched(connection, each, waiting, now=now)
+            record_queue.close_matched(connection, each, found, now=now)
+            record_queue.queue_unmatched(connection, each, waiting, now=now)
         totals["matched"] += len(found)
         totals["open"] += len(waiting)
     return totals

@@ -7,10 +7,8 @@ changes nothing), a changed one first has its stored state copied into
 employer it was matched to (``employer_uscc``) is updated without a
 version: the match queue (``record_match``) keeps that history.
 
-The queue holds one open item per record whose employer is not known
-(:func:`queue_unmatched`); matching closes it (:func:`close_matched`).
-This module stores and reads; deciding what matches is
-:mod:`twonet.record_match`'s.
+The match queue is :mod:`twonet.db.record_queue`.  This module stores and
+reads; deciding what matches is :mod:`twonet.record_match`'s.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from twonet.db.models import (
     Complaint,
     Employer,
     Inspection,
-    RecordMatch,
     RecordVersion,
     Violation,
 )
@@ -77,21 +74,6 @@ KIND_COLUMNS: dict[str, tuple[str, ...]] = {
         "close_due",
     ),
 }
-#: Columns of :func:`open_matches`.
-MATCH_COLUMNS: tuple[str, ...] = (
-    "id",
-    "kind",
-    "record_id",
-    "uscc",
-    "employer_name",
-    "employer_address",
-    "reason",
-    "candidates",
-    "status",
-    "matched_uscc",
-    "created_at",
-    "resolved_at",
-)
 _BATCH = 1000
 
 
@@ -100,14 +82,15 @@ def record_columns(kind: str) -> tuple[str, ...]:
     return (*COMMON_COLUMNS, *KIND_COLUMNS[kind])
 
 
-def _in_batches(values: Iterable[str]) -> Iterable[list[str]]:
+def in_batches(values: Iterable[str]) -> Iterable[list[str]]:
+    """Yield the distinct values, sorted, a thousand at a time (for ``IN``)."""
     wanted = sorted(set(values))
     for start in range(0, len(wanted), _BATCH):
         yield wanted[start : start + _BATCH]
 
 
 # ----------------------------------------------------------------- reading
-def _with_none(frame: pd.DataFrame) -> pd.DataFrame:
+def with_none(frame: pd.DataFrame) -> pd.DataFrame:
     """Return ``frame`` with every column but numbers as objects, ``None`` missing."""
     for column in frame.columns:
         values = frame[column]
@@ -123,7 +106,7 @@ def stored_records(
     """Return record id → the stored row (every column) of these records."""
     table = RECORD_MODELS[kind].__table__
     found: dict[str, dict[str, Any]] = {}
-    for part in _in_batches(ids):
+    for part in in_batches(ids):
         query = select(table).where(table.c.record_id.in_(part))
         for row in connection.execute(query).mappings():
             found[row["record_id"]] = dict(row)
@@ -134,7 +117,7 @@ def known_usccs(bind: Bind, codes: Iterable[str]) -> set[str]:
     """Return those of ``codes`` that are stored employers' credit codes."""
     found: set[str] = set()
     with transaction(bind) as connection:
-        for part in _in_batches(codes):
+        for part in in_batches(codes):
             query = select(Employer.uscc).where(Employer.uscc.in_(part))
             found.update(connection.execute(query).scalars())
     return found
@@ -162,7 +145,7 @@ def load_records(bind: Bind, kind: str, *, limit: int | None = None) -> pd.DataF
         query = query.limit(limit)
     with transaction(bind) as connection:
         rows = connection.execute(query).all()
-    return _with_none(pd.DataFrame(rows, columns=shown))
+    return with_none(pd.DataFrame(rows, columns=shown))
 
 
 def record_versions(bind: Bind, kind: str, record_id: str) -> pd.DataFrame:
@@ -177,20 +160,6 @@ def record_versions(bind: Bind, kind: str, record_id: str) -> pd.DataFrame:
     with transaction(bind) as connection:
         rows = connection.execute(query).all()
     return pd.DataFrame(rows, columns=["valid_to", "import_run_id", "snapshot"])
-
-
-def open_matches(bind: Bind, *, kind: str | None = None) -> pd.DataFrame:
-    """Return the open items of the match queue (:data:`MATCH_COLUMNS`)."""
-    query = (
-        select(*(getattr(RecordMatch, c) for c in MATCH_COLUMNS))
-        .where(RecordMatch.status == "open")
-        .order_by(RecordMatch.id)
-    )
-    if kind is not None:
-        query = query.where(RecordMatch.kind == kind)
-    with transaction(bind) as connection:
-        rows = connection.execute(query).all()
-    return _with_none(pd.DataFrame(rows, columns=list(MATCH_COLUMNS)))
 
 
 # ----------------------------------------------------------------- writing
@@ -310,96 +279,3 @@ def set_employers(
         return
     rows = [{"record_id": k, "employer_uscc": v} for k, v in matched.items()]
     _update(connection, RECORD_MODELS[kind], rows, ["employer_uscc"], {})
-
-
-def queue_unmatched(
-    connection: Connection,
-    kind: str,
-    items: Sequence[Mapping[str, Any]],
-    *,
-    now: dt.datetime,
-) -> int:
-    """Queue records whose employer is not known; return how many are new.
-
-    ``items`` have ``record_id``, ``uscc``, ``employer_name``,
-    ``employer_address``, ``reason`` and ``candidates``.  A record already
-    open in the queue has its item brought up to date instead of a second.
-    """
-    if not items:
-        return 0
-    open_ids = _open_items(connection, kind, [i["record_id"] for i in items])
-    fields = ("uscc", "employer_name", "employer_address", "reason", "candidates")
-    fresh = [i for i in items if i["record_id"] not in open_ids]
-    if fresh:
-        connection.execute(
-            insert(RecordMatch),
-            [
-                {
-                    "kind": kind,
-                    "record_id": i["record_id"],
-                    **{f: i[f] for f in fields},
-                    "status": "open",
-                    "created_at": now,
-                }
-                for i in fresh
-            ],
-        )
-    known = [i for i in items if i["record_id"] in open_ids]
-    if known:
-        statement = (
-            update(RecordMatch)
-            .where(RecordMatch.id == bindparam("key"))
-            .values({f: bindparam(f"v_{f}") for f in fields})
-        )
-        connection.execute(
-            statement,
-            [
-                {"key": open_ids[i["record_id"]], **{f"v_{f}": i[f] for f in fields}}
-                for i in known
-            ],
-        )
-    return len(fresh)
-
-
-def close_matched(
-    connection: Connection,
-    kind: str,
-    matched: Mapping[str, str],
-    *,
-    now: dt.datetime,
-    reviewer: str | None = None,
-) -> int:
-    """Close the open queue items of records now matched; return how many."""
-    open_ids = _open_items(connection, kind, list(matched))
-    if not open_ids:
-        return 0
-    statement = (
-        update(RecordMatch)
-        .where(RecordMatch.id == bindparam("key"))
-        .values(
-            status="matched",
-            matched_uscc=bindparam("v_uscc"),
-            reviewer=reviewer,
-            resolved_at=now,
-        )
-    )
-    connection.execute(
-        statement,
-        [{"key": item, "v_uscc": matched[rid]} for rid, item in open_ids.items()],
-    )
-    return len(open_ids)
-
-
-def _open_items(
-    connection: Connection, kind: str, ids: Sequence[str]
-) -> dict[str, int]:
-    """Return record id → the id of its open queue item, for these records."""
-    found: dict[str, int] = {}
-    for part in _in_batches(ids):
-        query = select(RecordMatch.record_id, RecordMatch.id).where(
-            RecordMatch.kind == kind,
-            RecordMatch.status == "open",
-            RecordMatch.record_id.in_(part),
-        )
-        found.update({str(r): int(i) for r, i in connection.execute(query).all()})
-    return found

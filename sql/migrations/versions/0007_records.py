@@ -144,9 +144,10 @@ def _secure() -> None:
         row_security.install(bind)
     else:
         warnings.warn(
-            "记录表的行级安全策略未安装（需要 CREATEROLE），将由 twonet users add 安装 / "
-            "row-level security of the record tables not installed (the migrating "
-            "role lacks CREATEROLE); `twonet users add` installs it",
+            "记录表的行级安全策略未安装（需要 CREATEROLE），"
+            "将由 twonet users add 安装 / row-level security of the record "
+            "tables not installed (the migrating role lacks CREATEROLE); "
+            "`twonet users add` installs it",
             stacklevel=1,
         )
 
