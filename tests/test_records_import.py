@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, text
 from typer.testing import CliRunner
 
@@ -24,6 +27,7 @@ from twonet.db.models import (
 )
 from twonet.imports import KeysSeen
 from twonet.record_import import import_records, match_pending
+from twonet.record_match import EmployerIndex, match_records, name_index, normalise_name
 
 runner = CliRunner()
 
@@ -359,3 +363,96 @@ def test_migration_0007_goes_down_and_up(backend_name, migrated_database):
                 assert secured == 5
         finally:
             engine.dispose()
+
+
+# --------------------------------------------------- matching, properties
+class _Index(EmployerIndex):
+    """An employer index over a frame, without a database."""
+
+    def __init__(self, employers: pd.DataFrame) -> None:
+        super().__init__(bind=None)  # type: ignore[arg-type]
+        self._by_name = name_index(employers)
+        self.codes = set(employers["uscc"])
+
+    def known(self, codes):
+        return self.codes & set(codes)
+
+
+_NAMES = ["青岛甲厂", "青岛乙店", "ＡＢＣ公司"]
+_ADDRESSES = ["一路1号", "二路2号", None]
+
+
+def _spelled(name: str, style: int) -> str:
+    """The same name as people write it: spaced, half-width, lower case."""
+    import unicodedata
+
+    return [name, f" {name} ", unicodedata.normalize("NFKC", name).lower()][style]
+
+
+@given(
+    employers=st.lists(
+        st.tuples(st.sampled_from(_NAMES), st.sampled_from(_ADDRESSES)), max_size=6
+    ),
+    records=st.lists(
+        st.tuples(
+            st.integers(min_value=-2, max_value=7),  # employer, -1 unknown, -2 none
+            st.sampled_from([*_NAMES, None]),
+            st.sampled_from(_ADDRESSES),
+            st.integers(min_value=0, max_value=2),
+        ),
+        max_size=12,
+    ),
+)
+def test_every_record_is_matched_to_a_stored_employer_or_queued(employers, records):
+    frame = pd.DataFrame(
+        {
+            "uscc": [_uscc(100 + i) for i in range(len(employers))],
+            "name": [n for n, _ in employers],
+            "registered_address": [None] * len(employers),
+            "operating_address": [a for _, a in employers],
+        }
+    )
+    rows = pd.DataFrame(
+        [
+            {
+                "uscc": (
+                    frame["uscc"].iloc[pick]
+                    if 0 <= pick < len(frame)
+                    else (_uscc(999) if pick == -1 else None)
+                ),
+                "employer_name": None if name is None else _spelled(name, style),
+                "employer_address": address,
+            }
+            for pick, name, address, style in records
+        ],
+        columns=["uscc", "employer_name", "employer_address"],
+        dtype=object,
+    )
+    matches = match_records(rows, _Index(frame))
+    assert len(matches) == len(rows)
+    for row, match in zip(rows.to_dict("records"), matches, strict=True):
+        assert (match.uscc is None) != (match.reason is None)  # one or the other
+        if match.uscc is not None:
+            assert match.uscc in set(frame["uscc"])
+        if row["uscc"] is not None:  # a code is never overruled by a name
+            assert match.uscc in (row["uscc"], None)
+            assert match.reason in (None, "uscc_unknown")
+            continue
+        base = _base(row["employer_name"]) if row["employer_name"] else None
+        named = frame[frame["name"] == base]
+        if len(named) == 1:
+            assert match.uscc == named["uscc"].iloc[0]
+        elif named.empty:
+            assert match.reason == "name_unknown"
+        elif match.uscc is not None:  # told apart by the address
+            assert match.by == "address"
+            chosen = named[named["uscc"] == match.uscc]
+            assert chosen["operating_address"].iloc[0] == row["employer_address"]
+        else:
+            assert match.reason == "ambiguous"
+            assert len(match.candidates) == len(named)
+
+
+def _base(spelled: str) -> str:
+    """The listed name a spelled name stands for."""
+    return next(n for n in _NAMES if normalise_name(n) == normalise_name(spelled))

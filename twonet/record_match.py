@@ -75,9 +75,30 @@ class Match:
     by: str | None = None
 
 
+def name_index(employers: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Return normalised name → the employers of that name.
+
+    ``employers`` has ``uscc``, ``name``, ``registered_address`` and
+    ``operating_address``; each employer is a dict of ``uscc``, ``name``,
+    ``address`` (as shown) and ``addresses`` (both, normalised).
+    """
+    index: dict[str, list[dict[str, Any]]] = {}
+    for row in employers.itertuples(index=False):
+        addresses = (row.registered_address, row.operating_address)
+        index.setdefault(normalise_name(row.name), []).append(
+            {
+                "uscc": row.uscc,
+                "name": row.name,
+                "addresses": {normalise_name(a) for a in addresses} - {""},
+                "address": row.operating_address or row.registered_address,
+            }
+        )
+    return index
+
+
 @dataclass
 class EmployerIndex:
-    """The stored employers a record can be matched to (read lazily)."""
+    """The stored employers a record can be matched to (names read lazily)."""
 
     bind: Bind
     _by_name: dict[str, list[dict[str, Any]]] | None = field(default=None)
@@ -89,22 +110,9 @@ class EmployerIndex:
     def named(self, name: object) -> list[dict[str, Any]]:
         """Return the stored employers whose normalised name equals ``name``'s."""
         if self._by_name is None:
-            self._by_name = {}
-            frame = record_store.employer_identities(self.bind)
-            for row in frame.itertuples(index=False):
-                self._by_name.setdefault(normalise_name(row.name), []).append(
-                    {
-                        "uscc": row.uscc,
-                        "name": row.name,
-                        "addresses": {
-                            normalise_name(a)
-                            for a in (row.registered_address, row.operating_address)
-                            if isinstance(a, str) and a.strip()
-                        },
-                        "address": row.operating_address or row.registered_address,
-                    }
-                )
-        return self._by_name.get(normalise_name(name), []) if name else []
+            self._by_name = name_index(record_store.employer_identities(self.bind))
+        key = normalise_name(name) if isinstance(name, str) else ""
+        return self._by_name.get(key, []) if key else []
 
 
 def _candidates(found: list[dict[str, Any]]) -> tuple[dict[str, object], ...]:

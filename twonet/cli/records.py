@@ -155,12 +155,21 @@ def records_list(
     elif output is ListFormat.csv:
         from twonet.exports import neutralise_formulas
 
-        typer.echo(neutralise_formulas(frame).to_csv(index=False), nl=False)
+        flat = neutralise_formulas(_joined(frame))
+        typer.echo(flat.to_csv(index=False), nl=False)
     else:
-        shown = frame.drop(columns=["extra", "first_seen", "last_changed"])
+        shown = _joined(frame.drop(columns=["extra", "first_seen", "last_changed"]))
         shown = shown.astype(object).where(shown.notna(), "")
         title = f"{kind.value} ({len(frame):,})"
         console.print(frame_table(title, shown))
+
+
+def _joined(frame: Any) -> Any:
+    """Return ``frame`` with lists (the inspectors' ids) as text: ``S01、S02``."""
+    if "staff_ids" not in frame.columns:
+        return frame
+    ids = frame["staff_ids"].map(lambda v: "、".join(v) if isinstance(v, list) else v)
+    return frame.assign(staff_ids=ids)
 
 
 def _iso(value: Any) -> str:
