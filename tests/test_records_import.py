@@ -456,3 +456,32 @@ def test_every_record_is_matched_to_a_stored_employer_or_queued(employers, recor
 def _base(spelled: str) -> str:
     """The listed name a spelled name stands for."""
     return next(n for n in _NAMES if normalise_name(n) == normalise_name(spelled))
+
+
+def test_an_employer_import_matches_the_records_waiting_for_it(
+    synthetic_grid_db, tmp_path
+):
+    engine = synthetic_grid_db
+    url = engine.url.render_as_string(hide_password=False)
+    records = tmp_path / "i.csv"
+    records.write_text(INSPECTIONS, encoding="utf-8")
+    import_records(engine, records, kind="inspections")
+    assert record_queue.open_matches(engine)["record_id"].tolist() == [
+        "JC001",
+        "JC002",
+        "JC003",
+    ]
+    registry = tmp_path / "用人单位.csv"
+    registry.write_text(
+        "统一社会信用代码,单位名称,生产经营地址,经度,纬度\n"
+        f"{U1},青岛甲建筑有限公司,黄岛区第1街道,120.05,36.05\n"
+        f"{U4},青岛丁科技有限公司,黄岛区第1街道,120.05,36.05\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(app, ["employers", "import", str(registry), "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "记录匹配 / records matched: 2" in result.output
+    stored = _stored(engine, "inspections")
+    assert stored.loc["JC001", "employer_uscc"] == U1
+    assert stored.loc["JC002", "employer_uscc"] == U4
+    assert record_queue.open_matches(engine)["record_id"].tolist() == ["JC003"]
