@@ -48,6 +48,7 @@ from twonet.db.pg_roles import (
     identifiers,
     sync_login_role,
 )
+from twonet.db.record_security import RECORD_TABLES, record_policies
 
 #: Tables with row-level security since migration 0006.
 SECURED_TABLES_0006: tuple[str, ...] = (
@@ -59,16 +60,7 @@ SECURED_TABLES_0006: tuple[str, ...] = (
     "cell_version",
     "cell_scope",
 )
-#: Inspection, violation and complaint records, their history and match
-#: queue: row-level security since migration 0007.
-RECORD_TABLES: tuple[str, ...] = (
-    "inspection",
-    "violation",
-    "complaint",
-    "record_version",
-    "record_match",
-)
-#: Tables with row-level security.
+#: Tables with row-level security (the records': :mod:`twonet.db.record_security`).
 SECURED_TABLES: tuple[str, ...] = (*SECURED_TABLES_0006, *RECORD_TABLES)
 #: Tables every group reads (rows filtered by the policies).
 READ_TABLES: tuple[str, ...] = ("grid_cell", *SECURED_TABLES)
@@ -115,23 +107,6 @@ _EMPLOYER_READ = _in_scope(
     "employer.county_code",
     "employer.township_code",
     "employer.village_code",
-)
-#: Credit codes of the employers in my cells.
-_MY_EMPLOYERS = (
-    "(SELECT e.uscc FROM employer e WHERE "
-    + _in_scope("e.city_code", "e.county_code", "e.township_code", "e.village_code")
-    + ")"
-)
-#: Record table → its kind in ``record_version`` (:data:`RECORD_TABLES`).
-_RECORD_KINDS = {
-    "inspection": "inspections",
-    "violation": "violations",
-    "complaint": "complaints",
-}
-_RECORD_VERSION_READ = " OR ".join(
-    f"(record_version.kind = '{kind}' AND record_version.record_id IN "
-    f"(SELECT r.record_id FROM {table} r WHERE r.employer_uscc IN {_MY_EMPLOYERS}))"
-    for table, kind in _RECORD_KINDS.items()
 )
 _CHANGE_SET_READ = (
     f"{_actor_is_me('change_set')} OR change_set.id IN (SELECT a.change_set_id "
@@ -208,26 +183,7 @@ SCOPED_POLICIES: tuple[tuple[str, str, str, str | None, str | None], ...] = (
         _actor_is_me("change_set"),
     ),
     ("cell_scope", "twonet_own_read", "SELECT", f"cell_scope.role_name = {_ME}", None),
-    # a record is seen where its employer is; one not matched yet, by
-    # planners and admins only
-    *(
-        (
-            table,
-            "twonet_scoped_read",
-            "SELECT",
-            f"{table}.employer_uscc IN {_MY_EMPLOYERS}",
-            None,
-        )
-        for table in _RECORD_KINDS
-    ),
-    ("record_version", "twonet_scoped_read", "SELECT", _RECORD_VERSION_READ, None),
-    (
-        "record_match",
-        "twonet_scoped_read",
-        "SELECT",
-        f"record_match.matched_uscc IN {_MY_EMPLOYERS}",
-        None,
-    ),
+    *record_policies(_in_scope),
 )
 #: Tables whose every row planners and admins read (policy ``true``).
 CITY_READ_TABLES: tuple[str, ...] = tuple(

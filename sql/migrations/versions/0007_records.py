@@ -137,8 +137,9 @@ def _secure() -> None:
     if bind.dialect.name != "postgresql":
         return
     from twonet.db import row_security
+    from twonet.db.record_security import RECORD_TABLES
 
-    for table in row_security.RECORD_TABLES:
+    for table in RECORD_TABLES:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     if row_security.can_install(bind):
         row_security.install(bind)
