@@ -367,6 +367,108 @@ def test_a_planner_reads_everything_and_changes_nothing(rls):
             assert "permission denied" in _refused(connection, sql), sql
 
 
+# ------------------------------------------------------------- records
+def _store_records(owner: Engine) -> None:
+    """Records of EA1 (township A), EB1 (B) and one not matched, as the owner."""
+    import datetime as dt
+
+    now = dt.datetime(2026, 12, 1, 9, 0)
+    day = dt.date(2025, 3, 1)
+    common = {"content_hash": "h", "first_seen": now, "last_changed": now}
+    with owner.begin() as connection:
+        for rid, uscc in (("I-A", "EA1"), ("I-B", "EB1"), ("I-N", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO inspection (record_id, employer_uscc, inspected_on, "
+                    "kind, content_hash, first_seen, last_changed) VALUES "
+                    "(:rid, :uscc, :day, 'patrol', :content_hash, :first_seen, "
+                    ":last_changed)"
+                ),
+                {"rid": rid, "uscc": uscc, "day": day, **common},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO violation (record_id, employer_uscc, type, found_on, "
+                "content_hash, first_seen, last_changed) VALUES "
+                "('V-A', 'EA0', 'wage_arrears', :day, :content_hash, :first_seen, "
+                ":last_changed), ('V-B', 'EB9', 'overtime', :day, :content_hash, "
+                ":first_seen, :last_changed)"
+            ),
+            {"day": day, **common},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO complaint (record_id, employer_uscc, received_on, status, "
+                "accept_due, close_due, content_hash, first_seen, last_changed) "
+                "VALUES ('C-B', 'EB1', :day, 'received', :day, :day, :content_hash, "
+                ":first_seen, :last_changed)"
+            ),
+            {"day": day, **common},
+        )
+        for rid in ("I-A", "I-B", "I-N"):
+            connection.execute(
+                text(
+                    "INSERT INTO record_version (kind, record_id, valid_to, snapshot) "
+                    "VALUES ('inspections', :rid, :now, '{}')"
+                ),
+                {"rid": rid, "now": now},
+            )
+        connection.execute(
+            text(
+                "INSERT INTO record_match (kind, record_id, reason, status, "
+                "matched_uscc, created_at) VALUES "
+                "('inspections', 'I-N', 'name_unknown', 'open', NULL, :now), "
+                "('inspections', 'I-A', 'uscc_unknown', 'matched', 'EA1', :now)"
+            ),
+            {"now": now},
+        )
+
+
+RECORDS_SEEN = {
+    "inspection": "SELECT record_id FROM inspection ORDER BY 1",
+    "violation": "SELECT record_id FROM violation ORDER BY 1",
+    "complaint": "SELECT record_id FROM complaint ORDER BY 1",
+    "record_version": "SELECT record_id FROM record_version ORDER BY 1",
+    "record_match": "SELECT record_id FROM record_match ORDER BY 1",
+}
+
+
+def test_records_are_seen_where_their_employer_is(rls):
+    _store_records(rls.owner)
+
+    def seen(name: str) -> dict[str, list[str]]:
+        with _session(rls, name) as connection:
+            return {
+                table: [str(v) for v in connection.execute(text(sql)).scalars()]
+                for table, sql in RECORDS_SEEN.items()
+            }
+
+    assert seen("coord_a") == {
+        "inspection": ["I-A"],
+        "violation": ["V-A"],
+        "complaint": [],
+        "record_version": ["I-A"],
+        "record_match": ["I-A"],
+    }
+    assert seen("coord_b") == {
+        "inspection": ["I-B"],
+        "violation": ["V-B"],
+        "complaint": ["C-B"],
+        "record_version": ["I-B"],
+        "record_match": [],
+    }
+    assert seen("planner") == {
+        "inspection": ["I-A", "I-B", "I-N"],  # the unmatched one too
+        "violation": ["V-A", "V-B"],
+        "complaint": ["C-B"],
+        "record_version": ["I-A", "I-B", "I-N"],
+        "record_match": ["I-A", "I-N"],
+    }
+    with _session(rls, "manager_a") as connection:
+        error = _refused(connection, "UPDATE inspection SET kind = 'random'")
+        assert "permission denied" in error
+
+
 # ------------------------------------------------------------- accounts
 def _scram_matches(verifier: str, password: str) -> bool:
     """Check a stored SCRAM-SHA-256 verifier against a password (RFC 5802)."""

@@ -120,8 +120,21 @@ def employers_import(
                     seen=seen,
                 ),
             )
+            _match_records(engine)
     except TwoNetError as exc:
         raise fail(exc) from exc
+
+
+def _match_records(engine: Any) -> None:
+    """Match the queued records again: the new employers may be theirs."""
+    from twonet.record_match import match_pending
+
+    counts = match_pending(engine)
+    if counts["matched"] or counts["open"]:
+        console.print(
+            f"记录匹配 / records matched: {counts['matched']:,}; "
+            f"仍待复核 / still queued: {counts['open']:,}"
+        )
 
 
 @employers_app.command("export")

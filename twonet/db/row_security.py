@@ -15,7 +15,10 @@ a connection's rights are those of the person, whatever SQL it sends:
   policies look the row's code up there for ``current_user`` — read once
   per statement into a hash table, probed per row; no walk up the tree,
   nothing the session can ``SET``;
-* planners and admins see every row (a policy ``true`` for their groups).
+* planners and admins see every row (a policy ``true`` for their groups);
+* inspection, violation and complaint records (and their earlier versions
+  and match-queue items) are seen where their matched employer is: a
+  record not matched to an employer yet only by planners and admins.
 
 Row-level security is enabled (``ENABLE``), not forced (``FORCE``): the
 tables' owner (the role that runs migrations, imports and ``twonet users``)
@@ -45,9 +48,10 @@ from twonet.db.pg_roles import (
     identifiers,
     sync_login_role,
 )
+from twonet.db.record_security import RECORD_TABLES, record_policies
 
-#: Tables with row-level security.
-SECURED_TABLES: tuple[str, ...] = (
+#: Tables with row-level security since migration 0006.
+SECURED_TABLES_0006: tuple[str, ...] = (
     "staff",
     "assignment",
     "employer",
@@ -56,6 +60,8 @@ SECURED_TABLES: tuple[str, ...] = (
     "cell_version",
     "cell_scope",
 )
+#: Tables with row-level security (the records': :mod:`twonet.db.record_security`).
+SECURED_TABLES: tuple[str, ...] = (*SECURED_TABLES_0006, *RECORD_TABLES)
 #: Tables every group reads (rows filtered by the policies).
 READ_TABLES: tuple[str, ...] = ("grid_cell", *SECURED_TABLES)
 #: Tables only planners and admins read besides (no row filter).
@@ -177,6 +183,7 @@ SCOPED_POLICIES: tuple[tuple[str, str, str, str | None, str | None], ...] = (
         _actor_is_me("change_set"),
     ),
     ("cell_scope", "twonet_own_read", "SELECT", f"cell_scope.role_name = {_ME}", None),
+    *record_policies(_in_scope),
 )
 #: Tables whose every row planners and admins read (policy ``true``).
 CITY_READ_TABLES: tuple[str, ...] = tuple(

@@ -51,7 +51,7 @@ def upgrade() -> None:
     from twonet.db import row_security
 
     op.execute("UPDATE app_user SET db_role = current_database() || '.' || username")
-    for table in row_security.SECURED_TABLES:
+    for table in row_security.SECURED_TABLES_0006:
         op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
     if row_security.can_install(bind):
         row_security.install(bind)
@@ -70,7 +70,7 @@ def downgrade() -> None:
         from twonet.db import row_security
 
         row_security.uninstall(bind)
-        for table in row_security.SECURED_TABLES:
+        for table in row_security.SECURED_TABLES_0006:
             op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
     op.drop_table("cell_scope")
     with op.batch_alter_table("app_user") as batch:

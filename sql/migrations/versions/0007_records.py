@@ -7,11 +7,17 @@
   unmatched).  Codes are those of :mod:`grid.record_types`.
 * ``record_version``: earlier states of changed records.
 * ``record_match``: records whose employer is not known yet, queued.
+* PostgreSQL only: row-level security enabled on the five tables and the
+  policies of :mod:`twonet.db.row_security` installed, as 0006 does: a
+  coordinator or manager sees the records of the employers in their cells,
+  planners and admins every record.
 
 Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-02
 """
+
+import warnings
 
 import sqlalchemy as sa
 from alembic import op
@@ -122,6 +128,29 @@ def upgrade() -> None:
         "ix_record_match_kind_record", "record_match", ["kind", "record_id"]
     )
     op.create_index("ix_record_match_status", "record_match", ["status"])
+    _secure()
+
+
+def _secure() -> None:
+    """Enable row-level security on the record tables; install the policies."""
+    bind = op.get_bind()
+    if bind.dialect.name != "postgresql":
+        return
+    from twonet.db import row_security
+    from twonet.db.record_security import RECORD_TABLES
+
+    for table in RECORD_TABLES:
+        op.execute(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+    if row_security.can_install(bind):
+        row_security.install(bind)
+    else:
+        warnings.warn(
+            "记录表的行级安全策略未安装（需要 CREATEROLE），"
+            "将由 twonet users add 安装 / row-level security of the record "
+            "tables not installed (the migrating role lacks CREATEROLE); "
+            "`twonet users add` installs it",
+            stacklevel=1,
+        )
 
 
 def downgrade() -> None:
