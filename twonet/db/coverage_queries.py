@@ -143,8 +143,10 @@ def employer_facts(bind: Bind, as_of: dt.date) -> pd.DataFrame:
         rows = connection.execute(query).all()
     frame = pd.DataFrame(rows, columns=list(EMPLOYER_FACT_COLUMNS))
     for column in ("updated", "last_inspected"):
-        frame[column] = pd.to_datetime(frame[column], errors="coerce").dt.date
-        frame[column] = frame[column].astype(object).where(frame[column].notna())
+        days = pd.to_datetime(frame[column], errors="coerce")
+        frame[column] = pd.Series(
+            [None if pd.isna(v) else v.date() for v in days], dtype=object
+        )
     counts = ("patrols_12m", "violations_12m", "complaints_overdue")
     return frame.astype(dict.fromkeys(counts, "int64"))
 
