@@ -50,7 +50,7 @@ from twonet.db.models import (
     Violation,
 )
 from twonet.db.repository import transaction
-from twonet.grades import grades_report, warnings_report
+from twonet.grades import employer_standing, grades_report, warnings_report
 from twonet.rules import RULES_ENV
 
 START = dt.date(2024, 1, 1)
@@ -326,6 +326,18 @@ def test_warnings_from_the_database(records):
     assert warnings_report(records, dt.date(2025, 7, 1)).empty
 
 
+def test_one_employers_standing(records):
+    e1 = employer_standing(records, "E1", year=2025, as_of=AS_OF)
+    assert (e1["grade"], e1["warning"], e1["arrears_months"]) == ("C", "red", 3.0)
+    assert e1["grade_zh"] == "C级（不良）"
+    assert e1["warning_zh"] == "红色预警"
+    e2 = employer_standing(records, "E2", year=2024, as_of=dt.date(2025, 7, 31))
+    assert (e2["grade"], e2["warning"], e2["open_cases"]) == ("A", None, 0)
+    e4 = employer_standing(records, "E4", year=2025, as_of=AS_OF)
+    assert e4["grade"] == "B"
+    assert e4["grade_reason_zh"] == "责令改正未完成"
+
+
 # ---------------------------------------------------------------------- CLI
 @pytest.fixture(scope="module")
 def records_url(backend_name, migrated_database):
@@ -384,6 +396,17 @@ def test_cli_grades_counts_per_grade(records_url, tmp_path):
     )
     assert written.exit_code == 0, written.output
     assert out.read_bytes().startswith("\ufeff统一社会信用代码".encode())
+
+
+def test_cli_warnings_json(records_url):
+    result = runner.invoke(
+        app,
+        ["warnings", "--db", records_url, "--as-of", "2026-06-30", "--format", "json"],
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [(r["uscc"], r["level"]) for r in rows] == [("E1", "red"), ("E2", "orange")]
+    assert rows[0]["name"] == "单位E1"
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,11 @@
   the database (:mod:`twonet.db.coverage_queries`).
 * :func:`gap_report` — the ranked, filtered gap list
   (:func:`grid.gaps.gap_list`) of the same frame.
-* :func:`frame_json`, :func:`write_coverage`, :func:`write_gaps` — out to
-  people: JSON, CSV and XLSX with Chinese headers (:mod:`twonet.exports`);
-  the gap list's XLSX carries the ranking rule in a second sheet.
+* :func:`frame_json`, :func:`coverage_file_bytes`, :func:`gaps_file_bytes`
+  (a page's download buttons), :func:`write_coverage`, :func:`write_gaps` —
+  out to people: JSON, CSV and XLSX with Chinese headers
+  (:mod:`twonet.exports`); the gap list's XLSX carries the ranking rule in
+  a second sheet.
 """
 
 from __future__ import annotations
@@ -190,31 +192,48 @@ def _rounded(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def coverage_file_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
+    """Return a coverage frame as a ``.json``, ``.csv`` or ``.xlsx`` file's bytes.
+
+    For a page's download button; :func:`write_coverage` writes the same.
+    """
+    out = frame.loc[:, [c for c in COVERAGE_COLUMNS if c in frame]]
+    return _file_bytes(out, suffix, {"覆盖情况": _rounded(out)})
+
+
+def gaps_file_bytes(
+    frame: pd.DataFrame, suffix: str, max_employers: int = 150
+) -> bytes:
+    """Return a gap list as a file's bytes; an XLSX has the ranking rule as sheet 2."""
+    out = frame.loc[:, [c for c in GAP_COLUMNS if c in frame]]
+    rule = ranking_rule(max_employers).rename(columns=RULE_HEADERS_ZH)
+    return _file_bytes(out, suffix, {"覆盖缺口": _rounded(out), "排序规则": rule})
+
+
 def write_coverage(frame: pd.DataFrame, path: Path) -> Path:
     """Write a coverage frame by suffix: ``.json``, ``.csv`` or ``.xlsx``."""
-    out = frame.loc[:, [c for c in COVERAGE_COLUMNS if c in frame]]
-    return _write(out, path, {"覆盖情况": _rounded(out)})
+    path.write_bytes(coverage_file_bytes(frame, path.suffix))
+    return path
 
 
 def write_gaps(frame: pd.DataFrame, path: Path, max_employers: int = 150) -> Path:
     """Write a gap list by suffix; an XLSX gets the ranking rule as sheet 2."""
-    out = frame.loc[:, [c for c in GAP_COLUMNS if c in frame]]
-    rule = ranking_rule(max_employers).rename(columns=RULE_HEADERS_ZH)
-    return _write(out, path, {"覆盖缺口": _rounded(out), "排序规则": rule})
-
-
-def _write(frame: pd.DataFrame, path: Path, sheets: dict[str, pd.DataFrame]) -> Path:
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        path.write_text(frame_json(frame) + "\n", encoding="utf-8")
-    elif suffix == ".csv":
-        path.write_bytes(csv_bytes(_rounded(frame), COVERAGE_HEADERS_ZH))
-    elif suffix == ".xlsx":
-        path.write_bytes(xlsx_bytes(sheets, COVERAGE_HEADERS_ZH))
-    else:
-        msg = (
-            f"无法写出“{path.name}”：请用 .json、.csv 或 .xlsx / cannot write "
-            f"{path.name!r}: use .json, .csv or .xlsx"
-        )
-        raise TwoNetError(msg)
+    path.write_bytes(gaps_file_bytes(frame, path.suffix, max_employers))
     return path
+
+
+def _file_bytes(
+    frame: pd.DataFrame, suffix: str, sheets: dict[str, pd.DataFrame]
+) -> bytes:
+    suffix = suffix.lower().lstrip(".")
+    if suffix == "json":
+        return (frame_json(frame) + "\n").encode("utf-8")
+    if suffix == "csv":
+        return csv_bytes(_rounded(frame), COVERAGE_HEADERS_ZH)
+    if suffix == "xlsx":
+        return xlsx_bytes(sheets, COVERAGE_HEADERS_ZH)
+    msg = (
+        f"无法写出 {suffix!r} 格式：请用 json、csv 或 xlsx / cannot write "
+        f"{suffix!r}: use json, csv or xlsx"
+    )
+    raise TwoNetError(msg)

@@ -4,8 +4,11 @@
   (:func:`grid.grades.integrity_grades`), with its name and cells.
 * :func:`warnings_report` — the wage-arrears warning of every employer with
   an open case on a date (:func:`grid.grades.wage_warnings`).
-* :func:`write_grades`, :func:`write_warnings` — JSON, CSV or XLSX with
-  Chinese headers; :func:`grid.grades.grade_counts` gives counts per grade.
+* :func:`employer_standing` — one employer's grade and warning (the
+  employer page).
+* :func:`grades_file_bytes` (a page's download buttons), :func:`write_grades`,
+  :func:`write_warnings` — JSON, CSV or XLSX with Chinese headers;
+  :func:`grid.grades.grade_counts` gives counts per grade.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ import pandas as pd
 from grid.errors import TwoNetError
 from grid.grades import (
     GRADE_COLUMNS,
+    GRADE_LABELS,
     WARNING_COLUMNS,
+    WARNING_LABELS,
     integrity_grades,
     wage_warnings,
 )
 from twonet.coverage import frame_json
 from twonet.db.coverage_queries import employer_names, matched_violations
 from twonet.db.repository import Bind, transaction
-from twonet.exports import write_table
+from twonet.exports import csv_bytes, xlsx_bytes
 
 #: Chinese headers of grade and warning tables in CSV/XLSX.
 GRADE_HEADERS_ZH: dict[str, str] = {
@@ -100,25 +105,64 @@ def _with_names(
     return out.loc[:, ["uscc", *_PLACE, *columns[1:]]]
 
 
+def employer_standing(
+    bind: Bind, uscc: str, *, year: int, as_of: dt.date | None = None
+) -> dict[str, object]:
+    """Return one employer's integrity grade for ``year`` and warning on ``as_of``.
+
+    Returns
+    -------
+    dict
+        ``uscc``, ``year``, ``grade`` (A/B/C), ``grade_zh``, ``grade_reason_zh``
+        and ``grade_reason_en``; ``warning`` (``yellow``/``orange``/``red`` or
+        ``None``), ``warning_zh``, ``arrears_months`` and ``open_cases``.
+    """
+    as_of = as_of or dt.date.today()
+    last = max(as_of + dt.timedelta(days=1), dt.date(year + 1, 1, 1))
+    cases = matched_violations(bind, found_before=last, uscc=uscc)
+    grade = integrity_grades(cases, year, employers=pd.Series([uscc])).iloc[0]
+    warnings = wage_warnings(cases, as_of)
+    warning = warnings.iloc[0] if len(warnings) else None
+    months = None if warning is None else warning["arrears_months"]
+    return {
+        "uscc": uscc,
+        "year": year,
+        "grade": grade["grade"],
+        "grade_zh": GRADE_LABELS[grade["grade"]][0],
+        "grade_reason_zh": grade["reasons_zh"],
+        "grade_reason_en": grade["reasons_en"],
+        "warning": None if warning is None else warning["level"],
+        "warning_zh": None if warning is None else WARNING_LABELS[warning["level"]][0],
+        "arrears_months": None if months is None or months != months else float(months),
+        "open_cases": 0 if warning is None else int(warning["open_cases"]),
+    }
+
+
+def grades_file_bytes(
+    frame: pd.DataFrame, suffix: str, sheet: str = "守法诚信等级"
+) -> bytes:
+    """Return grades or warnings as a ``json``, ``csv`` or ``xlsx`` file's bytes."""
+    kind = suffix.lower().lstrip(".")
+    if kind == "json":
+        return (frame_json(frame) + "\n").encode("utf-8")
+    if kind == "csv":
+        return csv_bytes(frame, GRADE_HEADERS_ZH)
+    if kind == "xlsx":
+        return xlsx_bytes({sheet: frame}, GRADE_HEADERS_ZH)
+    msg = (
+        f"无法写出 {suffix!r} 格式：请用 json、csv 或 xlsx / cannot write "
+        f"{suffix!r}: use json, csv or xlsx"
+    )
+    raise TwoNetError(msg)
+
+
 def write_grades(frame: pd.DataFrame, path: Path) -> Path:
     """Write grades by suffix: ``.json``, ``.csv`` or ``.xlsx``."""
-    return _write(frame, path, "守法诚信等级")
+    path.write_bytes(grades_file_bytes(frame, path.suffix))
+    return path
 
 
 def write_warnings(frame: pd.DataFrame, path: Path) -> Path:
     """Write wage-arrears warnings by suffix: ``.json``, ``.csv`` or ``.xlsx``."""
-    return _write(frame, path, "欠薪预警")
-
-
-def _write(frame: pd.DataFrame, path: Path, sheet: str) -> Path:
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        path.write_text(frame_json(frame) + "\n", encoding="utf-8")
-        return path
-    if suffix in (".csv", ".xlsx"):
-        return write_table(frame, path, headers=GRADE_HEADERS_ZH, sheet=sheet)
-    msg = (
-        f"无法写出“{path.name}”：请用 .json、.csv 或 .xlsx / cannot write "
-        f"{path.name!r}: use .json, .csv or .xlsx"
-    )
-    raise TwoNetError(msg)
+    path.write_bytes(grades_file_bytes(frame, path.suffix, "欠薪预警"))
+    return path

@@ -149,10 +149,7 @@ def _emit(
 
     if fmt is OutputFormat.TABLE:
         shown = frame if limit <= 0 else frame.head(limit)
-        shown = shown.loc[:, list(columns)].rename(columns=columns)
-        shown = shown.astype(object).where(shown.notna(), "")
-        shown = shown.map(lambda v: f"{v:.0%}" if isinstance(v, float) else v)
-        console.print(frame_table(title, shown))
+        console.print(frame_table(title, _display(shown, columns)))
         hidden = len(frame) - len(shown)
         if hidden:
             console.print(
@@ -164,6 +161,26 @@ def _emit(
     else:
         write(frame, out)
         console.print(f"[green]已写出 / written {len(frame):,} → {escape(str(out))}[/]")
+
+
+def _display(frame: Any, columns: dict[str, str]) -> Any:
+    """Return the table's columns as text: shares in per cent, empty as blank."""
+    import pandas as pd
+
+    out = frame.loc[:, list(columns)].astype(object)
+    for column in out.columns:
+        share = str(column).endswith("_share")
+        out[column] = [
+            ""
+            if pd.isna(v)
+            else f"{v:.0%}"
+            if share
+            else f"{v:g}"
+            if isinstance(v, float)
+            else v
+            for v in out[column]
+        ]
+    return out.rename(columns=columns)
 
 
 @app.command("coverage")

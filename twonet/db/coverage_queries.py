@@ -156,6 +156,7 @@ def matched_violations(
     *,
     found_before: dt.date | None = None,
     types: tuple[str, ...] | None = None,
+    uscc: str | None = None,
 ) -> pd.DataFrame:
     """Return the violations matched to an employer (for warnings and grades).
 
@@ -165,6 +166,8 @@ def matched_violations(
         Only cases found before this day.
     types : tuple of str, optional
         Only these violation types.
+    uscc : str, optional
+        Only this employer's.
 
     Returns
     -------
@@ -180,6 +183,8 @@ def matched_violations(
         query = query.where(Violation.found_on < found_before)
     if types:
         query = query.where(Violation.type.in_(types))
+    if uscc is not None:
+        query = query.where(Violation.employer_uscc == uscc)
     with transaction(bind) as connection:
         rows = connection.execute(query.order_by(Violation.record_id)).all()
     return pd.DataFrame(rows, columns=list(VIOLATION_COLUMNS))
