@@ -12,8 +12,9 @@ employers
     ``updated`` (date of its labour data), ``last_inspected`` (latest
     inspection on or before the date), ``patrols_12m`` (daily patrols in the
     12 months up to the date), ``violations_12m`` (violations found in those
-    12 months) and ``complaints_overdue`` (open complaints past a deadline on
-    the date).  Missing count columns count as 0, missing dates as never.
+    12 months), ``complaints_overdue`` (open complaints past a deadline on
+    the date) and ``wage_complaints_overdue`` (those of type wage arrears).
+    Missing count columns count as 0, missing dates as never.
 staff
     ``staff_id, cell_code, kind``: the active people assigned on the date
     (any duty), ``kind`` ``inspector`` or ``assistant``.
@@ -79,6 +80,7 @@ EMPLOYER_FACT_COLUMNS: tuple[str, ...] = (
     "patrols_12m",
     "violations_12m",
     "complaints_overdue",
+    "wage_complaints_overdue",
 )
 #: Columns of :func:`coverage`, in order.
 COVERAGE_COLUMNS: tuple[str, ...] = (
@@ -100,6 +102,7 @@ COVERAGE_COLUMNS: tuple[str, ...] = (
     "stale_data_share",
     "employers_without_cell",
     "complaints_overdue",
+    "wage_complaints_overdue",
     "violations_12m",
 )
 #: Months after which labour data is stale; the window of inspections.
@@ -107,7 +110,12 @@ STALE_MONTHS = 6
 WINDOW_MONTHS = 12
 #: Longest parent chain followed.
 _MAX_DEPTH = 8
-_COUNTS = ("patrols_12m", "violations_12m", "complaints_overdue")
+_COUNTS = (
+    "patrols_12m",
+    "violations_12m",
+    "complaints_overdue",
+    "wage_complaints_overdue",
+)
 
 
 def months_before(day: dt.date, months: int) -> dt.date:

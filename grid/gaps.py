@@ -37,7 +37,8 @@ share is empty (no employers) counts 0.
 Each row carries its reasons in plain words, Chinese and English: the
 place, its employers and 协管员, then every term above that is not 0, the
 heaviest first ("黄岛区辛安街道台头社区：412 家用人单位，0 名协管员，38% 十二个月内
-未检查，5 件投诉超期未结").
+未检查，5 件欠薪投诉超期未结"); overdue complaints name how many are
+about wage arrears.
 """
 
 from __future__ import annotations
@@ -133,6 +134,7 @@ GAP_COLUMNS: tuple[str, ...] = (
     "patrolled_twice_share",
     "stale_data_share",
     "complaints_overdue",
+    "wage_complaints_overdue",
     "employers_per_assistant",
     "violations_12m",
     "reasons_zh",
@@ -299,6 +301,14 @@ def _phrase(name: str, row: Mapping[Any, Any]) -> tuple[str, str] | None:
         )
     if name == "overdue":
         n = int(row["complaints_overdue"])
+        wage = int(row.get("wage_complaints_overdue") or 0)
+        if wage == n:
+            return f"{n} 件欠薪投诉超期未结", f"{n} wage-arrears complaints overdue"
+        if wage:
+            return (
+                f"{n} 件投诉超期未结（其中欠薪 {wage} 件）",
+                f"{n} complaints overdue ({wage} on wage arrears)",
+            )
         return f"{n} 件投诉超期未结", f"{n} complaints overdue"
     if name == "overload":
         per = round(float(row["employers_per_assistant"]))

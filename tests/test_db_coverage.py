@@ -116,10 +116,10 @@ def _store(bind) -> None:
         (None, "forced_labour", d(2025, 6, 1), None, {}),
     ]
     complaints = [
-        ("E3", d(2026, 1, 5), "accepted", None, d(2026, 4, 1)),
-        ("E3", d(2026, 1, 5), "closed", d(2026, 5, 1), d(2026, 4, 1)),
-        ("E3", d(2026, 1, 5), "rejected", None, d(2026, 4, 1)),
-        ("E4", d(2026, 6, 1), "accepted", None, d(2026, 9, 1)),
+        ("E3", d(2026, 1, 5), "accepted", None, d(2026, 4, 1), "wage_arrears"),
+        ("E3", d(2026, 1, 5), "closed", d(2026, 5, 1), d(2026, 4, 1), "wage_arrears"),
+        ("E3", d(2026, 1, 5), "rejected", None, d(2026, 4, 1), None),
+        ("E4", d(2026, 6, 1), "accepted", None, d(2026, 9, 1), "overtime"),
     ]
     with transaction(bind) as connection:
         connection.execute(
@@ -229,8 +229,9 @@ def _store(bind) -> None:
                         "closed_on": closed,
                         "accept_due": received + dt.timedelta(days=7),
                         "close_due": due,
+                        "type": kind,
                     }
-                    for u, received, status, closed, due in complaints
+                    for u, received, status, closed, due, kind in complaints
                 ],
             )
         )
@@ -253,16 +254,17 @@ def test_employer_facts_aggregate_in_the_database(records):
     assert facts.loc["E1", "violations_12m"] == 1  # 2026-03-01 only
     assert facts.loc["E2", "violations_12m"] == 1  # 2025-08-01, in the window
     assert facts.loc["E3", "complaints_overdue"] == 1
+    assert facts.loc["E3", "wage_complaints_overdue"] == 1
     assert facts.loc["E4", "complaints_overdue"] == 0
 
 
 def test_overdue_complaints_as_of_a_date(records):
-    assert overdue_complaints(records, AS_OF).values.tolist() == [["E3", 1]]
+    assert overdue_complaints(records, AS_OF).values.tolist() == [["E3", 1, 1]]
     # before the deadline nothing is overdue; after the closing date the
     # closed one is not overdue either
     assert overdue_complaints(records, dt.date(2026, 3, 31)).empty
     later = overdue_complaints(records, dt.date(2026, 9, 2))
-    assert later.values.tolist() == [["E3", 1], ["E4", 1]]
+    assert later.values.tolist() == [["E3", 1, 1], ["E4", 1, 0]]
 
 
 # ----------------------------------------------------------------- services

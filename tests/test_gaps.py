@@ -36,6 +36,7 @@ def _row(code: str, place: str, **values: object) -> dict[str, object]:
         "stale_data_share": 0.0,
         "employers_without_cell": None,
         "complaints_overdue": 0,
+        "wage_complaints_overdue": 0,
         "violations_12m": 0,
     }
     row.update(values)
@@ -55,6 +56,7 @@ COVERAGE = pd.DataFrame(
             inspected_12m_share=0.62,
             patrolled_twice_share=0.5,
             complaints_overdue=5,
+            wage_complaints_overdue=5,
         ),
         _row(
             "370211002001",
@@ -106,7 +108,7 @@ def test_reasons_in_plain_words_heaviest_first():
     top = gap_list(COVERAGE).iloc[0]
     assert top["reasons_zh"] == (
         "黄岛区甲街道二村：412 家用人单位，0 名协管员，38% 十二个月内未检查，"
-        "5 件投诉超期未结，50% 十二个月内巡查不足两次"
+        "5 件欠薪投诉超期未结，50% 十二个月内巡查不足两次"
     )
     assert top["reasons_en"].startswith(
         "黄岛区甲街道二村: 412 employers, 0 assistants, 38% not inspected in 12 months"
@@ -122,6 +124,21 @@ def test_a_township_without_inspector():
         "黄岛区甲街道：100 家用人单位，2 名协管员，0 名专职监察员"
     )
     assert gaps["score"].iloc[0] == round(100 * 2 / 15 * 100 / 110, 1)
+
+
+@pytest.mark.parametrize(
+    ("wage", "zh", "en"),
+    [
+        (0, "3 件投诉超期未结", "3 complaints overdue"),
+        (2, "3 件投诉超期未结（其中欠薪 2 件）", "3 complaints overdue (2 on wage"),
+        (3, "3 件欠薪投诉超期未结", "3 wage-arrears complaints overdue"),
+    ],
+)
+def test_overdue_complaints_name_wage_arrears(wage, zh, en):
+    row = COVERAGE.iloc[[0]].assign(complaints_overdue=3, wage_complaints_overdue=wage)
+    gaps = gap_list(row)
+    assert zh in gaps["reasons_zh"].iloc[0]
+    assert en in gaps["reasons_en"].iloc[0]
 
 
 def test_overload_above_the_limit():

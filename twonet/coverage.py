@@ -54,6 +54,7 @@ COVERAGE_HEADERS_ZH: dict[str, str] = {
     "stale_data_share": "用工信息超六个月比例",
     "employers_without_cell": "未落下级网格单位数",
     "complaints_overdue": "超期未结投诉",
+    "wage_complaints_overdue": "其中欠薪投诉",
     "violations_12m": "十二个月内违法案件",
     "reasons_zh": "原因",
     "reasons_en": "reasons",

@@ -23,7 +23,12 @@ from twonet.db.models import Complaint, Employer, Inspection, Violation
 from twonet.db.repository import Bind, transaction
 
 #: Columns of :func:`overdue_complaints`.
-OVERDUE_COLUMNS: tuple[str, ...] = ("uscc", "complaints_overdue")
+OVERDUE_COLUMNS: tuple[str, ...] = (
+    "uscc",
+    "complaints_overdue",
+    "wage_complaints_overdue",
+)
+_WAGE = case((Complaint.type == "wage_arrears", 1), else_=0)
 #: Columns of :func:`employer_names`.
 NAME_COLUMNS: tuple[str, ...] = (
     "uscc",
@@ -59,17 +64,18 @@ def overdue_complaints(bind: Bind, as_of: dt.date) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``uscc, complaints_overdue``, employers with at least one.
+        ``uscc, complaints_overdue, wage_complaints_overdue`` (those of type
+        ``wage_arrears``), employers with at least one.
     """
     query = (
-        select(Complaint.employer_uscc, func.count())
+        select(Complaint.employer_uscc, func.count(), func.sum(_WAGE))
         .where(Complaint.employer_uscc.is_not(None), _overdue_condition(as_of))
         .group_by(Complaint.employer_uscc)
     )
     with transaction(bind) as connection:
         rows = connection.execute(query).all()
     frame = pd.DataFrame(rows, columns=list(OVERDUE_COLUMNS))
-    return frame.astype({"complaints_overdue": "int64"})
+    return frame.astype(dict.fromkeys(OVERDUE_COLUMNS[1:], "int64"))
 
 
 def employer_facts(bind: Bind, as_of: dt.date) -> pd.DataFrame:
@@ -84,7 +90,8 @@ def employer_facts(bind: Bind, as_of: dt.date) -> pd.DataFrame:
         inspection on or before ``as_of``; later ones are ignored),
         ``patrols_12m`` (daily patrols in the 12 months up to ``as_of``),
         ``violations_12m`` (found in those 12 months) and
-        ``complaints_overdue`` (:func:`overdue_complaints`).
+        ``complaints_overdue`` and ``wage_complaints_overdue``
+        (:func:`overdue_complaints`).
     """
     start = months_before(as_of, WINDOW_MONTHS)
     in_window = and_(Inspection.inspected_on > start, Inspection.kind == "patrol")
@@ -115,6 +122,7 @@ def employer_facts(bind: Bind, as_of: dt.date) -> pd.DataFrame:
         select(
             Complaint.employer_uscc.label("uscc"),
             func.count().label("complaints_overdue"),
+            func.sum(_WAGE).label("wage_complaints_overdue"),
         )
         .where(Complaint.employer_uscc.is_not(None), _overdue_condition(as_of))
         .group_by(Complaint.employer_uscc)
@@ -133,6 +141,7 @@ def employer_facts(bind: Bind, as_of: dt.date) -> pd.DataFrame:
             func.coalesce(inspections.c.patrols_12m, 0),
             func.coalesce(violations.c.violations_12m, 0),
             func.coalesce(complaints.c.complaints_overdue, 0),
+            func.coalesce(complaints.c.wage_complaints_overdue, 0),
         )
         .outerjoin(inspections, inspections.c.uscc == Employer.uscc)
         .outerjoin(violations, violations.c.uscc == Employer.uscc)
@@ -147,7 +156,7 @@ def employer_facts(bind: Bind, as_of: dt.date) -> pd.DataFrame:
         frame[column] = pd.Series(
             [None if pd.isna(v) else v.date() for v in days], dtype=object
         )
-    counts = ("patrols_12m", "violations_12m", "complaints_overdue")
+    counts = EMPLOYER_FACT_COLUMNS[-4:]
     return frame.astype(dict.fromkeys(counts, "int64"))
 
 
