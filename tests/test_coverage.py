@@ -24,9 +24,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from grid.coverage import COVERAGE_COLUMNS, coverage, inspection_facts, months_before
 from grid.errors import TwoNetError
+from twonet.coverage import coverage_file_bytes, write_coverage
 
 AS_OF = dt.date(2025, 6, 30)
 CELLS = pd.DataFrame(
@@ -224,3 +226,15 @@ def test_every_level_counts_every_placed_employer_once(rows):
         inspected = (frame["inspected_12m_share"].fillna(0) * frame["employers"]).sum()
         totals[level] = round(inspected)
     assert totals["city"] == totals["county"] == totals["township"]
+
+
+def test_coverage_files(tmp_path):
+    frame = _at("township").reset_index()
+    book = load_workbook(write_coverage(frame, tmp_path / "c.xlsx"))
+    rows = list(book["覆盖情况"].values)
+    assert rows[0][:2] == ("网格编码", "网格名称")
+    assert rows[1][rows[0].index("十二个月内检查比例")] == 0.25
+    text = coverage_file_bytes(frame, "csv").decode("utf-8-sig")
+    assert text.startswith("网格编码,网格名称,级别")
+    with pytest.raises(TwoNetError, match="txt"):
+        coverage_file_bytes(frame, ".txt")
