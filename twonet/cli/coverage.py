@@ -147,7 +147,9 @@ def _emit(
     """Print a table, JSON to stdout, or write the file."""
     from twonet.coverage import frame_json
 
-    if fmt is OutputFormat.TABLE:
+    if fmt is OutputFormat.TABLE and frame.empty:
+        console.print(f"[green]{escape(title)}：无 / none[/green]")
+    elif fmt is OutputFormat.TABLE:
         shown = frame if limit <= 0 else frame.head(limit)
         console.print(frame_table(title, _display(shown, columns)))
         hidden = len(frame) - len(shown)
