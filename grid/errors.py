@@ -19,6 +19,7 @@ __all__ = [
     "ChangeSetError",
     "GridBuildError",
     "GridFileError",
+    "HotspotError",
     "ImportBusyError",
     "ImportFailedError",
     "RegistryFileError",
@@ -103,3 +104,7 @@ class ChangeSetError(TwoNetError):
 
 class StaffingRulesError(TwoNetError):
     """A staffing-rules file cannot be read or names an unknown rule or value."""
+
+
+class HotspotError(TwoNetError):
+    """A hotspot analysis cannot run on its inputs (counts, cells, dates)."""

@@ -17,6 +17,7 @@ from typing import Literal
 
 from grid.codes import LEVEL_NAMES_ZH, Level
 from grid.geocode import FLAGS
+from maps.i18n_analysis import ANALYSIS_STRINGS
 from maps.i18n_staffing import STAFFING_STRINGS
 
 Lang = Literal["zh", "en"]
@@ -316,6 +317,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "review_not_in_grid": ("不在当前网格", "not in the current grid"),
 }
 STRINGS.update({k: v for k, v in STAFFING_STRINGS.items() if k not in STRINGS})
+STRINGS.update({k: v for k, v in ANALYSIS_STRINGS.items() if k not in STRINGS})
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

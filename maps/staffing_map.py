@@ -20,8 +20,7 @@ from branca.element import Figure
 from maps import layers
 from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap
 from maps.i18n import t
-from maps.styles import TOOLTIP_CSS
-from maps.text import html_text
+from maps.styles import TOOLTIP_CSS, map_legend_box
 
 #: Staffing statuses in legend order, and the fill of each (no data last).
 STATUS_ORDER: tuple[str, ...] = ("full", "under", "none", "nodata")
@@ -126,21 +125,7 @@ def legend_items(collection: Mapping[str, Any], lang: str) -> list[tuple[str, st
 
 def legend_element(items: list[tuple[str, str]], lang: str) -> folium.Element:
     """Return the legend as a box in the map's lower right corner (escaped)."""
-    rows = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;'
-        f"background:{html_text(colour)};border:1px solid #37474f;"
-        f'margin-right:6px;vertical-align:-1px"></span>{html_text(label)}</div>'
-        for colour, label in items
-    )
-    box = (
-        '<div class="tn-legend" style="position:fixed;right:10px;bottom:28px;'
-        "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
-        "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
-        'font:13px/1.6 system-ui,sans-serif">'
-        f'<div style="font-weight:600">{html_text(t("staffing_legend", lang))}</div>'
-        f"{rows}</div>"
-    )
-    return folium.Element(box)
+    return folium.Element(map_legend_box(t("staffing_legend", lang), items))
 
 
 def staffing_map(

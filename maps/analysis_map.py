@@ -1,0 +1,139 @@
+"""Maps of figures per cell: coverage choropleths and hotspot classes.
+
+Free of Streamlit and of the database, like :mod:`maps.staffing_map`: a cell
+frame ready to draw (:func:`maps.layers.prepare_geometries`), a frame of
+figures per cell code and a fill per code in; a folium map with its tooltip
+and on-map legend out.  Only the figures the tooltip shows travel to the
+browser, rounded, so a city-wide village map stays small.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from branca.element import Figure
+
+from maps import layers
+from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap
+from maps.choropleth import NO_DATA_COLOUR, fill_style
+from maps.styles import TOOLTIP_CSS, map_legend_box
+from maps.text import html_text
+
+
+def _shown(value: Any) -> Any:
+    """Return a figure as the tooltip shows it (missing: a dash)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    if isinstance(value, float):
+        return round(value, 3)
+    if hasattr(value, "item"):  # numpy scalars
+        return _shown(value.item())
+    return html_text(value) if isinstance(value, str) else value
+
+
+def figure_collection(
+    cells: gpd.GeoDataFrame,
+    figures: pd.DataFrame,
+    fills: Mapping[str, str],
+    *,
+    fields: Sequence[str],
+    lang: str = "zh",
+) -> dict[str, Any]:
+    """Return the GeoJSON of cells with their figures and fill.
+
+    Parameters
+    ----------
+    cells : GeoDataFrame
+        Cells ready to draw.
+    figures : DataFrame
+        One row per cell, a ``cell_code`` column and the ``fields``.
+    fills : mapping of str to str
+        Fill colour per cell code; a cell without one is no data (grey).
+    fields : sequence of str
+        Columns of ``figures`` copied into the properties (text escaped).
+    lang : {"zh", "en"}
+
+    Returns
+    -------
+    dict
+        A FeatureCollection (:func:`maps.layers.feature_collection`) whose
+        properties also hold ``fill`` and the fields.
+    """
+    collection = layers.feature_collection(cells, lang=lang)
+    by_code = figures.drop_duplicates("cell_code").set_index("cell_code")
+    for feature in collection["features"]:
+        props = feature["properties"]
+        code = props["code"]
+        row = by_code.loc[code] if code in by_code.index else None
+        for field in fields:
+            props[field] = _shown(row[field]) if row is not None else "—"
+        props["fill"] = fills.get(code, NO_DATA_COLOUR)
+    return collection
+
+
+def figure_map(
+    collection: dict[str, Any],
+    basemap: Basemap,
+    *,
+    tooltip: Sequence[tuple[str, str]],
+    legend_title: str,
+    legend: Sequence[tuple[str, str]],
+    selected: str | None = None,
+) -> folium.Map:
+    """Build the map of a figure collection, fitted to its cells.
+
+    Parameters
+    ----------
+    collection : dict
+        From :func:`figure_collection`.
+    basemap : Basemap
+    tooltip : sequence of (property, label)
+        What the tooltip shows, in order.
+    legend_title : str
+    legend : sequence of (colour, label)
+    selected : str, optional
+        The code of the cell outlined (e.g. the gap-list row chosen).
+    """
+    fmap = layers.base_map(basemap, prefer_canvas=len(collection["features"]) > 500)
+    root = cast(Figure, fmap.get_root())
+    root.header.add_child(folium.Element(TOOLTIP_CSS))
+    folium.GeoJson(
+        collection,
+        name="figures",
+        style_function=lambda f: fill_style(
+            f["properties"]["fill"], selected=f["properties"]["code"] == selected
+        ),
+        highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.85},
+        tooltip=folium.GeoJsonTooltip(
+            fields=[p for p, _ in tooltip],
+            aliases=[label for _, label in tooltip],
+            sticky=True,
+            class_name="tn-tip",
+        ),
+        control=False,
+        attribution=OSM_CELLS_ATTRIBUTION,
+    ).add_to(fmap)
+    root.html.add_child(folium.Element(map_legend_box(legend_title, legend)))
+    bounds = _selected_bounds(collection, selected) or layers.collection_bounds(
+        collection
+    )
+    if bounds is not None:
+        fmap.fit_bounds(bounds, padding=(8, 8))
+    return fmap
+
+
+def _selected_bounds(
+    collection: Mapping[str, Any], selected: str | None
+) -> list[list[float]] | None:
+    """Return the bounds of the selected cell, to fly there (None: not drawn)."""
+    if selected is None:
+        return None
+    chosen = [
+        f for f in collection["features"] if f["properties"].get("code") == selected
+    ]
+    return layers.collection_bounds({"features": chosen}) if chosen else None
