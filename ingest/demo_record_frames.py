@@ -35,7 +35,7 @@ HEADERS: Final[dict[str, tuple[str, ...]]] = {
     ),
 }  # fmt: skip
 #: Complaints of each awkward kind per 5,000 employers (at least 3).
-AWKWARD_PER_5000: Final = 3
+AWKWARD_PER_5000: Final = 1
 _RESULTS: Final = {"clean": "未发现问题", "problem": "发现问题"}
 _NAME_PARTS: Final = ("鑫盛", "恒泰", "华宏", "达利", "源隆", "兴聚", "顺通", "安泰")
 _NAME_KINDS: Final = (
@@ -167,7 +167,7 @@ def awkward_complaints(
     days = draws.draw_days(rng, window.end - 90, window.end - 10, 2 * k)
     frame = pd.DataFrame(
         {
-            "受理日期": iso(np.sort(days)),
+            "受理日期": iso(days),
             "渠道": draws.channels(rng, 2 * k),
             "统一社会信用代码": [None] * k + unknown,
             "单位名称": list(pool["name"].to_numpy()[named]) + invented,
