@@ -240,7 +240,7 @@ def _employer_pool(
         good = truth["defects"].astype(str).to_numpy() == ""
     else:
         village = _locate(cells, employers)
-        good = np.ones(len(employers), dtype=bool)
+        good = _consistent(employers)
     parent = dict(zip(cells["code"].astype(str), cells["parent_code"], strict=True))
     township = pd.Series(village).map(parent)
     checks = validate_uscc_array(uscc)
@@ -281,21 +281,40 @@ def _employer_pool(
     return pool
 
 
+def _consistent(employers: pd.DataFrame) -> np.ndarray:
+    """Rows whose counts and date obey the register's rules (the import's)."""
+
+    def n(column: str) -> pd.Series:
+        return pd.to_numeric(employers[column], errors="coerce")
+
+    dated = employers["更新日期"].map(lambda d: isinstance(d, dt.date))
+    ok = (
+        (n("男") + n("女") == n("职工人数"))
+        & (n("农民工人数") <= n("在岗人数"))
+        & (n("在岗人数") <= n("职工人数"))
+        & (n("劳动合同签订人数") <= n("应签合同人数"))
+        & (n("应签合同人数") <= n("职工人数"))
+        & dated
+    )
+    return np.asarray(ok.fillna(False).to_numpy(dtype=bool))
+
+
 def _locate(cells: pd.DataFrame, employers: pd.DataFrame) -> np.ndarray:
     """Village of each employer by its coordinates (None when it has none)."""
     from grid.coords import to_wgs84
     from grid.locate import CellLocator
 
-    lon = pd.to_numeric(employers["经度"], errors="coerce").to_numpy(dtype=float)
-    lat = pd.to_numeric(employers["纬度"], errors="coerce").to_numpy(dtype=float)
+    lon = pd.to_numeric(employers["经度"], errors="coerce").to_numpy(float, copy=True)
+    lat = pd.to_numeric(employers["纬度"], errors="coerce").to_numpy(float, copy=True)
     labels = employers["坐标系"].astype("string").fillna("")
     for label in sorted(set(labels) - {""}):
         at = (labels == label).to_numpy()
         try:
             lon[at], lat[at] = to_wgs84(lon[at], lat[at], label)
         except ValueError:  # an unknown datum: leave the rows unplaced
-            lon[at] = lat[at] = np.nan
+            lon[at] = np.nan
     lon[(labels == "").to_numpy()] = np.nan
+    lat[np.isnan(lon)] = np.nan
     found = CellLocator.from_cells(cells).locate(lon, lat)
     return np.asarray(found["village_code"].to_numpy(dtype=object))
 

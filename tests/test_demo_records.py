@@ -346,3 +346,16 @@ def test_grow_returns_a_connected_allowed_group(scores, allowed, size):
             )
         )[::2]
         assert (runs < 3).all()
+
+
+def test_without_truth_employers_are_placed_by_their_coordinates(
+    cells, registry, roster, places
+):
+    demo = generate_records(cells, registry.rows, roster.staff, roster.assignments)
+    named = _where(demo.violations, places)
+    assert named["village"].notna().all()  # every code is a good registry row
+    rows = registry.rows.set_index("统一社会信用代码")
+    without = rows["经度"].isna() | rows["坐标系"].isna()
+    used = set(demo.inspections["统一社会信用代码"])
+    assert not used & set(rows.index[without])  # no point, no record
+    assert len(used) > 0.6 * len(places)
