@@ -1,9 +1,11 @@
 """Where the demo records plant their patterns (:mod:`ingest.demo_records`).
 
 Each pattern is a small group of cells of one level that share boundaries:
-a seed cell and the touching cells added one by one, always the best-scoring
-cell touching the group so far (``shapely.touches``: the cells share a
-boundary, not an interior).  Scores are employer counts, ties broken by
+a seed cell and the touching cells added one by one, always the cell
+touching most of the group so far and, among those, the best-scoring
+(``shapely.touches``: the cells share a boundary, not an interior).  A
+compact group is what a local statistic such as Gi* can see: each cell's
+neighbours are mostly in the group.  Scores are employer counts, ties broken by
 code, so the choice depends only on the grid, the employers and the roster,
 never on a random draw.
 
@@ -89,7 +91,9 @@ def grow(
     """Return the best connected group of ``size`` allowed cells.
 
     Every allowed cell with a positive score is tried as a seed; the group
-    grows by the best allowed, positively scored cell touching it.  The
+    grows by the allowed, positively scored cell touching most of its cells
+    (a compact group: a hotspot statistic sees a cell's neighbours), the
+    best-scoring among those.  The
     group with the highest total wins (ties: the larger group, then codes).
 
     Parameters
@@ -116,7 +120,7 @@ def grow(
         while len(group) < size:
             edge = sorted(
                 {n for c in group for n in graph[c] if n in ok} - set(group),
-                key=lambda c: (-scores.get(c, 0), c),
+                key=lambda c: (-len(set(graph[c]) & set(group)), -scores.get(c, 0), c),
             )
             if not edge:
                 break
