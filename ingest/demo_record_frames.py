@@ -202,9 +202,18 @@ def awkward_ids(
 def describe(
     sites: Sites, pool: pd.DataFrame, cases: pd.DataFrame, window: draws.Window
 ) -> dict[str, dict[str, Any]]:
-    """Describe each planted pattern: level, cells, period, type, counts."""
+    """Describe each planted pattern: level, cells, period, type, counts.
+
+    ``employers`` counts the employers the pattern concerns (construction
+    employers of the townships, workshops of the villages, every employer
+    of the villages); ``violations`` the cases planted on top of the noise.
+    """
     start, end, last = iso(np.array([window.start, window.end, window.last_year]))
     made = cases.groupby("pattern").size()
+
+    def towns(codes: tuple[str, ...]) -> list[str]:
+        return sorted({c[:9] for c in codes})
+
     return {
         "wage_arrears": {
             "level": "township",
@@ -212,7 +221,8 @@ def describe(
             "from": start,
             "to": end,
             "type": "wage_arrears",
-            "employers": "建筑业 (GB/T 4754 门类 E)",
+            "targets": "建筑业 (GB/T 4754 门类 E)",
+            "employers": int((pool["wage_site"] & pool["construction"]).sum()),
             "violations": int(made.get("wage_arrears", 0)),
         },
         "child_labour": {
@@ -221,12 +231,15 @@ def describe(
             "from": start,
             "to": end,
             "type": "child_labour",
-            "employers": "小作坊",
+            "townships": towns(sites.child_labour),
+            "targets": "小作坊",
+            "employers": int((pool["child_site"] & pool["workshop"]).sum()),
             "violations": int(made.get("child_labour", 0)),
         },
         "never_inspected": {
             "level": "village",
             "cells": list(sites.never_inspected),
+            "townships": towns(sites.never_inspected),
             "from": start,
             "to": end,
             "type": None,
@@ -236,6 +249,8 @@ def describe(
         "new_hotspot": {
             "level": "village",
             "cells": list(sites.new),
+            "townships": towns(sites.new),
+            "employers": int(pool["new"].sum()),
             "from": last,
             "to": end,
             "type": None,

@@ -112,6 +112,14 @@ def grow(
     tuple of str
         Sorted codes; empty when no group of at least :data:`MIN_GROUP`
         cells exists.
+
+    Examples
+    --------
+    >>> graph = {"a": ["b"], "b": ["a", "c"], "c": ["b", "d"], "d": ["c"]}
+    >>> grow({"a": 1, "b": 1, "c": 5, "d": 5}, graph, 3, allowed=list(graph))
+    ('b', 'c', 'd')
+    >>> grow({"a": 1, "b": 1, "c": 5, "d": 5}, graph, 3, allowed=["a", "b", "d"])
+    ()
     """
     ok = {c for c in allowed if c in graph and scores.get(c, 0) > 0}
     best: tuple[float, int, tuple[str, ...]] = (0.0, 0, ())

@@ -62,10 +62,13 @@ class RecordsDemo:
         Columns :data:`HEADERS` of the kind; text and ISO dates as ``str``
         (missing: None), counts and yuan ``Int64``, months ``float``.
     planted : dict
-        Pattern → description: ``level``, ``cells`` (codes), ``from``/``to``
-        (ISO dates), ``type`` (a key of ``VIOLATION_TYPES`` or None) and
-        counts; ``name_only`` and ``unknown_uscc`` list the awkward
-        complaints' numbers.
+        Pattern (``wage_arrears``, ``child_labour``, ``never_inspected``,
+        ``new_hotspot``) → ``level``, ``cells`` (codes of that level),
+        ``townships`` (of village patterns), ``from``/``to`` (ISO dates),
+        ``type`` (a key of ``VIOLATION_TYPES`` or None), ``employers`` and
+        ``violations`` counts; ``name_only`` and ``unknown_uscc`` →
+        ``complaints`` (their numbers) and ``uscc`` (the codes meant,
+        resp. named).
     """
 
     inspections: pd.DataFrame
