@@ -74,7 +74,6 @@ ANALYSIS_STRINGS: dict[str, tuple[str, str]] = {
         "complaints; the gap list is ranked by a documented score, choose a row "
         "and the map goes there.",
     ),
-    "as_of": ("统计日期", "As of"),
     "cov_metric": ("地图指标", "Mapped figure"),
     "cov_metric_score": ("缺口得分", "Gap score"),
     "cov_metric_per_assistant": ("每名协管员负责单位数", "Employers per assistant"),

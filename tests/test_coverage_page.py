@@ -139,3 +139,11 @@ def test_choosing_a_gap_row_selects_its_cell(
     at.session_state["cov_gaps"] = {"selection": {"rows": [], "columns": []}}
     at.run()
     assert drawn[-1] is None
+    # a new gap list forgets the row chosen in the old one
+    at.session_state["cov_gaps"] = {"selection": {"rows": [0], "columns": []}}
+    at.run()
+    assert drawn[-1] == "370211001"
+    at.selectbox(key=f"cov_county__{lang}").set_value("370212").run()
+    assert not at.exception
+    assert drawn[-1] is None
+    assert chosen not in _texts(at)

@@ -90,6 +90,11 @@ def _printable(
 
 
 # ------------------------------------------------------------------ widgets
+def _forget_selection() -> None:
+    """Drop the chosen gap-list row: the list it pointed into has changed."""
+    st.session_state.pop(_GAPS, None)
+
+
 def _sidebar(url: str, lang: str) -> dict[str, Any]:
     basemaps = {b.key: b for b in available_basemaps(lang)}
     if st.session_state[_BASEMAP] not in basemaps:
@@ -99,9 +104,9 @@ def _sidebar(url: str, lang: str) -> dict[str, Any]:
             t("analysis_level", lang),
             _LEVELS,
             format_func=lambda v: level_label(v, lang),
-            **bound(_LEVEL, lang),
+            **bound(_LEVEL, lang, then=_forget_selection),
         )
-        st.date_input(t("as_of", lang), **bound(_AS_OF, lang))
+        st.date_input(t("as_of", lang), **bound(_AS_OF, lang, then=_forget_selection))
         st.radio(
             t("cov_metric", lang),
             list(coverage_view.METRICS),
@@ -124,9 +129,14 @@ def _sidebar(url: str, lang: str) -> dict[str, Any]:
             t("cov_county", lang),
             list(counties),
             format_func=lambda c: counties[c] if not c else f"{counties[c]} {c}",
-            **bound(_COUNTY, lang),
+            **bound(_COUNTY, lang, then=_forget_selection),
         )
-        st.number_input(t("cov_min_employers", lang), 0, step=1, **bound(_MIN, lang))
+        st.number_input(
+            t("cov_min_employers", lang),
+            0,
+            step=1,
+            **bound(_MIN, lang, then=_forget_selection),
+        )
         st.selectbox(
             t("basemap", lang),
             list(basemaps),
@@ -223,10 +233,10 @@ def _downloads(
         ("cov_download_gaps_xlsx", "gaps", "xlsx"),
     )
     for column, (label, what, fmt) in zip(columns[:4], files, strict=True):
-        data = (
-            coverage.coverage_file_bytes(frame, fmt)
+        data = (  # written when clicked, not on every rerun
+            partial(coverage.coverage_file_bytes, frame, fmt)
             if what == "coverage"
-            else coverage.gaps_file_bytes(shown, fmt, limit)
+            else partial(coverage.gaps_file_bytes, shown, fmt, limit)
         )
         column.download_button(
             t(label, lang),
