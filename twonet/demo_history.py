@@ -100,3 +100,58 @@ def import_demo_history(
             on_file(kind, files[kind])
         reports[kind] = import_records(engine, files[kind], kind=kind)
     return DemoHistory(demo, files, reports)
+
+
+def demo_findings(engine: Engine, planted: dict[str, dict[str, Any]]) -> list[str]:
+    """Return what the analysis finds in the demo history, one line each.
+
+    Run on the history's last day: the head of the village gap list, the
+    township hot spots of wage arrears, the village hot spots of child
+    labour (after the FDR correction) and the villages classed as new hot
+    spots by the quarterly emerging analysis, each with how many of the
+    planted cells it names.
+
+    Parameters
+    ----------
+    engine : Engine
+    planted : dict
+        ``RecordsDemo.planted``.
+
+    Returns
+    -------
+    list of str
+        Chinese, then English, per line.
+    """
+    import datetime as dt
+
+    from twonet.coverage import gap_report
+    from twonet.hotspots import hotspot_report, make_query
+
+    end = dt.date.fromisoformat(planted["wage_arrears"]["to"])
+    lines = []
+    gaps = gap_report(engine, "village", as_of=end, top=1)
+    if len(gaps):
+        lines.append(f"覆盖缺口第一 / top gap: {gaps['reasons_zh'].iloc[0]}")
+    searches = (
+        ("wage_arrears", "township", False, "拖欠工资热点 / wage-arrears hot spots"),
+        ("child_labour", "village", False, "使用童工热点 / child-labour hot spots"),
+        ("new_hotspot", "village", True, "新增热点 / new hot spots"),
+    )
+    for key, level, emerging, title in searches:
+        pattern = planted[key]
+        types = [pattern["type"]] if pattern.get("type") else None
+        query = make_query(level, types=types, date_to=end)
+        report = hotspot_report(engine, query, emerging=emerging)
+        if emerging:
+            found = report[report["trend"] == "new_hot"]
+        else:
+            found = report[report["class"].str.startswith("hot_")]
+        hits = len(set(found["cell_code"]) & set(pattern["cells"]))
+        names = "、".join(found["cell_name"].astype(str).head(6))
+        more = f" 等 {len(found)} 个 / {len(found)} cells" if len(found) > 6 else ""
+        lines.append(
+            f"{title}: {names or '无 / none'}{more}"
+            f"（预置 {hits}/{len(pattern['cells'])} 个被发现 / "
+            f"{hits} of {len(pattern['cells'])} planted found）"
+        )
+    return lines

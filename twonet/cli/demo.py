@@ -197,6 +197,28 @@ def _demo_records(db: str | None, cells: Any, registry: Any, roster: Any) -> Non
     console.print(f"示例记录 / demo records: 3 files → {folder}")
     for kind, report in history.reports.items():
         console.print(_records_line(kind, report))
+    _demo_findings(db, history.demo.planted)
+
+
+def _demo_findings(db: str | None, planted: dict[str, Any]) -> None:
+    """Print what the coverage and hotspot analysis finds in the demo history."""
+    from rich.markup import escape
+
+    from twonet.demo_history import demo_findings
+
+    try:
+        with open_database(db) as engine:
+            lines = demo_findings(engine, planted)
+    except TwoNetError as exc:
+        raise fail(exc) from exc
+    console.print("[bold]示例分析 / what the analysis finds[/bold]")
+    for line in lines:
+        console.print(f"  {escape(line)}")
+    end = planted["wage_arrears"]["to"]
+    console.print(
+        f"查看 / see: twonet gaps --level village --as-of {end}; "
+        f"twonet hotspots --level township --type 拖欠工资 --to {end}"
+    )
 
 
 def _records_line(kind: str, report: Any) -> str:
