@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from grid.record_types import COMPLAINT_STATUSES, INSPECTION_KINDS, VIOLATION_TYPES
+from grid.record_types import COMPLAINT_STATUSES, VIOLATION_TYPES
 
 #: The date the synthetic history ends on and coverage is taken.
 AS_OF = dt.date(2026, 6, 30)
@@ -40,8 +40,7 @@ _KIND_SHARES = {"patrol": 0.6, "complaint": 0.1, "campaign": 0.1, "written": 0.1
 
 @dataclass(frozen=True)
 class SyntheticRecords:
-    """Rows ready for the ``employer``, ``inspection``, ``violation`` and
-    ``complaint`` tables (columns named as the tables')."""
+    """Rows for the employer, inspection, violation and complaint tables."""
 
     employers: pd.DataFrame
     inspections: pd.DataFrame
@@ -184,9 +183,7 @@ def synthetic_records(
     )
 
 
-def _complaints(
-    usccs: np.ndarray, n: int, rng: np.random.Generator
-) -> pd.DataFrame:
+def _complaints(usccs: np.ndarray, n: int, rng: np.random.Generator) -> pd.DataFrame:
     who = rng.integers(0, len(usccs), n)
     offsets = rng.integers(0, HISTORY_DAYS, n)
     status = rng.choice(list(COMPLAINT_STATUSES), n, p=[0.05, 0.15, 0.05, 0.75])
@@ -195,7 +192,7 @@ def _complaints(
         received_on=_days_before(AS_OF, offsets),
         type=rng.choice(["wage_arrears", "no_contract", "no_insurance"], n),
         status=status,
-        closed_on=np.where(status == "closed", _days_before(AS_OF, closed), None),
+        closed_on=pd.Series(_days_before(AS_OF, closed)).where(status == "closed"),
         # deadlines as calendar days here: 5 and 60 working days, roughly
         accept_due=_days_before(AS_OF, np.maximum(offsets - 7, 0)),
         close_due=_days_before(AS_OF, np.maximum(offsets - 90, 0)),

@@ -1,4 +1,4 @@
-"""``twonet bench coverage``: coverage of all four levels, in the database and in-process.
+"""``twonet bench coverage``: all four levels, in the database and in-process.
 
 A scratch database (PostGIS with ``--postgres``, else SpatiaLite) gets the
 Qingdao demo grid and synthetic employers and records
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -183,8 +184,8 @@ def _database_figures(
     figures: list[Figure] = []
     total = 0.0
     for level in LEVELS:
-        seconds, frame = timed(lambda lv=level.value: coverage_report(engine, lv, as_of))
-        scan, _ = timed(lambda lv=level.value: _bare_scans(engine, lv))
+        seconds, frame = timed(partial(coverage_report, engine, level.value, as_of))
+        scan, _ = timed(partial(_bare_scans, engine, level.value))
         total += seconds
         figures.append(
             Figure(
@@ -224,7 +225,7 @@ def _in_process_figures(
     village = pd.DataFrame()
     for level in LEVELS:
         seconds, frame = timed(
-            lambda lv=level.value: coverage_in_process(frames, facts, lv, as_of)
+            partial(coverage_in_process, frames, facts, level.value, as_of)
         )
         total += seconds
         village = frame
@@ -247,6 +248,25 @@ def _in_process_figures(
         )
     )
     return figures, village
+
+
+def _fill(
+    engine: Any, backend: str, cells: Any, employers: int, inspections: int
+) -> list[Figure]:
+    """Draw the synthetic rows and bulk-load them; return the two figures."""
+    from twonet.bench.analysis_data import load_records, synthetic_records
+
+    made, records = timed(lambda: synthetic_records(cells, employers, inspections))
+    sizes = (
+        f"{employers:,} employers, {inspections:,} inspections, "
+        f"{len(records.violations):,} violations, {len(records.complaints):,} "
+        "complaints"
+    )
+    loaded, _ = timed(lambda: load_records(engine, records))
+    return [
+        Figure(f"synthetic records drawn (numpy): {sizes}", made, "s"),
+        Figure(f"{backend}: bulk load and index ({sizes})", loaded, "s"),
+    ]
 
 
 def coverage_benchmark(
@@ -272,31 +292,20 @@ def coverage_benchmark(
         Also measure the city-wide coverage page.
     """
     from grid.demo import build_qingdao_demo
-    from twonet.bench.analysis_data import AS_OF, load_records, synthetic_records
+    from twonet.bench.analysis_data import AS_OF
     from twonet.bench.analysis_pages import coverage_page_figures
     from twonet.db import repository as repo
     from twonet.db.engine import get_engine
     from twonet.db.scratch import scratch_database
 
     cells, _ = build_qingdao_demo(data_dir)
-    made, records = timed(lambda: synthetic_records(cells, employers, inspections))
-    sizes = (
-        f"{employers:,} employers, {inspections:,} inspections, "
-        f"{len(records.violations):,} violations, {len(records.complaints):,} "
-        "complaints"
-    )
     backend = "PostGIS" if postgres_admin_url else "SpatiaLite"
     kind = "postgis" if postgres_admin_url else "spatialite"
-    figures = [Figure(f"synthetic records drawn (numpy): {sizes}", made, "s")]
     with scratch_database(kind, postgres_admin_url, label="bench") as url:
         engine = get_engine(url)
         try:
             repo.save_cells(engine, cells)
-            loaded, _ = timed(lambda: load_records(engine, records))
-            del records
-            figures.append(
-                Figure(f"{backend}: bulk load and index ({sizes})", loaded, "s")
-            )
+            figures = _fill(engine, backend, cells, employers, inspections)
             in_db, total = _database_figures(engine, backend, AS_OF)
             figures += in_db
             figures.append(
