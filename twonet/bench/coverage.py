@@ -276,6 +276,7 @@ def coverage_benchmark(
     inspections: int = 3_000_000,
     postgres_admin_url: str | None = None,
     pages: bool = True,
+    cells: Any = None,
 ) -> list[Figure]:
     """Run the coverage benchmark and return its figures.
 
@@ -288,6 +289,8 @@ def coverage_benchmark(
         thirtieth).
     postgres_admin_url : str, optional
         Measure on a scratch PostGIS database; without it, on SpatiaLite.
+    cells : GeoDataFrame, optional
+        The grid; default the Qingdao demo built from ``data_dir``.
     pages : bool
         Also measure the city-wide coverage page.
     """
@@ -298,7 +301,8 @@ def coverage_benchmark(
     from twonet.db.engine import get_engine
     from twonet.db.scratch import scratch_database
 
-    cells, _ = build_qingdao_demo(data_dir)
+    if cells is None:
+        cells, _ = build_qingdao_demo(data_dir)
     backend = "PostGIS" if postgres_admin_url else "SpatiaLite"
     kind = "postgis" if postgres_admin_url else "spatialite"
     with scratch_database(kind, postgres_admin_url, label="bench") as url:
