@@ -170,7 +170,8 @@ def classify(values: pd.Series | np.ndarray, scheme: str, k: int = 5) -> Classes
         with warnings.catch_warnings():
             # Fisher-Jenks says once that numba would make it faster
             warnings.filterwarnings("ignore", message="Numba not installed")
-            # quantiles of tied values: fewer classes than asked, said once
+            # quantiles of skewed values (most cells at 100 %) can coincide:
+            # mapclassify warns and makes fewer classes, which is what we want
             warnings.filterwarnings("ignore", message="Not enough unique values")
             fitted = _classifier(scheme)(present, k=k)
         bins = np.asarray(fitted.bins, dtype=float)

@@ -55,6 +55,22 @@ def test_collection_carries_fill_and_rounded_escaped_figures() -> None:
     assert props["370211003"]["rate"] == "—"
 
 
+def test_collection_keeps_only_what_the_figure_map_uses() -> None:
+    # the page weight of a city-wide village view (twonet bench coverage)
+    for feature in _collection()["features"]:
+        assert list(feature["properties"]) == [
+            "code",
+            "name",
+            "level",
+            "rate",
+            "class",
+            "fill",
+        ]
+    assert _collection()["features"][0]["properties"]["name"] == (
+        "&lt;b&gt;甲&lt;/b&gt;街道"
+    )
+
+
 def test_map_has_tooltip_legend_and_flies_to_the_selected_cell() -> None:
     fmap = analysis_map.figure_map(
         _collection(),

@@ -45,6 +45,13 @@ def test_fewer_distinct_values_than_classes() -> None:
     assert classes.labels.tolist() == [0, 0, 1]
 
 
+def test_quantiles_that_coincide_make_fewer_classes_without_a_warning() -> None:
+    # the median is the maximum: two distinct values, one quantile class
+    classes = classify(np.array([0.0, 1.0, 1.0]), "quantiles", k=5)
+    assert classes.labels.tolist() == [0, 0, 0]
+    assert len(classes.colours) == len(classes.bins) == 1
+
+
 def test_no_values_at_all_gives_only_no_data() -> None:
     classes = classify([None, None], "equal_interval")
     assert classes.labels.tolist() == [-1, -1]

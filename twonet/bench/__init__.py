@@ -14,12 +14,21 @@ its :class:`Figure` list (or, for ``accuracy``, its tables):
   memory);
 * ``twonet bench balance``: :func:`twonet.bench.balance.balance_benchmark`
   (balancing 黄岛区 on the demo roster: CP-SAT vs the greedy baseline);
+* ``twonet bench coverage``: :func:`twonet.bench.coverage.coverage_benchmark`
+  (coverage of all four levels over synthetic employers and records,
+  aggregated in the database vs in-process, and the coverage page);
+* ``twonet bench hotspots``: :func:`twonet.bench.hotspots.hotspots_benchmark`
+  (Gi* and emerging hotspots over every village vs esda alone, and the
+  hotspot page);
 * ``twonet bench accuracy``: :func:`twonet.bench.accuracy.accuracy_benchmark`
   (accuracy on labelled sets TwoNet did not make, ``data/accuracy``).
 
 The accuracy rules live in :mod:`twonet.bench.parser_accuracy` (labelled
 addresses) and :mod:`twonet.bench.datum_accuracy` (points declared GCJ-02).
-Scratch databases come from :func:`twonet.db.scratch.scratch_database`.
+The synthetic employers and records of ``coverage`` are drawn and
+bulk-loaded by :mod:`twonet.bench.analysis_data`; the page figures of both
+are :mod:`twonet.bench.analysis_pages`.  Scratch databases come from
+:func:`twonet.db.scratch.scratch_database`.
 """
 
 from __future__ import annotations

@@ -142,6 +142,55 @@ def bench_staffing(
     )
 
 
+@bench_app.command("coverage")
+def bench_coverage(
+    rows: Annotated[int, typer.Option(help="synthetic employers")] = 1_000_000,
+    inspections: Annotated[
+        int, typer.Option(help="synthetic inspection records")
+    ] = 3_000_000,
+    postgres: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL admin URL (scratch database); empty: SpatiaLite"),
+    ] = "postgresql://postgres@127.0.0.1:5432/postgres",
+) -> None:
+    """覆盖情况基准 / coverage of all four levels: in the database vs in-process."""
+    from twonet.bench.coverage import coverage_benchmark
+    from twonet.db.engine import PROJECT_ROOT
+
+    _print_figures(
+        "TwoNet coverage benchmark",
+        coverage_benchmark(
+            PROJECT_ROOT / "data" / "qingdao",
+            employers=rows,
+            inspections=inspections,
+            postgres_admin_url=postgres or None,
+        ),
+    )
+
+
+@bench_app.command("hotspots")
+def bench_hotspots(
+    rows: Annotated[int, typer.Option(help="employers spread over the villages")] = (
+        1_000_000
+    ),
+    permutations: Annotated[int, typer.Option(help="Gi* permutations")] = 999,
+    quarters: Annotated[int, typer.Option(help="quarters of the emerging run")] = 12,
+) -> None:
+    """违法热点基准 / Gi* and emerging hotspots over every village vs esda alone."""
+    from twonet.bench.hotspots import hotspots_benchmark
+    from twonet.db.engine import PROJECT_ROOT
+
+    _print_figures(
+        "TwoNet hotspots benchmark",
+        hotspots_benchmark(
+            PROJECT_ROOT / "data" / "qingdao",
+            employers=rows,
+            permutations=permutations,
+            quarters=quarters,
+        ),
+    )
+
+
 @bench_app.command("accuracy")
 def bench_accuracy() -> None:
     """准确率报告 / per-level accuracy on labelled sets TwoNet did not make."""
