@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from twonet.db import repository as repo
-from twonet.db.models import Employer, Inspection, Violation
+from twonet.db.models import Complaint, Employer, Inspection, Violation
 
 NOW = dt.datetime(2025, 1, 1)
 V11, V12, V21 = "370211001001", "370211001002", "370211002001"
@@ -54,9 +54,53 @@ def violation_row(record_id: str, employer: int | None, kind: str, found: str) -
     return {**record_row(record_id, employer), "type": kind, "found_on": found_on}
 
 
-def inspection_row(record_id: str, employer: int, day: str) -> dict:
+def inspection_row(
+    record_id: str,
+    employer: int,
+    day: str,
+    kind: str = "patrol",
+    result: str | None = None,
+) -> dict:
     on = dt.date.fromisoformat(day)
-    return {**record_row(record_id, employer), "inspected_on": on, "kind": "patrol"}
+    return {
+        **record_row(record_id, employer),
+        "inspected_on": on,
+        "kind": kind,
+        "result": result,
+    }
+
+
+def complaint_row(
+    record_id: str,
+    employer: int | None,
+    received: str,
+    *,
+    kind: str | None = "wage_arrears",
+    status: str = "accepted",
+    closed: str | None = None,
+) -> dict:
+    """A complaint; its deadlines are nominal (not the working-day rule)."""
+    on = dt.date.fromisoformat(received)
+    return {
+        **record_row(record_id, employer),
+        "received_on": on,
+        "channel": "12333",
+        "type": kind,
+        "status": status,
+        "closed_on": dt.date.fromisoformat(closed) if closed else None,
+        "accept_due": on + dt.timedelta(days=7),
+        "close_due": on + dt.timedelta(days=90),
+    }
+
+
+def insert_rows(connection: Any, model: Any, rows: list[dict]) -> None:
+    """Insert rows that may name different columns (one statement each)."""
+    for row in rows:
+        connection.execute(insert(model), [row])
+
+
+#: The stored table of each kind of row helper.
+MODELS = {"inspection": Inspection, "violation": Violation, "complaint": Complaint}
 
 
 def fill_small_history(connection: Any, cells: Any) -> None:
