@@ -81,12 +81,6 @@ def map_marks(
     return marks, mark_legend(year, lang)
 
 
-def clear_record_caches() -> None:
-    """Forget cached standings and histories (after records were imported)."""
-    for loader in (standing, history, view_standings):
-        loader.clear()
-
-
 # --------------------------------------------------------------------- card
 def pick_row(rows: pd.DataFrame, table_key: str) -> None:
     """Show the employer of the row clicked in table ``table_key`` (a callback)."""

@@ -37,8 +37,10 @@ def employer_row(number: int, village: str, lon: float | None = 120.05) -> dict:
     }
 
 
-def record_row(record_id: str, employer: int | None) -> dict:
-    uscc = f"91370211MA{employer:08d}" if employer is not None else None
+def record_row(record_id: str, employer: int | str | None) -> dict:
+    """Columns every record has; ``employer`` a number of :func:`employer_row`,
+    a stored USCC, or ``None`` (unmatched)."""
+    uscc = f"91370211MA{employer:08d}" if isinstance(employer, int) else employer
     return {
         "record_id": record_id,
         "uscc": uscc,
@@ -49,14 +51,16 @@ def record_row(record_id: str, employer: int | None) -> dict:
     }
 
 
-def violation_row(record_id: str, employer: int | None, kind: str, found: str) -> dict:
+def violation_row(
+    record_id: str, employer: int | str | None, kind: str, found: str
+) -> dict:
     found_on = dt.date.fromisoformat(found)
     return {**record_row(record_id, employer), "type": kind, "found_on": found_on}
 
 
 def inspection_row(
     record_id: str,
-    employer: int,
+    employer: int | str,
     day: str,
     kind: str = "patrol",
     result: str | None = None,
@@ -72,7 +76,7 @@ def inspection_row(
 
 def complaint_row(
     record_id: str,
-    employer: int | None,
+    employer: int | str | None,
     received: str,
     *,
     kind: str | None = "wage_arrears",
