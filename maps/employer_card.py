@@ -88,6 +88,8 @@ def pick_row(rows: pd.DataFrame, table_key: str) -> None:
     chosen = list(getattr(getattr(event, "selection", None), "rows", []) or [])
     if chosen and 0 <= int(chosen[0]) < len(rows):
         st.session_state[DETAIL] = str(rows["uscc"].iloc[int(chosen[0])])
+    else:  # the row was unticked: no card
+        st.session_state[DETAIL] = ""
 
 
 def render_card(url: str, rows: pd.DataFrame, lang: str) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from record_rows import (
     V11,
     V12,
@@ -36,6 +38,7 @@ from streamlit.testing.v1 import AppTest
 
 from maps import employer_layers as emap
 from maps import employer_standing as es
+from maps.text import md_escape
 from twonet.db import employer_records as er
 from twonet.db import repository as repo
 from twonet.db.engine import ENV_VAR, get_engine
@@ -43,6 +46,7 @@ from twonet.db.models import Complaint, Employer, Inspection, Violation
 from twonet.grades import STANDING_COLUMNS, employer_standing, view_standings
 
 USCC = "91370211MA{:08d}".format
+HOSTILE_NAME = "[点击领取补贴](https://example.com) **粗体** $x$ :red[红]"
 TODAY = dt.date.today()
 LAST = TODAY.year - 1
 
@@ -328,6 +332,41 @@ def test_points_carry_warning_rings_and_grade_c_marks() -> None:
     ]
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([None, "yellow", "orange", "red"]),
+            st.one_of(st.none(), st.floats(0, 24)),
+            st.sampled_from(["A", "B", "C"]),
+        ),
+        max_size=30,
+    )
+)
+def test_exactly_the_warned_and_c_employers_are_marked(
+    rows: list[tuple[str | None, float | None, str]],
+) -> None:
+    standings = pd.DataFrame(
+        {
+            "uscc": [USCC(i) for i in range(len(rows))],
+            "warning": [w for w, _, _ in rows],
+            "arrears_months": [float("nan") if m is None else m for _, m, _ in rows],
+            "grade": [g for _, _, g in rows],
+        }
+    )
+    marks = es.point_marks(standings, year=2025, lang="en")
+    expected = {USCC(i) for i, (w, _, g) in enumerate(rows) if w or g == "C"}
+    assert set(marks) == expected
+    for i, (warning, _, grade) in enumerate(rows):
+        if USCC(i) in marks:
+            assert marks[USCC(i)].warning == warning
+            assert marks[USCC(i)].grade_c == (grade == "C")
+            assert ("grade C in 2025" in marks[USCC(i)].note) == (grade == "C")
+    layer = emap.point_layer(_points(len(rows)), marks=marks)
+    sent = json.loads(layer.payload).get("marks", {})
+    assert {USCC(int(n)) for n in sent} == expected
+
+
 def test_mark_notes_are_escaped_in_the_popup() -> None:
     marks = {USCC(0): es.PointMark("yellow", False, "<b>x</b>")}
     layer = emap.point_layer(_points(1), marks=marks)
@@ -347,10 +386,9 @@ def card_url(
         try:
             with engine.begin() as connection:
                 repo.save_cells(connection, synthetic_cells.copy())
-                connection.execute(
-                    insert(Employer),
-                    [employer_row(n, v) for n, v in ((1, V11), (3, V12), (4, V21))],
-                )
+                rows = [employer_row(n, v) for n, v in ((1, V11), (3, V12), (4, V21))]
+                rows[-1]["name"] = HOSTILE_NAME
+                connection.execute(insert(Employer), rows)
                 insert_rows(
                     connection,
                     Violation,
@@ -432,6 +470,13 @@ def test_employer_card_shows_grades_warning_and_history(
     assert "无欠薪预警" in _shown(at)
     assert "暂无与该单位匹配的检查、违法案件或投诉记录。" in _shown(at)
     assert len(at.dataframe) == 1
+
+    # a name written in Markdown is shown as text in the card's title
+    at.selectbox(key="emp_detail__zh").set_value(USCC(4)).run()
+    assert not at.exception
+    titles = [m.value for m in at.markdown if str(m.value).startswith("#### ")]
+    assert titles == [f"#### {md_escape(HOSTILE_NAME)}"]
+    assert all("](https://" not in str(m.value) for m in at.markdown)
 
 
 @pytest.mark.db
