@@ -12,7 +12,14 @@ import streamlit as st
 
 from maps import auth
 from maps.i18n import DEFAULT_LANG, LANGUAGES, t
-from maps.pages import assignments, employer_search, grid_map, hotspots, review
+from maps.pages import (
+    assignments,
+    coverage,
+    employer_search,
+    grid_map,
+    hotspots,
+    review,
+)
 
 _LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
@@ -57,6 +64,12 @@ page = st.navigation(
             title=t("page_assignments", lang),
             icon=":material/groups:",
             url_path="assignments",
+        ),
+        st.Page(
+            coverage.render,
+            title=t("page_coverage", lang),
+            icon=":material/travel_explore:",
+            url_path="coverage",
         ),
         st.Page(
             hotspots.render,

@@ -5,7 +5,8 @@ Hot Spot Analysis ("How Emerging Hot Spot Analysis works"): Gi* for every
 cell in every time step with the FDR correction (here: Benjamini–Hochberg
 over the cells of each quarter), then the Mann–Kendall trend of each cell's
 Gi* z-scores, then one pattern per cell.  With ``n`` time steps, ``hot`` the
-steps where the cell is a significant hot spot (``p_fdr <= alpha``, z > 0)
+steps where the cell is a significant hot spot (``p_fdr <= alpha`` and z
+beyond its normal critical value, :func:`grid.hotspot_stats.significant`)
 and ``cold`` likewise:
 
 * **new**: hot in the final step only, never significant before (a cell
@@ -45,7 +46,13 @@ import pandas as pd
 import pymannkendall
 
 from grid.errors import HotspotError
-from grid.hotspot_stats import bh_adjust, gi_star, queen_neighbours, smoothed_rates
+from grid.hotspot_stats import (
+    bh_adjust,
+    gi_star,
+    queen_neighbours,
+    significant,
+    smoothed_rates,
+)
 
 #: Share of the steps a cell must be hot to be intensifying, persistent,
 #: diminishing or historical (ArcGIS: 90 %).
@@ -211,7 +218,7 @@ def emerging_table(
         gi = gi_star(rates, neighbours, permutations=permutations, seed=seed)
         z[rows, step] = gi.z
         p_fdr = bh_adjust(gi.p)
-        sig[rows, step] = ~np.isnan(p_fdr) & (p_fdr <= alpha)
+        sig[rows, step] = significant(gi.z, p_fdr, alpha)
     out = []
     for i, code in enumerate(codes):
         tested = not np.isnan(z[i]).all()

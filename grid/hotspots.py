@@ -19,7 +19,9 @@ Classes
 With ``p_fdr`` the adjusted p-value and ``z`` the Gi* z-score:
 ``hot_99`` (``p_fdr <= 0.01``, ``z > 0``), ``hot_95`` (``<= 0.05``),
 ``hot_90`` (``<= 0.10``), ``cold_…`` the same with ``z < 0``, else
-``not_significant``.  ``significant`` is ``p_fdr <= alpha`` (default 0.10).
+``not_significant``; each level also needs ``|z|`` at its two-sided normal
+critical value (2.576, 1.960, 1.645: :func:`grid.hotspot_stats.significant`).
+``significant`` is the same test at ``alpha`` (default 0.10).
 """
 
 from __future__ import annotations
@@ -31,7 +33,13 @@ import numpy as np
 import pandas as pd
 
 from grid.errors import HotspotError
-from grid.hotspot_stats import bh_adjust, gi_star, queen_neighbours, smoothed_rates
+from grid.hotspot_stats import (
+    bh_adjust,
+    gi_star,
+    queen_neighbours,
+    significant,
+    smoothed_rates,
+)
 from grid.hotspot_text import CLASS_NAMES, explain
 
 #: Confidence levels and the adjusted p-value each needs.
@@ -76,7 +84,7 @@ def classify(z: np.ndarray, p_fdr: np.ndarray) -> np.ndarray:
     p = np.asarray(p_fdr, dtype=float)
     out = np.full(z.shape, "not_significant", dtype=object)
     for level, cut in sorted(CONFIDENCE, key=lambda c: -c[1]):
-        hit = ~np.isnan(p) & (p <= cut)
+        hit = significant(z, p, cut)
         out[hit & (z > 0)] = f"hot_{level}"
         out[hit & (z < 0)] = f"cold_{level}"
     return out
@@ -184,7 +192,7 @@ def hotspot_table(
             "z": z,
             "p": p,
             "p_fdr": p_fdr,
-            "significant": ~np.isnan(p_fdr) & (p_fdr <= alpha),
+            "significant": significant(z, p_fdr, alpha),
             "class": klass,
             "coverage": data["coverage"].to_numpy(),
         }

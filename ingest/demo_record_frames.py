@@ -208,7 +208,7 @@ def describe(
     employers of the townships, workshops of the villages, every employer
     of the villages); ``violations`` the cases planted on top of the noise.
     """
-    start, end, last = iso(np.array([window.start, window.end, window.last_year]))
+    start, end, last = iso(np.array([window.start, window.end, window.last_quarter]))
     made = cases.groupby("pattern").size()
 
     def towns(codes: tuple[str, ...]) -> list[str]:

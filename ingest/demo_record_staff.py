@@ -19,7 +19,8 @@ random    2 inspectors drawn from the county (双随机: random inspectors)
 
 Only people in service on the day are drawn (起始日期 ≤ day ≤ 终止日期);
 when nobody of a pool is, the pool is used as it is (the demo roster's
-assignments start on 2024-01-01, after the first month of the default
+people start on the first day of the default history,
+:data:`ingest.demo_roster.VALID_FROM`, so this only happens with a longer
 history).
 """
 

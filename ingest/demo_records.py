@@ -23,8 +23,10 @@ Planted patterns (chosen from the data, see :mod:`ingest.demo_record_sites`):
 3. **never_inspected** — 3–5 neighbouring villages with two assistants each
    and many employers, where nobody ever inspects (no check of any kind, a
    complaint registered and never handled);
-4. **new_hotspot** — 3–4 neighbouring villages with violations in the last
-   twelve months only (no violation there before).
+4. **new_hotspot** — 3–4 neighbouring villages with no violation before the
+   last twelve months, and a burst of them in the final calendar quarter
+   (the last step of a quarterly emerging-hotspot analysis: a *new* hot
+   spot; spread over the whole year it would be *consecutive*).
 
 Awkward records: a few complaints name an employer by name and address
 without its code, a few name a valid code no employer has; the import must
@@ -46,7 +48,7 @@ from grid.errors import GridBuildError
 from ingest import demo_record_draws as draws
 from ingest import demo_record_frames as assembly
 from ingest.demo_record_frames import HEADERS
-from ingest.demo_record_sites import Sites, choose_sites, staffed_villages
+from ingest.demo_record_sites import Sites, choose_sites, neighbours, staffed_villages
 from ingest.demo_record_staff import StaffPools, assign_staff
 from ingest.demo_tables import CATEGORIES
 from ingest.uscc import validate_uscc_array
@@ -141,7 +143,7 @@ def generate_records(
     )
     pool = _employer_pool(cells, employers, truth)
     sites = choose_sites(cells, pool, staffed_villages(assignments, staff))
-    _mark(pool, sites)
+    _mark(pool, sites, cells)
     streams = iter(np.random.SeedSequence(seed).spawn(12))
 
     def rng() -> np.random.Generator:
@@ -322,8 +324,11 @@ def _locate(cells: pd.DataFrame, employers: pd.DataFrame) -> np.ndarray:
     return np.asarray(found["village_code"].to_numpy(dtype=object))
 
 
-def _mark(pool: pd.DataFrame, sites: Sites) -> None:
+def _mark(pool: pd.DataFrame, sites: Sites, cells: pd.DataFrame) -> None:
+    graph = neighbours(cells, "township")
+    ring = {n for t in sites.wage_arrears for n in graph.get(t, [])}
     pool["wage_site"] = pool["township"].isin(sites.wage_arrears)
+    pool["wage_ring"] = pool["township"].isin(ring - set(sites.wage_arrears))
     pool["child_site"] = pool["village"].isin(sites.child_labour)
     pool["never"] = pool["village"].isin(sites.never_inspected)
     pool["new"] = pool["village"].isin(sites.new)

@@ -42,8 +42,10 @@ from grid.errors import GridBuildError
 from ingest.demo_tables import AS_OF
 from ingest.demo_values import draw_people
 
-#: When the demo assignments start.
-VALID_FROM: Final = dt.date(2024, 1, 1)
+#: When the demo staff and assignments start: the first day of the default
+#: demo history (:func:`ingest.demo_records.generate_records`, three years to
+#: 2026-11-30), so that every person an inspection names is in service.
+VALID_FROM: Final = dt.date(2023, 12, 1)
 #: When the planted inactive person's service ended (before :data:`AS_OF`).
 ENDED_ON: Final = dt.date(2026, 6, 30)
 #: Full-time inspectors per county bureau.

@@ -35,10 +35,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ingest.tables.validate import INVISIBLE, TableCheck
+from ingest.registry_checks import check_uscc
+from ingest.tables.validate import TableCheck
 from ingest.tables.values import fold, to_bool
-from ingest.uscc import MESSAGES as USCC_MESSAGES
-from ingest.uscc import bad_characters, validate_uscc_array
 
 #: What separates the ids of several inspectors in one cell.
 STAFF_ID_SEPARATORS = re.compile(r"[；;、,，/\s]+")
@@ -79,44 +78,9 @@ def check_records(
 
 # -------------------------------------------------------------------- USCC
 def _check_uscc(table: TableCheck, known: Collection[str] | None) -> pa.Array:
-    """Check the credit codes; return them normalised, null when blank."""
-    cells = table.cells("uscc")
-    table.replace_cells("uscc", pc.replace_substring_regex(cells, f"[{INVISIBLE}]", ""))
-    checks = validate_uscc_array(pd.Series(table.cells("uscc")), known_area_codes=known)
-    code = pa.array(checks["code"])
-    present = checks["present"].to_numpy()
-    length_ok = checks["length_ok"].to_numpy()
-    charset_ok = checks["charset_ok"].to_numpy()
-    letters = length_ok & charset_ok
-
-    def add(mask: npt.NDArray[np.bool_], kind: str, **fields: Any) -> None:
-        zh, en = USCC_MESSAGES[kind]
-        table.add(mask, kind, "uscc", zh, en, code=code, **fields)
-
-    add(present & ~length_ok, "uscc_length", n=pc.utf8_length(code))
-    bad_chars = present & length_ok & ~charset_ok
-    bad = np.full(table.n, "", dtype=object)
-    if bad_chars.any():
-        bad[bad_chars] = [bad_characters(c) for c in checks["code"][bad_chars]]
-    add(bad_chars, "uscc_charset", bad=bad)
-    area = pc.utf8_slice_codeunits(code, 2, 8)
-    add(letters & ~checks["format_ok"].to_numpy(), "uscc_area_format", area=area)
-    expected = pa.array(checks["check_char"])
-    wrong = pc.not_equal(pc.utf8_slice_codeunits(code, 17, 18), expected)
-    add(letters & to_bool(wrong), "uscc_check", expected=expected)
-    add(
-        letters & ~checks["org_check_ok"].to_numpy(),
-        "uscc_org_check",
-        expected=pa.array(checks["org_check_char"]),
-    )
-    add(
-        letters & ~checks["authority_ok"].to_numpy(),
-        "uscc_authority",
-        pair=pc.utf8_slice_codeunits(code, 0, 2),
-    )
-    unknown = (checks["area_known"] == False).fillna(False).to_numpy(bool)  # noqa: E712
-    add(unknown, "uscc_area_unknown", area=area)
-    return pc.if_else(pa.array(present), code, None)
+    """Check the credit codes as registries do; return them, null when blank."""
+    codes, _ = check_uscc(table, known, require_uscc=False)
+    return codes
 
 
 def _check_employer(table: TableCheck) -> None:

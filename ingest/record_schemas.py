@@ -360,6 +360,7 @@ _COMMON_KINDS: Final[dict[str, str]] = {
     "count_invalid": "reject",
     "employer_missing": "reject",
     **USCC_SEVERITY,
+    "uscc_invisible": "warning",
 }
 #: Severity of each problem kind, by record kind.
 KINDS: Final[dict[str, dict[str, str]]] = {

@@ -44,7 +44,7 @@ def check_employers(
 ) -> None:
     """Run the checks only employers have (see the module docstring)."""
     values = table.values
-    values["uscc"], values["area_code"] = _check_uscc(
+    values["uscc"], values["area_code"] = check_uscc(
         table, known_area_codes, require_uscc
     )
     if not require_uscc:
@@ -103,9 +103,17 @@ def _as_float(values: pd.Series | None, n: int) -> npt.NDArray[np.float64]:
     return values.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def _check_uscc(
+def check_uscc(
     table: TableCheck, known: Collection[str] | None, require_uscc: bool
 ) -> tuple[pa.Array, pa.Array]:
+    """Check a table's credit codes (GB 32100), gathering every problem.
+
+    Invisible characters are removed (and named in a warning); returns the
+    codes normalised (null when blank) and their registration-area codes.
+    ``known`` are the division codes an area is checked against (not when
+    ``None``); without ``require_uscc`` a blank code is no problem.  Used
+    by every table that names employers (registries, records).
+    """
     _strip_invisible(table)
     checks = validate_uscc_array(pd.Series(table.cells("uscc")), known_area_codes=known)
     code = pa.array(checks["code"])

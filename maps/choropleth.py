@@ -170,6 +170,8 @@ def classify(values: pd.Series | np.ndarray, scheme: str, k: int = 5) -> Classes
         with warnings.catch_warnings():
             # Fisher-Jenks says once that numba would make it faster
             warnings.filterwarnings("ignore", message="Numba not installed")
+            # quantiles of tied values: fewer classes than asked, said once
+            warnings.filterwarnings("ignore", message="Not enough unique values")
             fitted = _classifier(scheme)(present, k=k)
         bins = np.asarray(fitted.bins, dtype=float)
         labels[known] = np.asarray(fitted.yb, dtype=int)

@@ -25,6 +25,7 @@ from grid.hotspot_stats import (
     bh_adjust,
     gi_star,
     queen_neighbours,
+    significant,
     smoothed_rates,
     two_sided_p,
 )
@@ -135,7 +136,7 @@ def test_equal_values_are_not_significant_anywhere():
 
 
 def test_classes_by_adjusted_p_and_sign():
-    z = np.array([3.0, 2.0, 1.5, -3.0, -2.0, -1.0, 2.0, np.nan])
+    z = np.array([3.0, 2.0, 1.7, -3.0, -2.0, -1.7, 2.0, np.nan])
     p = np.array([0.005, 0.03, 0.08, 0.01, 0.05, 0.10, 0.2, np.nan])
     assert classify(z, p).tolist() == [
         "hot_99",
@@ -147,6 +148,19 @@ def test_classes_by_adjusted_p_and_sign():
         "not_significant",
         "not_significant",
     ]
+
+
+def test_a_small_z_is_not_significant_however_small_p():
+    """Each class also needs |z| at its normal critical value (2.576/1.960/1.645)."""
+    z = np.array([2.0, -0.6, 1.5, -1.7])
+    p = np.array([0.002, 0.002, 0.08, 0.002])
+    assert classify(z, p).tolist() == [
+        "hot_95",  # p qualifies for 99 %, z only for 95 %
+        "not_significant",
+        "not_significant",
+        "cold_90",
+    ]
+    assert significant(z, p, 0.10).tolist() == [True, False, False, True]
 
 
 # ------------------------------------------------------------ the analysis

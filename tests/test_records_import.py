@@ -337,6 +337,20 @@ def test_english_headers_and_codes_are_read_like_chinese(tmp_path):
     assert rows.loc["X2", "result"] == "clean"
 
 
+def test_an_invisible_character_in_a_code_is_removed_and_named(tmp_path):
+    path = tmp_path / "i.csv"
+    path.write_text(
+        "检查编号,检查日期,检查类型,统一社会信用代码,检查结果\n"
+        f"X1,2025-03-01,日常巡查,{U1[:5]}\u200b{U1[5:]},未发现问题\n",
+        encoding="utf-8",
+    )
+    read = read_records(path, "inspections")
+    assert read.rows["uscc"].tolist() == [U1]
+    problems = read.problems
+    assert problems["kind"].tolist() == ["uscc_invisible"]
+    assert "U+200B" in problems["reason_zh"].iloc[0]
+
+
 def test_migration_0007_goes_down_and_up(backend_name, migrated_database):
     from sqlalchemy import inspect
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -187,3 +188,64 @@ def run_imports(files: list[Path], run: Any) -> None:
             task = progress.add_task("read", total=None)
             report = run(file, progress_callback(progress, task))
         print_import(file, report)
+
+
+class ReportFormat(StrEnum):
+    """Output formats of the report commands (rules, coverage, gaps, hotspots…)."""
+
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+    XLSX = "xlsx"
+
+
+_SUFFIX_FORMATS = {
+    ".json": ReportFormat.JSON,
+    ".csv": ReportFormat.CSV,
+    ".xlsx": ReportFormat.XLSX,
+}
+
+
+def report_format(
+    chosen: ReportFormat | None, out: Path | None, *, suffix_must_match: bool = False
+) -> ReportFormat:
+    """Return the format asked for, or the one the ``--out`` suffix names.
+
+    Raises
+    ------
+    TwoNetError
+        No format and a suffix that names none; ``table`` with ``--out``;
+        ``csv`` or ``xlsx`` without it; with ``suffix_must_match``, a
+        format the file name contradicts.
+    """
+    if chosen is None:
+        if out is None:
+            return ReportFormat.TABLE
+        found = _SUFFIX_FORMATS.get(out.suffix.lower())
+        if found is None:
+            msg = (
+                f"无法从文件名“{out.name}”判断格式，请用 .json、.csv、.xlsx 或 "
+                f"--format / cannot tell the format from {out.name!r}; use .json, "
+                ".csv, .xlsx or --format"
+            )
+            raise TwoNetError(msg)
+        return found
+    if chosen is ReportFormat.TABLE and out is not None:
+        msg = (
+            "--format table 只打印到屏幕，写文件请用 json、csv 或 xlsx / "
+            "--format table prints to the screen; use json, csv or xlsx with --out"
+        )
+        raise TwoNetError(msg)
+    if chosen in (ReportFormat.CSV, ReportFormat.XLSX) and out is None:
+        msg = (
+            f"--format {chosen.value} 需要 --out 文件 / "
+            f"--format {chosen.value} needs --out FILE"
+        )
+        raise TwoNetError(msg)
+    if suffix_must_match and out is not None and out.suffix.lower() != f".{chosen}":
+        msg = (
+            f"--format {chosen.value} 与文件名“{out.name}”不符 / --format "
+            f"{chosen.value} does not match {out.name!r}"
+        )
+        raise TwoNetError(msg)
+    return chosen

@@ -9,7 +9,6 @@ JSON without ``--out`` goes to stdout.
 from __future__ import annotations
 
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from rich.markup import escape
 
 from twonet.cli.common import (
     DbOption,
+    ReportFormat,
     app,
     console,
     err_console,
@@ -25,21 +25,9 @@ from twonet.cli.common import (
     frame_table,
     open_database,
     parse_date,
+    report_format,
 )
 from twonet.errors import TwoNetError
-
-
-class OutputFormat(StrEnum):
-    """Output formats of the coverage reports."""
-
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
-_SUFFIXES = {".json": OutputFormat.JSON, ".csv": OutputFormat.CSV}
-_SUFFIXES[".xlsx"] = OutputFormat.XLSX
 
 LevelOption = Annotated[
     str,
@@ -51,7 +39,7 @@ AsOfOption = Annotated[
     str | None, typer.Option("--as-of", help="日期 / date YYYY-MM-DD (default today)")
 ]
 FormatOption = Annotated[
-    OutputFormat | None,
+    ReportFormat | None,
     typer.Option(
         "--format",
         help="table (屏幕 / screen), json (--out or stdout), csv or xlsx (--out); "
@@ -99,44 +87,9 @@ _WARNING_TABLE = {
 }
 
 
-def _format(chosen: OutputFormat | None, out: Path | None) -> OutputFormat:
-    """Return the format asked for, or the one the ``--out`` suffix names."""
-    if chosen is None:
-        if out is None:
-            return OutputFormat.TABLE
-        found = _SUFFIXES.get(out.suffix.lower())
-        if found is None:
-            msg = (
-                f"无法从文件名“{out.name}”判断格式，请用 .json、.csv、.xlsx 或 "
-                f"--format / cannot tell the format from {out.name!r}; use .json, "
-                ".csv, .xlsx or --format"
-            )
-            raise TwoNetError(msg)
-        return found
-    if chosen is OutputFormat.TABLE and out is not None:
-        msg = (
-            "--format table 只打印到屏幕，写文件请用 json、csv 或 xlsx / "
-            "--format table prints to the screen; use json, csv or xlsx with --out"
-        )
-        raise TwoNetError(msg)
-    if chosen in (OutputFormat.CSV, OutputFormat.XLSX) and out is None:
-        msg = (
-            f"--format {chosen.value} 需要 --out 文件 / "
-            f"--format {chosen.value} needs --out FILE"
-        )
-        raise TwoNetError(msg)
-    if out is not None and out.suffix.lower() != f".{chosen.value}":
-        msg = (
-            f"--format {chosen.value} 与文件名“{out.name}”不符 / --format "
-            f"{chosen.value} does not match {out.name!r}"
-        )
-        raise TwoNetError(msg)
-    return chosen
-
-
 def _emit(
     frame: Any,
-    fmt: OutputFormat,
+    fmt: ReportFormat,
     out: Path | None,
     *,
     title: str,
@@ -147,9 +100,9 @@ def _emit(
     """Print a table, JSON to stdout, or write the file."""
     from twonet.coverage import frame_json
 
-    if fmt is OutputFormat.TABLE and frame.empty:
+    if fmt is ReportFormat.TABLE and frame.empty:
         console.print(f"[green]{escape(title)}：无 / none[/green]")
-    elif fmt is OutputFormat.TABLE:
+    elif fmt is ReportFormat.TABLE:
         shown = frame if limit <= 0 else frame.head(limit)
         console.print(frame_table(title, _display(shown, columns)))
         hidden = len(frame) - len(shown)
@@ -198,9 +151,9 @@ def coverage_command(
     from twonet.coverage import coverage_report, write_coverage
 
     try:
-        fmt = _format(output_format, out)
+        fmt = report_format(output_format, out, suffix_must_match=True)
         date = parse_date(as_of)
-        with open_database(db, note_to_stderr=fmt is OutputFormat.JSON) as engine:
+        with open_database(db, note_to_stderr=fmt is ReportFormat.JSON) as engine:
             frame = coverage_report(engine, level, date)
         _emit(
             frame,
@@ -239,10 +192,10 @@ def gaps_command(
     from twonet.rules import load_rules
 
     try:
-        fmt = _format(output_format, out)
+        fmt = report_format(output_format, out, suffix_must_match=True)
         date = parse_date(as_of)
         rules = load_rules()
-        with open_database(db, note_to_stderr=fmt is OutputFormat.JSON) as engine:
+        with open_database(db, note_to_stderr=fmt is ReportFormat.JSON) as engine:
             frame = gap_report(
                 engine,
                 level,
@@ -279,11 +232,11 @@ def grades_command(
     from twonet.grades import grades_report, write_grades
 
     try:
-        fmt = _format(output_format, out)
-        to_stdout = fmt is OutputFormat.JSON and out is None
+        fmt = report_format(output_format, out, suffix_must_match=True)
+        to_stdout = fmt is ReportFormat.JSON and out is None
         with open_database(db, note_to_stderr=to_stdout) as engine:
             frame = grades_report(engine, year)
-        shown = frame[frame["grade"].ne("A")] if fmt is OutputFormat.TABLE else frame
+        shown = frame[frame["grade"].ne("A")] if fmt is ReportFormat.TABLE else frame
         _emit(
             shown,
             fmt,
@@ -311,9 +264,9 @@ def warnings_command(
     from twonet.grades import warnings_report, write_warnings
 
     try:
-        fmt = _format(output_format, out)
+        fmt = report_format(output_format, out, suffix_must_match=True)
         date = parse_date(as_of)
-        with open_database(db, note_to_stderr=fmt is OutputFormat.JSON) as engine:
+        with open_database(db, note_to_stderr=fmt is ReportFormat.JSON) as engine:
             frame = warnings_report(engine, date)
         _emit(
             frame,

@@ -39,6 +39,13 @@ def demo(
         bool,
         typer.Option(help="生成并导入示例人员与网格分配 / demo staff and assignments"),
     ] = True,
+    records: Annotated[
+        bool,
+        typer.Option(
+            help="生成并导入三年示例检查、案件与投诉（需名册与人员）/ three years of "
+            "demo inspections, violations and complaints (needs employers and roster)"
+        ),
+    ] = True,
     users: Annotated[
         bool,
         typer.Option(help="每个角色一个示例账户（打印密码）/ a demo account per role"),
@@ -73,10 +80,16 @@ def demo(
     console.print(report.summary())
     console.print(counts_table("写入 / stored", saved.counts))
     print_qa(qa, qa_out)
-    if employers:
-        _demo_employers(db, cells, employers)
-    if roster:
-        _demo_roster(db, cells)
+    registry = _demo_employers(db, cells, employers) if employers else None
+    staff = _demo_roster(db, cells) if roster else None
+    if records:
+        if registry is None or staff is None:
+            console.print(
+                "[yellow]未生成示例记录：需要示例名册与人员 / demo records skipped: "
+                "they need the demo employers and roster[/yellow]"
+            )
+        else:
+            _demo_records(db, cells, registry, staff)
     if users:
         _demo_users(db, cells)
     console.print(
@@ -84,7 +97,7 @@ def demo(
     )
 
 
-def _demo_employers(db: str | None, cells: Any, n: int) -> None:
+def _demo_employers(db: str | None, cells: Any, n: int) -> Any:
     """Generate the demo registry files and import them like real exports."""
     from ingest.demo_registry import generate_registry, write_registry
     from twonet.db.engine import PROJECT_ROOT
@@ -107,6 +120,7 @@ def _demo_employers(db: str | None, cells: Any, n: int) -> None:
     console.print(
         frame_table("示例名册导入 / demo registry imported", _import_summary(reports))
     )
+    return demo
 
 
 def _import_summary(reports: list[tuple[Path, Any]]) -> Any:
@@ -136,7 +150,7 @@ def _import_summary(reports: list[tuple[Path, Any]]) -> Any:
     return frame
 
 
-def _demo_roster(db: str | None, cells: Any) -> None:
+def _demo_roster(db: str | None, cells: Any) -> Any:
     """Generate the demo roster against the stored employers; import it."""
     from ingest.demo_roster import generate_roster, write_roster
     from twonet.db.engine import PROJECT_ROOT
@@ -165,6 +179,60 @@ def _demo_roster(db: str | None, cells: Any) -> None:
     )
     console.print(
         f"规则检查 / check: twonet rules report --as-of {demo.as_of.isoformat()}"
+    )
+    return demo
+
+
+def _demo_records(db: str | None, cells: Any, registry: Any, roster: Any) -> None:
+    """Generate the demo history from the demo's own rows; import its files."""
+    from twonet.db.engine import PROJECT_ROOT
+    from twonet.demo_history import import_demo_history
+
+    folder = PROJECT_ROOT / "data" / "demo" / "records"
+    try:
+        with open_database(db) as engine:
+            history = import_demo_history(engine, cells, registry, roster, folder)
+    except TwoNetError as exc:
+        raise fail(exc) from exc
+    console.print(f"示例记录 / demo records: 3 files → {folder}")
+    for kind, report in history.reports.items():
+        console.print(_records_line(kind, report))
+    _demo_findings(db, history.demo.planted)
+
+
+def _demo_findings(db: str | None, planted: dict[str, Any]) -> None:
+    """Print what the coverage and hotspot analysis finds in the demo history."""
+    from rich.markup import escape
+
+    from twonet.demo_history import demo_findings
+
+    try:
+        with open_database(db) as engine:
+            lines = demo_findings(engine, planted)
+    except TwoNetError as exc:
+        raise fail(exc) from exc
+    console.print("[bold]示例分析 / what the analysis finds[/bold]")
+    for line in lines:
+        console.print(f"  {escape(line)}")
+    end = planted["wage_arrears"]["to"]
+    console.print(
+        f"查看 / see: twonet gaps --level village --as-of {end}; "
+        f"twonet hotspots --level township --type 拖欠工资 --to {end}"
+    )
+
+
+def _records_line(kind: str, report: Any) -> str:
+    """One line per imported kind: read, rejected, stored, queued."""
+    from grid.record_types import RECORD_KINDS
+
+    name = RECORD_KINDS[kind]
+    stored = report.stored
+    return (
+        f"{name.zh} / {name.en}: 读取 / read {report.read:,}，"
+        f"拒绝 / rejected {report.rejected:,}，"
+        f"新增 / inserted {stored.get('inserted', 0):,}，"
+        f"未变 / unchanged {stored.get('unchanged', 0):,}，"
+        f"待复核 / queued {report.queued:,}"
     )
 
 

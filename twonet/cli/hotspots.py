@@ -8,7 +8,6 @@ an unreachable database).
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +16,7 @@ from rich.markup import escape
 
 from twonet.cli.common import (
     DbOption,
+    ReportFormat,
     app,
     console,
     err_console,
@@ -24,24 +24,10 @@ from twonet.cli.common import (
     frame_table,
     open_database,
     parse_date,
+    report_format,
 )
 from twonet.errors import TwoNetError
 
-
-class HotspotFormat(StrEnum):
-    """Output formats of ``twonet hotspots``."""
-
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
-_SUFFIX_FORMATS = {
-    ".json": HotspotFormat.JSON,
-    ".csv": HotspotFormat.CSV,
-    ".xlsx": HotspotFormat.XLSX,
-}
 _TABLE_COLUMNS = {
     "cell_code": "网格 / cell",
     "cell_name": "名称 / name",
@@ -78,7 +64,7 @@ def hotspots_command(
         ),
     ] = None,
     output_format: Annotated[
-        HotspotFormat | None,
+        ReportFormat | None,
         typer.Option(
             "--format",
             help="table (屏幕 / screen), json (--out or stdout), csv or xlsx (--out); "
@@ -109,14 +95,14 @@ def hotspots_command(
     from twonet.hotspots import hotspot_report, make_query, report_json, write_report
 
     try:
-        fmt = _format(output_format, out)
+        fmt = report_format(output_format, out)
         query = make_query(
             level,
             types=types,
             date_from=parse_date(date_from),
             date_to=parse_date(date_to),
         )
-        to_stdout = fmt is HotspotFormat.JSON and out is None
+        to_stdout = fmt is ReportFormat.JSON and out is None
         with open_database(db, note_to_stderr=to_stdout) as engine:
             report = hotspot_report(
                 engine,
@@ -125,7 +111,7 @@ def hotspots_command(
                 permutations=permutations,
                 seed=DEFAULT_SEED if seed is None else seed,
             )
-        if fmt is HotspotFormat.TABLE:
+        if fmt is ReportFormat.TABLE:
             _print_table(report, limit)
         elif to_stdout:
             typer.echo(report_json(report))
@@ -136,38 +122,9 @@ def hotspots_command(
             )
     except TwoNetError as exc:
         raise fail(exc) from exc
-    if fmt is not HotspotFormat.TABLE:
+    if fmt is not ReportFormat.TABLE:
         note = err_console if to_stdout else console
         note.print(_summary(report))
-
-
-def _format(chosen: HotspotFormat | None, out: Path | None) -> HotspotFormat:
-    """Return the format asked for, or the one the ``--out`` suffix names."""
-    if chosen is None:
-        if out is None:
-            return HotspotFormat.TABLE
-        found = _SUFFIX_FORMATS.get(out.suffix.lower())
-        if found is None:
-            msg = (
-                f"无法从文件名“{out.name}”判断格式，请用 .json、.csv、.xlsx 或 "
-                f"--format / cannot tell the format from {out.name!r}; use .json, "
-                ".csv, .xlsx or --format"
-            )
-            raise TwoNetError(msg)
-        return found
-    if chosen is HotspotFormat.TABLE and out is not None:
-        msg = (
-            "--format table 只打印到屏幕，写文件请用 json、csv 或 xlsx / "
-            "--format table prints to the screen; use json, csv or xlsx with --out"
-        )
-        raise TwoNetError(msg)
-    if chosen in (HotspotFormat.CSV, HotspotFormat.XLSX) and out is None:
-        msg = (
-            f"--format {chosen.value} 需要 --out 文件 / "
-            f"--format {chosen.value} needs --out FILE"
-        )
-        raise TwoNetError(msg)
-    return chosen
 
 
 def _summary(report: Any) -> str:

@@ -7,7 +7,6 @@ unreachable database).
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from rich.markup import escape
 
 from twonet.cli.common import (
     DbOption,
+    ReportFormat,
     app,
     console,
     err_console,
@@ -23,6 +23,7 @@ from twonet.cli.common import (
     frame_table,
     open_database,
     parse_date,
+    report_format,
 )
 from twonet.errors import TwoNetError
 
@@ -32,20 +33,6 @@ rules_app = typer.Typer(
 app.add_typer(rules_app, name="rules")
 
 
-class ReportFormat(StrEnum):
-    """Output formats of ``twonet rules report``."""
-
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
-    XLSX = "xlsx"
-
-
-_SUFFIX_FORMATS = {
-    ".json": ReportFormat.JSON,
-    ".csv": ReportFormat.CSV,
-    ".xlsx": ReportFormat.XLSX,
-}
 _TABLE_COLUMNS = {
     "severity": "严重程度 / severity",
     "rule": "规则 / rule",
@@ -108,7 +95,7 @@ def rules_report_command(
     )
 
     try:
-        fmt = _format(output_format, out)
+        fmt = report_format(output_format, out)
         date = parse_date(as_of)
         rules = load_rules(rules_file)
         to_stdout = fmt is ReportFormat.JSON and out is None
@@ -128,36 +115,6 @@ def rules_report_command(
         if out is not None:
             shown = escape(str(out))
             note.print(f"[green]已写出 / written {len(breaches):,} → {shown}[/green]")
-
-
-def _format(chosen: ReportFormat | None, out: Path | None) -> ReportFormat:
-    """Return the format asked for, or the one the ``--out`` suffix names."""
-    if chosen is None:
-        if out is None:
-            return ReportFormat.TABLE
-        found = _SUFFIX_FORMATS.get(out.suffix.lower())
-        if found is None:
-            msg = (
-                f"无法从文件名“{out.name}”判断格式，"
-                "请用 .json、.csv、.xlsx 或 --format / "
-                f"cannot tell the format from {out.name!r}; use .json, .csv, .xlsx "
-                "or --format"
-            )
-            raise TwoNetError(msg)
-        return found
-    if chosen is ReportFormat.TABLE and out is not None:
-        msg = (
-            "--format table 只打印到屏幕，写文件请用 json、csv 或 xlsx / "
-            "--format table prints to the screen; use json, csv or xlsx with --out"
-        )
-        raise TwoNetError(msg)
-    if chosen in (ReportFormat.CSV, ReportFormat.XLSX) and out is None:
-        msg = (
-            f"--format {chosen.value} 需要 --out 文件 / "
-            f"--format {chosen.value} needs --out FILE"
-        )
-        raise TwoNetError(msg)
-    return chosen
 
 
 def _print_table(breaches: Any, limit: int) -> None:
