@@ -39,6 +39,7 @@ from jinja2 import Template
 
 from maps import layers
 from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap, Datum, to_basemap_datum
+from maps.employer_standing import GRADE_C_COLOUR, WARNING_COLOURS, PointMark
 from maps.i18n import flag_label, level_label, method_label, t
 from maps.styles import EMPLOYER_CSS
 from maps.text import html_text
@@ -193,7 +194,12 @@ var {{ this.get_name() }} = (function (map) {
 
 
 class PointLayer(_DataLayer):
-    """Employer points coloured by placement method, with a popup each."""
+    """Employer points coloured by placement method, with a popup each.
+
+    Employers with a mark (:mod:`maps.employer_standing`) get a ring in the
+    warning's colour and, graded C, a dashed ring further out; the rings do
+    not take clicks.
+    """
 
     _template = Template(
         """
@@ -202,7 +208,21 @@ class PointLayer(_DataLayer):
 var {{ this.get_name() }} = (function (map) {
   var d = {{ this.payload }};
   var group = L.featureGroup();
-  d.rows.forEach(function (r) {
+  var marks = d.marks || {};
+  d.rows.forEach(function (r, n) {
+    var m = marks[n];
+    if (m && m[1]) {
+      L.circleMarker([r[0], r[1]], {
+        radius: d.radius + 7, interactive: false, fill: false,
+        color: d.gradeC, weight: 2, opacity: 1, dashArray: "3 3"
+      }).addTo(group);
+    }
+    if (m && m[0] >= 0) {
+      L.circleMarker([r[0], r[1]], {
+        radius: d.radius + 3.5, interactive: false, fill: false,
+        color: d.rings[m[0]], weight: 3, opacity: 1
+      }).addTo(group);
+    }
     var marker = L.circleMarker([r[0], r[1]], {
       radius: d.radius, weight: r[3] ? 2.5 : 1.2,
       color: r[3] ? d.queued : "#ffffff", opacity: 1,
@@ -214,6 +234,9 @@ var {{ this.get_name() }} = (function (map) {
       if (r[i] !== "") {
         html += "<tr><th>" + d.fields[i - 5] + "</th><td>" + r[i] + "</td></tr>";
       }
+    }
+    if (m) {
+      html += "<tr><th>" + d.markField + "</th><td>" + m[2] + "</td></tr>";
     }
     marker.bindPopup(html + "</table></div>", {maxWidth: 360});
     marker.bindTooltip(r[4], {direction: "top", offset: [0, -4]});
@@ -316,6 +339,7 @@ def point_layer(
     lang: str = "zh",
     limit: int = POINT_LIMIT,
     radius: float = 6.0,
+    marks: Mapping[str, PointMark] | None = None,
 ) -> PointLayer:
     """Build the point layer of at most ``limit`` employers.
 
@@ -332,6 +356,10 @@ def point_layer(
     limit : int, default POINT_LIMIT
     radius : float
         Circle radius in pixels.
+    marks : mapping of str to PointMark, optional
+        USCC → wage-arrears warning and grade C of the employers to mark
+        (:func:`maps.employer_standing.point_marks`); their popups get a line
+        saying why.
 
     Notes
     -----
@@ -379,6 +407,7 @@ def point_layer(
         )
     payload = {
         "rows": rows,
+        **_mark_payload(placed["uscc"], marks or {}, lang),
         "radius": radius,
         "queued": QUEUED_COLOUR,
         "colours": [METHOD_COLOURS[m] for m in methods],
@@ -395,6 +424,30 @@ def point_layer(
         ],
     }
     return PointLayer("employer_points", payload)
+
+
+def _mark_payload(
+    usccs: pd.Series, marks: Mapping[str, PointMark], lang: str
+) -> dict[str, Any]:
+    """Return the marks of the points by row number (nothing when none)."""
+    levels = list(WARNING_COLOURS)
+    found = {
+        str(n): [
+            levels.index(mark.warning) if mark.warning in WARNING_COLOURS else -1,
+            int(mark.grade_c),
+            html_text(mark.note),
+        ]
+        for n, mark in enumerate(marks.get(str(u)) for u in usccs)
+        if mark is not None
+    }
+    if not found:
+        return {}
+    return {
+        "marks": found,
+        "rings": [WARNING_COLOURS[level] for level in levels],
+        "gradeC": GRADE_C_COLOUR,
+        "markField": t("emp_field_standing", lang),
+    }
 
 
 def layer_size(layer: _DataLayer) -> int:

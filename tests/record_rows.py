@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import insert
 
 from twonet.db import repository as repo
-from twonet.db.models import Employer, Inspection, Violation
+from twonet.db.models import Complaint, Employer, Inspection, Violation
 
 NOW = dt.datetime(2025, 1, 1)
 V11, V12, V21 = "370211001001", "370211001002", "370211002001"
@@ -37,8 +37,10 @@ def employer_row(number: int, village: str, lon: float | None = 120.05) -> dict:
     }
 
 
-def record_row(record_id: str, employer: int | None) -> dict:
-    uscc = f"91370211MA{employer:08d}" if employer is not None else None
+def record_row(record_id: str, employer: int | str | None) -> dict:
+    """Columns every record has; ``employer`` a number of :func:`employer_row`,
+    a stored USCC, or ``None`` (unmatched)."""
+    uscc = f"91370211MA{employer:08d}" if isinstance(employer, int) else employer
     return {
         "record_id": record_id,
         "uscc": uscc,
@@ -49,14 +51,60 @@ def record_row(record_id: str, employer: int | None) -> dict:
     }
 
 
-def violation_row(record_id: str, employer: int | None, kind: str, found: str) -> dict:
+def violation_row(
+    record_id: str, employer: int | str | None, kind: str, found: str
+) -> dict:
     found_on = dt.date.fromisoformat(found)
     return {**record_row(record_id, employer), "type": kind, "found_on": found_on}
 
 
-def inspection_row(record_id: str, employer: int, day: str) -> dict:
+def inspection_row(
+    record_id: str,
+    employer: int | str,
+    day: str,
+    kind: str = "patrol",
+    result: str | None = None,
+) -> dict:
     on = dt.date.fromisoformat(day)
-    return {**record_row(record_id, employer), "inspected_on": on, "kind": "patrol"}
+    return {
+        **record_row(record_id, employer),
+        "inspected_on": on,
+        "kind": kind,
+        "result": result,
+    }
+
+
+def complaint_row(
+    record_id: str,
+    employer: int | str | None,
+    received: str,
+    *,
+    kind: str | None = "wage_arrears",
+    status: str = "accepted",
+    closed: str | None = None,
+) -> dict:
+    """A complaint; its deadlines are nominal (not the working-day rule)."""
+    on = dt.date.fromisoformat(received)
+    return {
+        **record_row(record_id, employer),
+        "received_on": on,
+        "channel": "12333",
+        "type": kind,
+        "status": status,
+        "closed_on": dt.date.fromisoformat(closed) if closed else None,
+        "accept_due": on + dt.timedelta(days=7),
+        "close_due": on + dt.timedelta(days=90),
+    }
+
+
+def insert_rows(connection: Any, model: Any, rows: list[dict]) -> None:
+    """Insert rows that may name different columns (one statement each)."""
+    for row in rows:
+        connection.execute(insert(model), [row])
+
+
+#: The stored table of each kind of row helper.
+MODELS = {"inspection": Inspection, "violation": Violation, "complaint": Complaint}
 
 
 def fill_small_history(connection: Any, cells: Any) -> None:

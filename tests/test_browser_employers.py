@@ -71,9 +71,42 @@ def hostile(employer_url: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
+def marked(employer_url: str) -> dict[str, str]:
+    """Give one employer with a point a red warning and grade C last year.
+
+    Three violations last year (grade C), an open wage-arrears case of 2.5
+    months found on 1 January this year (red warning).  Returns its USCC and
+    name.
+    """
+    import datetime as dt
+
+    from record_rows import insert_rows, violation_row
+
+    from twonet.db.models import Violation
+
+    year = dt.date.today().year
+    engine = get_engine(employer_url)
+    try:
+        point = eq.employer_points(engine, limit=3).iloc[2]
+        uscc = str(point["uscc"])
+        rows = [
+            violation_row(f"B{m}", uscc, "no_contract", f"{year - 1}-0{m}-01")
+            for m in (3, 4, 5)
+        ]
+        arrears = violation_row("B9", uscc, "wage_arrears", f"{year}-01-01")
+        rows.append({**arrears, "arrears_months": 2.5})
+        with engine.begin() as connection:
+            insert_rows(connection, Violation, rows)
+    finally:
+        engine.dispose()
+    return {"uscc": uscc, "name": str(point["name"])}
+
+
+@pytest.fixture(scope="module")
 def app_url(
     employer_url: str,
     hostile: dict[str, Any],
+    marked: dict[str, str],
     tmp_path_factory: pytest.TempPathFactory,
     serve_app: Callable[[str, Path], AbstractContextManager[str]],
 ) -> Iterator[str]:
@@ -252,4 +285,47 @@ def test_markdown_in_a_name_shows_as_text_on_the_search_page(
         assert "<a" not in popup and "<strong" not in popup and "<b>" not in popup
         assert "[点击领取补贴](https://example.com) **粗体** $x$ :red[红]" in popup
     _no_markup_from(tab, "[data-testid=stMain]")
+    assert offline.refused_assets == []
+
+
+_RINGS = """() => {
+    for (const f of document.querySelectorAll('iframe')) {
+        const map = f.isConnected && f.contentWindow && f.contentWindow.map;
+        if (!map) { continue; }
+        const rings = [];
+        map.eachLayer(layer => {
+            const o = layer.options || {};
+            if (o.fill === false && o.interactive === false && o.radius) {
+                rings.push([o.color, o.dashArray || ""]);
+            }
+        });
+        if (rings.length) { return rings; }
+    }
+    return null;
+}"""
+
+
+def test_a_warned_employer_is_ringed_on_the_map_and_carded(
+    page: tuple[Any, Offline], app_url: str, marked: dict[str, str], tmp_path: Path
+) -> None:
+    from maps.employer_standing import GRADE_C_COLOUR, WARNING_COLOURS
+
+    tab, offline = page
+    tab.goto(f"{app_url}/employers")
+    tab.get_by_text(re.compile(r"共 [\d,]+ 家用人单位")).wait_for()
+    text = tab.get_by_role("textbox", name="关键词")
+    text.fill(marked["uscc"])
+    text.press("Enter")
+    tab.get_by_text("共 1 家用人单位").wait_for()
+    rings = tab.wait_for_function(_RINGS, timeout=TIMEOUT_MS).json_value()
+    assert sorted(rings) == sorted(
+        [[WARNING_COLOURS["red"], ""], [GRADE_C_COLOUR, "3 3"]]
+    )
+    popups = tab.wait_for_function(_POPUPS, timeout=TIMEOUT_MS).json_value()
+    assert any("红色预警（欠薪 2.5 个月）" in p for p in popups)
+    tab.get_by_text("红色预警（外圈）").wait_for()  # the legend
+    _choose(tab, "查看单位", marked["uscc"], typed=True)
+    tab.get_by_text("红色预警：欠薪 2.5 个月，未结欠薪案件 1 件").wait_for()
+    tab.get_by_text("C级（不良）：年内查处违法 3 次").wait_for()
+    tab.screenshot(path=tmp_path / "search-marked.png", full_page=True)
     assert offline.refused_assets == []

@@ -6,6 +6,8 @@
   an open case on a date (:func:`grid.grades.wage_warnings`).
 * :func:`employer_standing` — one employer's grade and warning (the
   employer page).
+* :func:`view_standings` — the warning and last full year's grade of the
+  employers drawn on a map, from one query.
 * :func:`grades_file_bytes` (a page's download buttons), :func:`write_grades`,
   :func:`write_warnings` — JSON, CSV or XLSX with Chinese headers;
   :func:`grid.grades.grade_counts` gives counts per grade.
@@ -14,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +32,7 @@ from grid.grades import (
 )
 from twonet.coverage import frame_json
 from twonet.db.coverage_queries import employer_names, matched_violations
+from twonet.db.employer_records import violations_of
 from twonet.db.repository import Bind, transaction
 from twonet.exports import csv_bytes, xlsx_bytes
 
@@ -136,6 +140,37 @@ def employer_standing(
         "arrears_months": None if months is None or months != months else float(months),
         "open_cases": 0 if warning is None else int(warning["open_cases"]),
     }
+
+
+#: Columns of :func:`view_standings`.
+STANDING_COLUMNS: tuple[str, ...] = ("uscc", "warning", "arrears_months", "grade")
+
+
+def view_standings(bind: Bind, usccs: Iterable[str], *, as_of: dt.date) -> pd.DataFrame:
+    """Return the warning on ``as_of`` and last full year's grade of employers.
+
+    For the points of a map view: the violations of all of them are read in
+    one query (:func:`twonet.db.employer_records.violations_of`), then the
+    pure rules run once.  The grade is that of the calendar year before
+    ``as_of`` (the last annual grade).
+
+    Returns
+    -------
+    DataFrame
+        :data:`STANDING_COLUMNS`, one row per distinct employer, by USCC:
+        ``warning`` is ``yellow``/``orange``/``red`` or ``None``,
+        ``arrears_months`` NaN without a warning, ``grade`` A/B/C.
+    """
+    wanted = pd.Series(sorted(set(usccs)), dtype=object)
+    cases = violations_of(bind, wanted, found_before=as_of + dt.timedelta(days=1))
+    grades = integrity_grades(cases, as_of.year - 1, employers=wanted)
+    warnings = wage_warnings(cases, as_of).set_index("uscc")
+    out = pd.DataFrame({"uscc": wanted})
+    out["warning"] = out["uscc"].map(warnings["level"]).astype(object)
+    out["warning"] = out["warning"].where(out["warning"].notna(), None)
+    out["arrears_months"] = out["uscc"].map(warnings["arrears_months"]).astype(float)
+    out["grade"] = out["uscc"].map(grades.set_index("uscc")["grade"])
+    return out.loc[:, list(STANDING_COLUMNS)]
 
 
 def grades_file_bytes(

@@ -17,13 +17,14 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level, level_of_code
+from maps import employer_card
 from maps import employer_layers as emap
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
+from maps.engines import engine as engine
 from maps.i18n import flag_label, level_label, method_label, t
 from maps.styles import legend_markup
 from maps.text import t_md
@@ -31,7 +32,7 @@ from maps.widgets import bound, current_lang, init_state
 from twonet.db import employer_queries as eq
 from twonet.db import repository
 from twonet.db import review_queries as rq
-from twonet.db.engine import default_url, get_engine
+from twonet.db.engine import default_url
 from twonet.errors import TwoNetError
 from twonet.exports import search_csv
 
@@ -59,12 +60,6 @@ _DEFAULTS: dict[str, Any] = {
 
 
 # ------------------------------------------------------------------ loaders
-@st.cache_resource(show_spinner=False)
-def engine(url: str) -> Engine:
-    """Return the (shared) engine of a database URL."""
-    return get_engine(url)
-
-
 @st.cache_data(show_spinner=False, ttl=600)
 def load_cells(
     url: str, level: str | None, parent_code: str | None, as_of: dt.date
@@ -370,7 +365,10 @@ def result_map(
     legend: list[tuple[str, str]] = []
     if emap.overlay_mode(total) == "points" or village:
         points = employer_points(url, filters, emap.POINT_LIMIT)
-        overlays.append(emap.point_layer(points, datum=basemap.datum, lang=lang))
+        marks, mark_items = employer_card.map_marks(url, points, lang, as_of)
+        overlays.append(
+            emap.point_layer(points, datum=basemap.datum, lang=lang, marks=marks)
+        )
         bounds = emap.points_bounds(points, datum=basemap.datum) or bounds
         caption = t("emp_points_shown", lang, shown=len(points))
         if total > emap.POINT_LIMIT:
@@ -379,7 +377,7 @@ def result_map(
             )
         elif total > len(points):
             caption += " · " + t("emp_without_point", lang, n=total - len(points))
-        legend = emap.method_legend(lang)
+        legend = [*emap.method_legend(lang), *mark_items]
     else:
         counts = employer_counts(url, level.value, parent, filters)
         anchors = emap.anchor_points(cells, datum=basemap.datum)
@@ -453,7 +451,10 @@ def render() -> None:
             t("col_staff", lang): st.column_config.NumberColumn(format="%d"),
         },
         key="emp_table",
+        on_select=lambda: employer_card.pick_row(page.rows, "emp_table"),
+        selection_mode="single-row",
     )
     _pager(page, lang)
+    employer_card.render_card(url, page.rows, lang)
     st.subheader(t("emp_result_map", lang))
     result_map(url, filters, page.total, chosen_basemap(lang), lang)

@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level
+from maps import employer_card, layers
 from maps import employer_layers as emap
-from maps import layers
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
 from maps.i18n import level_label, t
 from maps.pages import employer_search as employer_loaders
@@ -267,13 +267,16 @@ def _employer_overlay(
     if shown is not None:
         n_shown = employer_loaders.employer_total(url, shown)
         points = employer_loaders.employer_points(url, shown, emap.POINT_LIMIT)
-        layers_.append(emap.point_layer(points, datum=basemap.datum, lang=lang))
+        marks, mark_items = employer_card.map_marks(url, points, lang, as_of)
+        layers_.append(
+            emap.point_layer(points, datum=basemap.datum, lang=lang, marks=marks)
+        )
         notes.append(t("emp_points_shown", lang, shown=len(points)))
         if n_shown > emap.POINT_LIMIT:
             notes.append(t("emp_points_truncated", lang, shown=len(points), n=n_shown))
         elif n_shown > len(points):
             notes.append(t("emp_without_point", lang, n=n_shown - len(points)))
-        legend = emap.method_legend(lang)
+        legend = [*emap.method_legend(lang), *mark_items]
     return {"layers": layers_, "notes": notes, "legend": legend, "counts": counts}
 
 
