@@ -110,67 +110,88 @@ def _missing(value: object) -> bool:
         return False
 
 
-def download_files(shown: pd.DataFrame, sheet: str) -> dict[str, bytes]:
-    r"""Return a labelled table as ``{"xlsx": bytes, "csv": bytes}``.
+def download_file(shown: pd.DataFrame, fmt: str, sheet: str) -> bytes:
+    r"""Return a labelled table as an ``"xlsx"`` or ``"csv"`` file.
 
     Examples
     --------
-    >>> files = download_files(pd.DataFrame({"名称": ["甲"]}), "表")
-    >>> files["csv"].startswith(b"\xef\xbb\xbf")
-    True
+    >>> download_file(pd.DataFrame({"名称": ["甲"]}), "csv", "表")[:3]  # the BOM
+    b'\xef\xbb\xbf'
     """
-    return {"xlsx": xlsx_bytes({sheet: shown}), "csv": csv_bytes(shown)}
+    if fmt == "xlsx":
+        return xlsx_bytes({sheet: shown})
+    return csv_bytes(shown)
+
+
+#: MIME type of each download format.
+MIME_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv",
+}
 
 
 def table_downloads(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame | Callable[[], pd.DataFrame],
     columns: Sequence[Column] | None,
     file_stem: str,
     lang: str,
     *,
     key: str,
     names: Mapping[str, str] | None = None,
+    empty: bool | None = None,
 ) -> None:
     """Draw the XLSX and CSV download buttons of a table.
 
+    The files are made when a button is clicked (Streamlit's deferred
+    download), not on every rerun.
+
     Parameters
     ----------
-    frame : DataFrame
-        The table: raw with ``columns``, or already labelled (as shown on
-        the page) when ``columns`` is None.
+    frame : DataFrame or callable
+        The table, or a function returning it (a large export, loaded only
+        when asked for): raw with ``columns``, or already labelled (as shown
+        on the page) when ``columns`` is None.
     columns : sequence of Column, optional
         How to label a raw frame (:func:`labelled_frame`).
     file_stem : str
         The file name without suffix (already in ``lang``); also the sheet.
     lang : {"zh", "en"}
     key : str
-        Unique prefix of the buttons' widget keys.
+        Unique prefix of the buttons' widget keys; the buttons sit in a
+        container keyed ``{key}_downloads``.
     names : mapping, optional
         Cell code → name, for code columns with ``cell_names``.
+    empty : bool, optional
+        The table is empty (buttons disabled); default: ``frame.empty`` for
+        a frame, False for a function.
     """
     import streamlit as st
 
-    shown = (
-        frame if columns is None else labelled_frame(frame, columns, lang, names=names)
-    )
-    files = download_files(shown, file_stem)
-    mimes = {
-        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "csv": "text/csv",
-    }
+    def shown() -> pd.DataFrame:
+        raw = frame() if callable(frame) else frame
+        return (
+            raw if columns is None else labelled_frame(raw, columns, lang, names=names)
+        )
+
+    if empty is None:
+        empty = frame.empty if isinstance(frame, pd.DataFrame) else False
     with st.container(horizontal=True, key=f"{key}_downloads"):
         for fmt in ("xlsx", "csv"):
             st.download_button(
                 t(f"download_{fmt}", lang),
-                data=files[fmt],
+                data=partial(_file, shown, fmt, file_stem),
                 file_name=f"{file_stem}.{fmt}",
-                mime=mimes[fmt],
+                mime=MIME_TYPES[fmt],
                 key=f"{key}_{fmt}",
                 icon=":material/download:",
                 on_click="ignore",
-                disabled=shown.empty,
+                disabled=empty,
                 width="content",
             )
+
+
+def _file(shown: Callable[[], pd.DataFrame], fmt: str, sheet: str) -> bytes:
+    return download_file(shown(), fmt, sheet)
 
 
 # ------------------------------------------------------------ shared specs

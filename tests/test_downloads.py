@@ -11,7 +11,7 @@ import pytest
 from maps.downloads import (
     EMPLOYER_COLUMNS,
     Column,
-    download_files,
+    download_file,
     labelled_frame,
 )
 from maps.import_view import problems_table, runs_table
@@ -76,8 +76,8 @@ def test_a_spec_column_missing_from_the_frame_is_skipped() -> None:
 
 def test_xlsx_has_the_labels_a_frozen_header_and_the_values() -> None:
     shown = labelled_frame(EMPLOYERS, EMPLOYER_COLUMNS, "zh", names=NAMES)
-    files = download_files(shown, "用人单位")
-    book = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
+    data = download_file(shown, "xlsx", "用人单位")
+    book = openpyxl.load_workbook(io.BytesIO(data))
     sheet = book["用人单位"]
     headers = [c.value for c in sheet[1]]
     assert headers == list(shown.columns)
@@ -91,7 +91,7 @@ def test_xlsx_has_the_labels_a_frozen_header_and_the_values() -> None:
 
 def test_csv_is_utf8_with_a_byte_order_mark() -> None:
     shown = labelled_frame(EMPLOYERS, EMPLOYER_COLUMNS, "zh", names=NAMES)
-    data = download_files(shown, "用人单位")["csv"]
+    data = download_file(shown, "csv", "用人单位")
     assert data.startswith(b"\xef\xbb\xbf")
     text = data.decode("utf-8-sig")
     assert text.splitlines()[0].startswith(
