@@ -234,3 +234,29 @@ EMPLOYER_COLUMNS: tuple[Column, ...] = (
     Column("lon", "dl_lon"),
     Column("lat", "dl_lat"),
 )
+
+
+def _reason(value: object, lang: str) -> str:
+    from maps.i18n import reason_label
+
+    return reason_label(str(value), lang)
+
+
+#: An open review item (待复核): the employer, why it waits, where it is now.
+REVIEW_COLUMNS: tuple[Column, ...] = (
+    Column("id", "dl_review_id"),
+    Column("uscc", "col_uscc"),
+    Column("name", "col_name"),
+    Column("reason", "col_reason", values=_reason),
+    Column("created_at", "dl_queued_at", values=lambda v, _: str(v)[:19]),
+    Column("registered_address", "col_registered_address"),
+    Column("operating_address", "col_operating_address"),
+    Column("county_code", "col_county_code", cell_names=True),
+    Column("township_code", "col_township_code", cell_names=True),
+    Column("village_code", "col_village_code", cell_names=True),
+    Column("method", "col_method", values=_method),
+    Column("confidence", "col_confidence"),
+    Column("flags", "col_flags", values=_flags),
+    Column("lon", "dl_lon"),
+    Column("lat", "dl_lat"),
+)

@@ -10,6 +10,7 @@ import pytest
 
 from maps.downloads import (
     EMPLOYER_COLUMNS,
+    REVIEW_COLUMNS,
     Column,
     download_file,
     labelled_frame,
@@ -159,3 +160,26 @@ def test_problems_table_gives_the_reason_in_the_chosen_language() -> None:
     assert zh["原因"].tolist() == ["校验位错误", "人数不合理"]
     en = problems_table(rows, "en")
     assert en["Reason"].tolist() == ["bad check digit", "implausible staff"]
+
+
+def test_review_items_get_reasons_and_names_in_chinese() -> None:
+    items = pd.DataFrame(
+        {
+            "id": [7],
+            "uscc": ["91370211MA3C000001"],
+            "name": ["甲厂"],
+            "reason": ["village_unresolved"],
+            "created_at": [pd.Timestamp("2026-01-02 03:04:05.678")],
+            "township_code": ["370211001"],
+            "method": ["address"],
+            "flags": ["village_unresolved"],
+            "candidates": [[{"code": "370211001001"}]],
+        }
+    )
+    shown = labelled_frame(items, REVIEW_COLUMNS, "zh", names=NAMES)
+    row = shown.iloc[0]
+    assert row["原因"] == "未能定位到村/社区"
+    assert row["列入时间"] == "2026-01-02 03:04:05"
+    assert row["乡级网格名称"] == "辛安街道"
+    assert row["定位方式"] == "地址定位"
+    assert "candidates" not in shown
