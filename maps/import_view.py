@@ -93,6 +93,31 @@ def problems_table(problems: pd.DataFrame, lang: str) -> pd.DataFrame:
     return labelled_frame(problems.assign(reason=reason), PROBLEM_COLUMNS, lang)
 
 
+def blank_missing(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return a table for the screen with missing values blank, not "None".
+
+    A column with a missing value becomes text (numbers as they were).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"n": pd.array([3, None], dtype="Int64")})
+    >>> blank_missing(counts)["n"].tolist()
+    ['3', '']
+    """
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.isna().any():
+            out[column] = ["" if _missing(v) else str(v) for v in values.astype(object)]
+    return out
+
+
+def _missing(value: object) -> bool:
+    return (
+        value is None or value is pd.NA or (isinstance(value, float) and value != value)
+    )
+
+
 def run_label(run: dict[str, object], lang: str) -> str:
     """Return how a run is named in the run picker."""
     return t(

@@ -15,7 +15,7 @@ from maps.downloads import (
     download_file,
     labelled_frame,
 )
-from maps.import_view import problems_table, runs_table
+from maps.import_view import blank_missing, problems_table, runs_table
 
 NAMES = {"370211": "黄岛区", "370211001": "辛安街道", "370211001001": "东村"}
 
@@ -183,3 +183,10 @@ def test_review_items_get_reasons_and_names_in_chinese() -> None:
     assert row["乡级网格名称"] == "辛安街道"
     assert row["定位方式"] == "地址定位"
     assert "candidates" not in shown
+
+
+def test_the_runs_table_on_screen_shows_missing_counts_blank() -> None:
+    shown = blank_missing(runs_table(RUNS, "zh"))
+    assert shown["读取行数"].tolist() == ["10", ""]
+    assert shown["操作人"].tolist() == ["张三", ""]
+    assert "None" not in shown.to_string()

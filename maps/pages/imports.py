@@ -70,7 +70,9 @@ def render() -> None:
 def _runs(url: str, runs: pd.DataFrame, lang: str) -> None:
     st.subheader(t("imp_runs", lang, n=len(runs)))
     shown = import_view.runs_table(runs, lang)
-    st.dataframe(shown, hide_index=True, key="imports_runs_table")
+    st.dataframe(
+        import_view.blank_missing(shown), hide_index=True, key="imports_runs_table"
+    )
     table_downloads(shown, None, t("imp_file_runs", lang), lang, key="imports_runs")
     records: dict[int, dict[str, Any]] = {
         int(r["id"]): {str(k): v for k, v in r.items()} for r in runs.to_dict("records")
