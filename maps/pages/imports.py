@@ -120,7 +120,9 @@ def _unplaced(url: str, lang: str) -> None:
     names = dict(zip(directory["code"], directory["name"], strict=True))
     rows = found.rows
     st.dataframe(
-        loaders.display_frame(rows.head(UNPLACED_SHOWN), names, lang),
+        import_view.blank_missing(
+            loaders.display_frame(rows.head(UNPLACED_SHOWN), names, lang)
+        ),
         hide_index=True,
         key="imports_unplaced_table",
     )
