@@ -26,7 +26,12 @@ from streamlit_folium import st_folium
 from grid.codes import LEVELS, Level
 from maps import employer_card, layers
 from maps import employer_layers as emap
-from maps.basemaps import Basemap, available_basemaps, tianditu_key
+from maps.basemaps import (
+    Basemap,
+    available_basemaps,
+    default_basemap_key,
+    tianditu_key,
+)
 from maps.i18n import level_label, t
 from maps.pages import employer_search as employer_loaders
 from maps.styles import legend_markup
@@ -307,7 +312,7 @@ def render() -> None:
         {
             _LEVEL: st.session_state[_VIEW].level.value,
             _COLOUR_BY: "children",
-            _BASEMAP: "osm",
+            _BASEMAP: default_basemap_key(tianditu_key(_secrets())),
             _AS_OF: dt.date.today(),
             _EMPLOYERS: True,
         }
