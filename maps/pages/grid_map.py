@@ -168,6 +168,8 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
             st.caption(t("basemap_tianditu_missing", lang))
         if basemap.datum == "gcj02":
             st.caption(t("basemap_gaode_note", lang))
+        if basemap.offline:
+            st.caption(t("basemap_offline_note", lang))
         st.date_input(t("as_of", lang), **bound(_AS_OF, lang))
         st.toggle(
             t("show_employers", lang),
