@@ -50,8 +50,8 @@ COUNTY_LABELS_ABOVE_DEG = 0.6
 SCREEN_ASPECT = 2.0
 #: At most this many labels on one map.
 MAX_LABELS = 40
-#: Labels closer than this share of the extent's width to a more important
-#: one are dropped, so they do not overlap.
+#: Labels closer than this share of the extent's smaller side to a more
+#: important one are dropped, so they do not overlap.
 LABEL_SPACING = 1 / 24
 
 
@@ -288,13 +288,13 @@ def choose_labels(
     """Return the places to label in an extent, most important first.
 
     Wide extents show only county-level places (rank 1); a place closer
-    than :data:`LABEL_SPACING` of the extent's width to an already chosen
-    one is left out.  With ``lang``, places without a name in that language
+    than :data:`LABEL_SPACING` of the extent's smaller side to an already
+    chosen one is left out.  With ``lang``, places without a name in that language
     are left out too.
     """
     minx, miny, maxx, maxy = check_bounds(bounds)
     max_rank = 1 if (maxx - minx) > COUNTY_LABELS_ABOVE_DEG else 2
-    spacing = (maxx - minx) * LABEL_SPACING
+    spacing = min(maxx - minx, maxy - miny) * LABEL_SPACING
     inside = [
         p
         for p in places
