@@ -164,6 +164,23 @@ def test_land_for_any_extent_comes_from_the_landmask() -> None:
     assert xiamen.places == ()
 
 
+def test_the_command_regenerates_the_packaged_land_and_places(tmp_path: Path) -> None:
+    """``twonet grid basemap`` without water gives the committed land and places."""
+    from typer.testing import CliRunner
+
+    from twonet.cli import app
+
+    out = tmp_path / "basemap.geojson"
+    result = CliRunner().invoke(app, ["grid", "basemap", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rebuilt = bs.read_basemap_file(out)
+    packaged = bs.read_basemap_file(bs.QINGDAO_BASEMAP)
+    assert rebuilt.coverage == packaged.coverage
+    assert rebuilt.land.equals_exact(packaged.land, 0.0)
+    assert rebuilt.places == packaged.places
+    assert rebuilt.water.is_empty  # the water needs --waterbodies (npm package)
+
+
 # ------------------------------------------------------------ maps: the basemap
 def test_offline_is_the_default_unless_tianditu_is_configured(
     monkeypatch: pytest.MonkeyPatch,
