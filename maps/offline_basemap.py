@@ -30,6 +30,7 @@ from typing import Any, cast
 
 import folium
 from branca.element import Element, Figure
+from folium.utilities import JsCode
 
 from grid.basemap_layers import (
     BasemapLayers,
@@ -124,6 +125,14 @@ def view_extent(fmap: folium.Map) -> Bounds:
     )
 
 
+#: Leaflet keeps each GeoJSON feature on its layer (``layer.feature``), so
+#: code that scans a map's layers for features (tests, page scripts looking
+#: for cells by ``properties.code``) would find the basemap's sea, land and
+#: water among the cells.  They are scenery, not data: drop the reference once
+#: Leaflet has styled the layer (nothing restyles it: no highlight, no popup).
+_SCENERY_ONLY = JsCode("function (feature, layer) { delete layer.feature; }")
+
+
 def _polygon_feature(geometry: Any, kind: str) -> dict[str, Any]:
     return {
         "type": "Feature",
@@ -196,6 +205,7 @@ class OfflineBasemapLayer(folium.FeatureGroup):
             interactive=False,
             pane=PANE,
             attribution=t("basemap_offline_attribution", self.lang),
+            on_each_feature=_SCENERY_ONLY,
         ).add_to(self)
         for place in choose_labels(layers.places, layers.bounds, lang=self.lang):
             folium.Marker(

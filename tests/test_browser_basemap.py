@@ -62,6 +62,12 @@ def test_grid_map_shows_the_offline_basemap(
                     '.leaflet-overlay-pane')).zIndex]"""
         )
         assert z_base < z_cells
+        # scenery, not data: no basemap feature among the map's features
+        strays = frame.evaluate(
+            """() => Object.values(window.map._layers).filter(
+                layer => layer.feature && !layer.feature.properties.code).length"""
+        )
+        assert strays == 0
         attribution = frame.locator(".leaflet-control-attribution").inner_text()
         assert "离线底图" in attribution and "OpenStreetMap" in attribution
         label_text = frame.locator(".tn-bm-label").all_inner_texts()
