@@ -6,7 +6,8 @@ China and absent on an offline inspection-office machine.  The grid maps need
 Leaflet only, so :func:`use_bundled_leaflet` swaps the CDN links of a map for
 ``data:`` URLs of the Leaflet copy shipped in the PyPI package
 ``xstatic-leaflet`` (BSD-2).  The map then draws with no network at all; only
-basemap tiles need one (choose the "none" basemap offline).
+basemap tiles need one (the default "offline" basemap needs none:
+:mod:`maps.offline_basemap`).
 """
 
 from __future__ import annotations

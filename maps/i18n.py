@@ -18,6 +18,7 @@ from typing import Literal
 from grid.codes import LEVEL_NAMES_ZH, Level
 from grid.geocode import FLAGS
 from maps.i18n_analysis import ANALYSIS_STRINGS
+from maps.i18n_basemap import BASEMAP_STRINGS
 from maps.i18n_downloads import DOWNLOAD_STRINGS
 from maps.i18n_records import RECORD_STRINGS
 from maps.i18n_staffing import STAFFING_STRINGS
@@ -101,7 +102,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "basemap_osm": ("OpenStreetMap", "OpenStreetMap"),
     "basemap_tianditu": ("天地图", "Tianditu"),
     "basemap_gaode": ("高德地图（GCJ-02）", "Gaode / AutoNavi (GCJ-02)"),
-    "basemap_none": ("无底图（离线）", "None (offline)"),
+    "basemap_none": ("无底图", "No basemap"),
     "basemap_gaode_note": (
         "高德底图使用 GCJ-02 坐标，网格已相应偏移以对齐底图。",
         "Gaode tiles are in GCJ-02; the cells are shifted to line up with them.",
@@ -322,6 +323,7 @@ STRINGS.update({k: v for k, v in STAFFING_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in ANALYSIS_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in RECORD_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in DOWNLOAD_STRINGS.items() if k not in STRINGS})
+STRINGS.update({k: v for k, v in BASEMAP_STRINGS.items() if k not in STRINGS})
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

@@ -39,6 +39,7 @@ from maps.basemaps import (
     to_basemap_lonlat,
 )
 from maps.i18n import level_label, t
+from maps.offline_basemap import add_offline_basemap
 from maps.styles import TOOLTIP_CSS
 from maps.text import html_text
 
@@ -396,7 +397,9 @@ def base_map(
 ) -> folium.Map:
     """Return an empty map on a basemap: bundled Leaflet, tiles, scale bar.
 
-    ``centre`` is a WGS-84 (lon, lat), shifted into the basemap's datum.
+    ``centre`` is a WGS-84 (lon, lat), shifted into the basemap's datum.  On
+    the offline basemap the land, sea, water and place labels are drawn by
+    :mod:`maps.offline_basemap` for the extent the map is later fitted to.
     """
     lon, lat = to_basemap_lonlat(*centre, basemap.datum)
     fmap = folium.Map(
@@ -417,6 +420,8 @@ def base_map(
             max_zoom=spec.max_zoom,
             control=False,
         ).add_to(fmap)
+    if basemap.offline:
+        add_offline_basemap(fmap, basemap.lang)
     return fmap
 
 

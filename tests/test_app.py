@@ -72,7 +72,7 @@ def test_runs_in_english(app: AppTest) -> None:
     texts = _texts(at)
     assert "2 cells in view" in texts
     assert "county/district" in texts
-    assert at.selectbox(key="grid_basemap__en").value == "osm"
+    assert at.selectbox(key="grid_basemap__en").value == "offline"
     assert at.radio(key="grid_colour_by__en").value == "children"
 
 

@@ -190,7 +190,7 @@ def test_tianditu_needs_a_key(monkeypatch: pytest.MonkeyPatch) -> None:
     assert basemaps.tianditu_key({basemaps.TIANDITU_KEY_NAME: "abc"}) == "abc"
     monkeypatch.setenv(basemaps.TIANDITU_KEY_NAME, "env-key")
     assert basemaps.tianditu_key({basemaps.TIANDITU_KEY_NAME: "abc"}) == "env-key"
-    tianditu = basemaps.available_basemaps("en", tianditu="env-key")[1]
+    tianditu = basemaps.available_basemaps("en", tianditu="env-key")[0]
     assert tianditu.key == "tianditu" and len(tianditu.tiles) == 2
     assert all("tk=env-key" in s.url for s in tianditu.tiles)
     assert "LAYER=eva" in tianditu.tiles[1].url  # English annotation

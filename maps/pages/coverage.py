@@ -24,7 +24,7 @@ from streamlit_folium import st_folium
 from grid.codes import Level
 from maps import analysis_map, coverage_view, layers
 from maps.analysis_view import Fills
-from maps.basemaps import available_basemaps
+from maps.basemaps import available_basemaps, default_basemap_key
 from maps.choropleth import NO_DATA_COLOUR, SCHEMES
 from maps.i18n import level_label, t
 from maps.pages import employer_search as loaders
@@ -270,7 +270,7 @@ def render() -> None:
             _K: 5,
             _COUNTY: "",
             _MIN: 0,
-            _BASEMAP: "osm",
+            _BASEMAP: default_basemap_key(),
         }
     )
     st.title(t("coverage_title", lang))

@@ -23,7 +23,12 @@ from streamlit_folium import st_folium
 from grid.codes import LEVELS, Level, level_of_code
 from maps import employer_card
 from maps import employer_layers as emap
-from maps.basemaps import Basemap, available_basemaps, tianditu_key
+from maps.basemaps import (
+    Basemap,
+    available_basemaps,
+    default_basemap_key,
+    tianditu_key,
+)
 from maps.downloads import EMPLOYER_COLUMNS, table_downloads
 from maps.engines import engine as engine
 from maps.i18n import flag_label, level_label, method_label, t
@@ -389,9 +394,11 @@ def result_map(
 
 
 def chosen_basemap(lang: str) -> Basemap:
-    """Return the basemap chosen on the grid map (OSM by default)."""
-    basemaps = {b.key: b for b in available_basemaps(lang, tianditu=tianditu_key())}
-    return basemaps.get(st.session_state.get("grid_basemap", "osm"), basemaps["osm"])
+    """Return the basemap chosen on the grid map (offline or Tianditu by default)."""
+    key = tianditu_key()
+    basemaps = {b.key: b for b in available_basemaps(lang, tianditu=key)}
+    default = basemaps[default_basemap_key(key)]
+    return basemaps.get(st.session_state.get("grid_basemap", default.key), default)
 
 
 # --------------------------------------------------------------------- page

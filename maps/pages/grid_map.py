@@ -26,7 +26,12 @@ from streamlit_folium import st_folium
 from grid.codes import LEVELS, Level
 from maps import employer_card, layers
 from maps import employer_layers as emap
-from maps.basemaps import Basemap, available_basemaps, tianditu_key
+from maps.basemaps import (
+    Basemap,
+    available_basemaps,
+    default_basemap_key,
+    tianditu_key,
+)
 from maps.downloads import table_downloads
 from maps.i18n import level_label, t
 from maps.pages import employer_search as employer_loaders
@@ -164,6 +169,8 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
             st.caption(t("basemap_tianditu_missing", lang))
         if basemap.datum == "gcj02":
             st.caption(t("basemap_gaode_note", lang))
+        if basemap.offline:
+            st.caption(t("basemap_offline_note", lang))
         st.date_input(t("as_of", lang), **bound(_AS_OF, lang))
         st.toggle(
             t("show_employers", lang),
@@ -310,7 +317,7 @@ def render() -> None:
         {
             _LEVEL: st.session_state[_VIEW].level.value,
             _COLOUR_BY: "children",
-            _BASEMAP: "osm",
+            _BASEMAP: default_basemap_key(tianditu_key(_secrets())),
             _AS_OF: dt.date.today(),
             _EMPLOYERS: True,
         }

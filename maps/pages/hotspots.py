@@ -25,7 +25,7 @@ from grid.hotspot_text import CLASS_NAMES, TREND_NAMES
 from grid.record_types import VIOLATION_TYPES
 from maps import analysis_map, layers
 from maps.analysis_view import Fills, category_fills, numeric_fills
-from maps.basemaps import available_basemaps
+from maps.basemaps import available_basemaps, default_basemap_key
 from maps.choropleth import HOTSPOT_COLOURS, NO_DATA_COLOUR, SCHEMES, TREND_COLOURS
 from maps.downloads import table_downloads
 from maps.i18n import level_label, t
@@ -367,7 +367,7 @@ def render() -> None:
             _VIEW: "class",
             _SCHEME: "quantiles",
             _K: 5,
-            _BASEMAP: "osm",
+            _BASEMAP: default_basemap_key(),
         }
     )
     st.title(t("hotspots_title", lang))

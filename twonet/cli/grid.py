@@ -242,3 +242,48 @@ def print_qa(report: Any, out: Path) -> None:
     if len(problems):
         shown = problems[["check", "severity", "code", "message_zh"]].head(30)
         console.print(frame_table("问题明细（前30）/ problems (first 30)", shown))
+
+
+@grid_app.command("basemap")
+def grid_basemap(
+    waterbodies: Annotated[
+        Path | None,
+        typer.Option(
+            help="GeoJSON of water bodies, e.g. package/map.geo.json of the npm "
+            "package @geo-maps/earth-waterbodies-5m (omit: no water layer)",
+        ),
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="file to write")] = None,
+) -> None:
+    """离线底图 / rebuild the packaged offline basemap of the Qingdao region.
+
+    Land comes from roaring-landmask (OSM land polygons), places from the OSM
+    boundary files in data/qingdao; see data/basemap/PROVENANCE.md.
+    """
+    from grid.errors import GridFileError
+    from grid.landmask import load_land
+    from ingest import basemap_sources as bs
+
+    target = out or bs.QINGDAO_BASEMAP
+    try:
+        coverage = bs.QINGDAO_COVERAGE
+        water = None if waterbodies is None else bs.read_polygons(waterbodies, coverage)
+        places = [
+            place
+            for path, ranks in bs.QINGDAO_PLACE_FILES
+            for place in bs.read_places(path, rank_by_level=ranks)
+        ]
+        source = bs.build_basemap_file(
+            target,
+            coverage=coverage,
+            land=load_land(coverage),
+            waterbodies=water,
+            places=places,
+            attribution=bs.QINGDAO_ATTRIBUTION,
+        )
+    except GridFileError as exc:
+        raise fail(exc) from exc
+    console.print(
+        f"[green]离线底图已写入 / basemap written[/green]: {escape(str(target))} "
+        f"({target.stat().st_size / 1000:.0f} kB, {len(source.places)} places)"
+    )
