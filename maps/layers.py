@@ -38,11 +38,16 @@ from maps.basemaps import (
     to_basemap_datum,
     to_basemap_lonlat,
 )
+from maps.cell_fills import CellFills, employer_fills
+from maps.choropleth import NO_DATA_COLOUR
 from maps.i18n import level_label, t
+from maps.legend import Section, Swatches, add_chrome, add_legend
 from maps.styles import TOOLTIP_CSS
 from maps.text import html_text
 
-ColourBy = Literal["level", "children"]
+ColourBy = Literal["employers", "level", "children"]
+#: The grid map's colourings, the default first.
+COLOUR_CHOICES: tuple[ColourBy, ...] = ("employers", "children", "level")
 
 #: Decimals kept in the GeoJSON coordinates (1e-6 degree is about 0.1 m).
 DEFAULT_DECIMALS = 6
@@ -196,6 +201,7 @@ def feature_collection(
     cells: gpd.GeoDataFrame,
     *,
     counts: Mapping[str, int] | None = None,
+    employers: Mapping[str, int] | None = None,
     lang: str = "zh",
 ) -> dict[str, Any]:
     """Return the GeoJSON of placed cells with their tooltip properties.
@@ -207,6 +213,10 @@ def feature_collection(
         rows without geometry are skipped.
     counts : mapping of str to int, optional
         Number of children per code (missing codes count 0).
+    employers : mapping of str to int, optional
+        Employers per code (missing codes count 0); given, every feature
+        gets an ``employers`` property (the default colouring of the grid
+        map, :mod:`maps.cell_fills`).
     lang : {"zh", "en"}
         Language of the level name and the boundary mark.
 
@@ -236,6 +246,8 @@ def feature_collection(
             "illustrative": illustrative,
             "boundary": illustrative_mark if illustrative else mapped_mark,
         }
+        if employers is not None:
+            properties["employers"] = int(employers.get(code, 0))
         features.append(
             {
                 "type": "Feature",
@@ -275,15 +287,26 @@ def fill_colour(properties: Mapping[str, Any], colour_by: ColourBy) -> str:
     return LEVEL_COLOURS[Level(properties["level"])]
 
 
-def cell_style(properties: Mapping[str, Any], colour_by: ColourBy) -> dict[str, Any]:
+def cell_style(
+    properties: Mapping[str, Any],
+    colour_by: ColourBy,
+    fills: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
     """Return the Leaflet path style of a feature.
 
+    ``fills`` (fill per code, e.g. :attr:`maps.cell_fills.CellFills.by_code`)
+    overrides ``colour_by``; a code missing from it is no data.
     Illustrative cells get a dashed outline, so the mark is visible on the
     map itself and not only in the tooltip.
     """
     village = properties.get("level") == Level.VILLAGE.value
+    fill = (
+        fill_colour(properties, colour_by)
+        if fills is None
+        else fills.get(str(properties.get("code")), NO_DATA_COLOUR)
+    )
     style: dict[str, Any] = {
-        "fillColor": fill_colour(properties, colour_by),
+        "fillColor": fill,
         "fillOpacity": 0.5,
         "color": _LINE_COLOUR,
         "weight": 0.7 if village else 1.4,
@@ -295,11 +318,18 @@ def cell_style(properties: Mapping[str, Any], colour_by: ColourBy) -> dict[str, 
 
 
 def effective_colour_by(collection: Mapping[str, Any], colour_by: ColourBy) -> ColourBy:
-    """Return ``colour_by``, or ``"level"`` when no cell drawn has children.
+    """Return ``colour_by``, or a colouring the collection can show.
 
-    Colouring villages by their (zero) number of children would paint them
-    all the same pale grey.
+    Without employer figures (no register loaded) ``"employers"`` falls back
+    to ``"children"``; ``"children"`` falls back to ``"level"`` when no cell
+    drawn has children: colouring villages by their (zero) number of children
+    would paint them all the same pale grey.
     """
+    features = collection.get("features", [])
+    if colour_by == "employers" and not any(
+        "employers" in f["properties"] for f in features
+    ):
+        colour_by = "children"
     if colour_by == "children" and not any(
         int(f["properties"].get("children", 0)) for f in collection.get("features", [])
     ):
@@ -313,6 +343,8 @@ def legend_items(
     """Return (colour, label) pairs for the classes present in a collection."""
     props = [f["properties"] for f in collection.get("features", [])]
     colour_by = effective_colour_by(collection, colour_by)
+    if colour_by == "employers":
+        return employer_fills(collection, lang).legend
     if colour_by == "level":
         levels = sorted({Level(p["level"]) for p in props}, key=lambda lv: lv.depth)
         return [(LEVEL_COLOURS[lv], level_label(lv, lang)) for lv in levels]
@@ -341,20 +373,23 @@ def cell_layer(
 ) -> folium.GeoJson:
     """Build the GeoJson layer of a collection from :func:`feature_collection`.
 
-    The tooltip shows code, name, level, number of child cells and the
-    boundary mark (示意 for illustrative cells).
+    The tooltip shows code, name, level, number of child cells, employers
+    (when the collection has them) and the boundary mark (示意 for
+    illustrative cells).
     """
-    fields = list(_TOOLTIP_FIELDS)
-    aliases = [
-        t(key, lang)
-        for key in (
-            "field_code",
-            "field_name",
-            "field_level",
-            "field_children",
-            "field_boundary",
-        )
-    ]
+    keys = ["field_code", "field_name", "field_level", "field_children"]
+    fields = list(_TOOLTIP_FIELDS[:4])
+    features = collection.get("features", [])
+    if features and "employers" in features[0]["properties"]:
+        fields.append("employers")
+        keys.append("emp_field_employers")
+    fields.append("boundary")
+    keys.append("field_boundary")
+    aliases = [t(key, lang) for key in keys]
+    colour_by = effective_colour_by(collection, colour_by)
+    fills = (
+        employer_fills(collection, lang).by_code if colour_by == "employers" else None
+    )
     tooltip = folium.GeoJsonTooltip(
         fields=fields,
         aliases=aliases,
@@ -367,12 +402,24 @@ def cell_layer(
     return folium.GeoJson(
         collection,
         name="cells",
-        style_function=lambda f: cell_style(f["properties"], colour_by),
+        style_function=lambda f: cell_style(f["properties"], colour_by, fills),
         highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.75},
         tooltip=tooltip,
         control=False,
         **options,
     )
+
+
+def cell_legend(
+    collection: Mapping[str, Any], colour_by: ColourBy, lang: str
+) -> Swatches:
+    """Return the legend section of the cell fills (title and classes present)."""
+    colour_by = effective_colour_by(collection, colour_by)
+    if colour_by == "employers":
+        fills: CellFills = employer_fills(collection, lang)
+        return Swatches(fills.title, tuple(fills.legend))
+    title = t(f"legend_{colour_by}_title", lang)
+    return Swatches(title, tuple(legend_items(collection, colour_by, lang)))
 
 
 def collection_bounds(collection: Mapping[str, Any]) -> list[list[float]] | None:
@@ -396,6 +443,9 @@ def base_map(
 ) -> folium.Map:
     """Return an empty map on a basemap: bundled Leaflet, tiles, scale bar.
 
+    The scale bar is metric only and the attribution has no "Leaflet" prefix
+    (:func:`maps.legend.add_chrome`).
+
     ``centre`` is a WGS-84 (lon, lat), shifted into the basemap's datum.
     """
     lon, lat = to_basemap_lonlat(*centre, basemap.datum)
@@ -403,12 +453,13 @@ def base_map(
         location=(lat, lon),
         zoom_start=9,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # metric only: maps.legend.MapChrome
         zoom_snap=0.25,
         zoom_delta=0.5,
         prefer_canvas=prefer_canvas,
     )
     use_bundled_leaflet(fmap)
+    add_chrome(fmap)
     for spec in basemap.tiles:
         folium.TileLayer(
             tiles=spec.url,
@@ -426,11 +477,14 @@ def build_map(
     *,
     lang: str = "zh",
     colour_by: ColourBy = "level",
+    legend: Sequence[Section] = (),
 ) -> folium.Map:
     """Build the map of a collection on a basemap, fitted to its cells.
 
     The collection's geometries must already be in the basemap's datum
-    (:func:`prepare_geometries` with ``datum=basemap.datum``).
+    (:func:`prepare_geometries` with ``datum=basemap.datum``).  The legend
+    control on the map explains the cell fills, then ``legend`` (the
+    sections of the overlays the caller adds, e.g. the count circles).
     """
     fmap = base_map(basemap, prefer_canvas=len(collection["features"]) > 500)
     root = cast(Figure, fmap.get_root())
@@ -441,6 +495,7 @@ def build_map(
         collection, lang=lang, colour_by=colour_by, attribution=OSM_CELLS_ATTRIBUTION
     )
     layer.add_to(fmap)
+    add_legend(fmap, cell_legend(collection, colour_by, lang), *legend)
     bounds = collection_bounds(collection)
     if bounds is not None:
         fmap.fit_bounds(bounds, padding=(8, 8))

@@ -20,7 +20,8 @@ from branca.element import Figure
 from maps import layers
 from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap
 from maps.i18n import t
-from maps.styles import TOOLTIP_CSS, map_legend_box
+from maps.legend import Swatches, add_legend
+from maps.styles import TOOLTIP_CSS
 
 #: Staffing statuses in legend order, and the fill of each (no data last).
 STATUS_ORDER: tuple[str, ...] = ("full", "under", "none", "nodata")
@@ -123,9 +124,9 @@ def legend_items(collection: Mapping[str, Any], lang: str) -> list[tuple[str, st
     ]
 
 
-def legend_element(items: list[tuple[str, str]], lang: str) -> folium.Element:
-    """Return the legend as a box in the map's lower right corner (escaped)."""
-    return folium.Element(map_legend_box(t("staffing_legend", lang), items))
+def legend_section(items: list[tuple[str, str]], lang: str) -> Swatches:
+    """Return the legend section of the statuses (:mod:`maps.legend`)."""
+    return Swatches(t("staffing_legend", lang), tuple(items))
 
 
 def staffing_map(
@@ -167,7 +168,7 @@ def staffing_map(
         control=False,
         attribution=OSM_CELLS_ATTRIBUTION,
     ).add_to(fmap)
-    root.html.add_child(legend_element(legend_items(collection, lang), lang))
+    add_legend(fmap, legend_section(legend_items(collection, lang), lang))
     bounds = layers.collection_bounds(collection)
     if bounds is not None:
         fmap.fit_bounds(bounds, padding=(8, 8))

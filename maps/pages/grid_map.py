@@ -23,12 +23,13 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
-from grid.codes import LEVELS, Level
-from maps import employer_card, layers
+from grid.codes import LEVELS, Level, level_of_code
+from maps import count_circles, employer_card, layers
 from maps import employer_layers as emap
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
 from maps.downloads import table_downloads
 from maps.i18n import level_label, t
+from maps.legend import Section, Swatches
 from maps.pages import employer_search as employer_loaders
 from maps.styles import legend_markup
 from maps.text import md_escape, t_md
@@ -96,9 +97,13 @@ def _view_data(
     """Return the GeoJSON and the summaries of one view on one basemap datum."""
     cells = _cells(url, level, parent_code, None, as_of)
     ready = layers.prepare_geometries(cells, datum=datum)  # type: ignore[arg-type]
+    employers = None
+    if employer_loaders.employer_total(url, None):  # a register is loaded
+        counts = employer_loaders.employer_counts(url, level, parent_code, None)
+        employers = dict(zip(counts["code"], counts["employers"], strict=True))
     return {
         "collection": layers.feature_collection(
-            ready, counts=_child_counts(url, as_of), lang=lang
+            ready, counts=_child_counts(url, as_of), employers=employers, lang=lang
         ),
         "n_cells": len(cells),
         "n_illustrative": layers.illustrative_count(cells),
@@ -148,7 +153,7 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
         )
         st.radio(
             t("colour_by", lang),
-            ["children", "level"],
+            list(layers.COLOUR_CHOICES),
             format_func=lambda v: t(f"colour_by_{v}", lang),
             horizontal=True,
             **bound(_COLOUR_BY, lang),
@@ -257,12 +262,27 @@ def _employer_overlay(
     if shown is None and view.selected:
         shown = EmployerFilter(cell_code=view.selected)
     layers_: list[Any] = []
-    legend: list[tuple[str, str]] = []
+    legend: list[Section] = []
     if shown is not in_view:
         cells = _cells(url, view.level.value, view.parent_code, None, as_of)
+        circles, exclude = counts, [view.selected] if view.selected else []
+        parent_level = view.level.parent
+        if (
+            count_circles.needs_roll_up(counts)
+            and parent_level is not None
+            and parent_level.depth > _depth_of(view.parent_code)
+        ):
+            # one circle per parent cell: summed, anchored in the parent
+            circles = count_circles.roll_up(counts, cells)
+            cells = _cells(url, None, None, tuple(circles["code"]), as_of)
+            exclude = []
+            notes.append(
+                t("emp_counts_rolled_up", lang, level=level_label(parent_level, lang))
+            )
         anchors = emap.anchor_points(cells, datum=basemap.datum)
-        exclude = [view.selected] if view.selected else []
-        layers_.append(emap.count_layer(counts, anchors, lang=lang, exclude=exclude))
+        count_layer = emap.count_layer(circles, anchors, lang=lang, exclude=exclude)
+        layers_.append(count_layer)
+        legend.append(count_circles.size_legend(count_layer, lang))
         notes.append(t("emp_counts_shown", lang))
         if len(anchors) > emap.LABEL_LIMIT:
             notes.append(t("emp_zoom_for_numbers", lang))
@@ -278,8 +298,14 @@ def _employer_overlay(
             notes.append(t("emp_points_truncated", lang, shown=len(points), n=n_shown))
         elif n_shown > len(points):
             notes.append(t("emp_without_point", lang, n=n_shown - len(points)))
-        legend = [*emap.method_legend(lang), *mark_items]
+        items = (*emap.method_legend(lang), *mark_items)
+        legend.append(Swatches(t("legend_points_title", lang), items, "round"))
     return {"layers": layers_, "notes": notes, "legend": legend, "counts": counts}
+
+
+def _depth_of(code: str | None) -> int:
+    """Return the depth of a cell code's level (the whole city: -1)."""
+    return level_of_code(code).depth if code else -1
 
 
 def _employer_table(counts: pd.DataFrame, cells: pd.DataFrame, lang: str) -> None:
@@ -309,7 +335,7 @@ def render() -> None:
     init_state(
         {
             _LEVEL: st.session_state[_VIEW].level.value,
-            _COLOUR_BY: "children",
+            _COLOUR_BY: layers.COLOUR_CHOICES[0],
             _BASEMAP: "osm",
             _AS_OF: dt.date.today(),
             _EMPLOYERS: True,
@@ -343,7 +369,13 @@ def render() -> None:
     if data["n_illustrative"]:
         st.warning(t("illustrative_note", lang, n=data["n_illustrative"]), icon="⚠️")
     if collection["features"]:
-        fmap = layers.build_map(collection, basemap, lang=lang, colour_by=colour_by)
+        fmap = layers.build_map(
+            collection,
+            basemap,
+            lang=lang,
+            colour_by=colour_by,
+            legend=overlay["legend"] if overlay else (),
+        )
         for layer in overlay["layers"] if overlay else []:
             layer.add_to(fmap)
         st_folium(
@@ -354,14 +386,12 @@ def render() -> None:
             returned_objects=["last_active_drawing"],
             on_change=_on_map_click,
         )
-        items = layers.legend_items(collection, colour_by, lang)
-        st.markdown(legend_markup(items, lang, shape="square"), unsafe_allow_html=True)
     else:
         st.info(t("no_cells", lang))
     if overlay:
         caption = " · ".join(overlay["notes"])
         st.markdown(
-            legend_markup(overlay["legend"], lang, caption=caption),
+            legend_markup([], lang, caption=caption),
             unsafe_allow_html=True,
         )
     elif st.session_state[_EMPLOYERS]:

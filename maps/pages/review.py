@@ -22,6 +22,7 @@ from streamlit_folium import st_folium
 from maps import employer_layers as emap
 from maps.downloads import REVIEW_COLUMNS, table_downloads
 from maps.i18n import level_label, reason_label, t, why_label
+from maps.legend import Swatches
 from maps.pages.employer_search import (
     cell_directory,
     cell_label,
@@ -270,7 +271,12 @@ def _candidate_map(
             emap.point_layer(point, datum=basemap.datum, lang=lang, radius=7)
         )
         bounds = bounds or emap.points_bounds(point, datum=basemap.datum)
-    fmap = emap.employer_map(basemap, overlays=overlays, bounds=bounds)
+    fmap = emap.employer_map(
+        basemap,
+        overlays=overlays,
+        bounds=bounds,
+        legend=[_candidate_legend(cells, lang)],
+    )
     st_folium(
         fmap,
         key="review_map",
@@ -280,6 +286,17 @@ def _candidate_map(
     )
     caption = t("review_map_caption", lang)
     st.markdown(legend_markup([], lang, caption=caption), unsafe_allow_html=True)
+
+
+def _candidate_legend(cells: pd.DataFrame, lang: str) -> Swatches:
+    """Return the map legend: the employer's point, the candidates by rank."""
+    colours = emap.CANDIDATE_COLOURS
+    ranks = [
+        (colours[min(n, len(colours)) - 1], t("legend_candidate_rank", lang, n=n))
+        for n in range(1, min(len(cells), len(colours)) + 1)
+    ]
+    items = ((emap.QUEUED_COLOUR, t("emp_legend_queued", lang)), *ranks)
+    return Swatches(t("legend_candidates_title", lang), items, "round")
 
 
 def _flash() -> None:
