@@ -1,6 +1,8 @@
-"""Fills of the grid map's cells by a figure per cell (employers per cell).
+"""Fills of the grid map's cells, and the legend that explains them.
 
-Free of Streamlit and of the database.  The counts are put in classes by
+Free of Streamlit and of the database.  The grid map colours its cells by
+one of :data:`COLOUR_CHOICES`: employers per cell (the default), number of
+child cells, or level.  The employer counts are put in classes by
 mapclassify's Fisher–Jenks natural breaks (:func:`maps.choropleth.classify`:
 exact and deterministic, and it follows the skew of counts per cell, where
 most cells have a few employers and a few have hundreds), each class a shade
@@ -14,12 +16,38 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
+from grid.codes import Level
 from maps.choropleth import NO_DATA_COLOUR, classify
-from maps.i18n import t
+from maps.i18n import level_label, t
+from maps.legend import Swatches
+
+ColourBy = Literal["employers", "level", "children"]
+#: The grid map's colourings, the default first.
+COLOUR_CHOICES: tuple[ColourBy, ...] = ("employers", "children", "level")
+
+
+#: Fill colour of each level (colour by level).
+LEVEL_COLOURS: dict[Level, str] = {
+    Level.CITY: "#6a51a3",
+    Level.COUNTY: "#2171b5",
+    Level.TOWNSHIP: "#238b45",
+    Level.VILLAGE: "#d94801",
+}
+#: Lower bounds of the child-count classes and their colours (YlGnBu).
+CHILD_BINS: tuple[int, ...] = (0, 1, 5, 10, 20, 50)
+CHILD_COLOURS: tuple[str, ...] = (
+    "#f0f0f0",
+    "#c7e9b4",
+    "#7fcdbb",
+    "#41b6c4",
+    "#1d91c0",
+    "#253494",
+)
+_LINE_COLOUR = "#37474f"
 
 #: Fill of a cell without any employer.
 ZERO_COLOUR = "#fbfbf7"
@@ -113,3 +141,110 @@ def employer_fills(collection: Mapping[str, Any], lang: str) -> CellFills:
     if missing:
         legend.append((NO_DATA_COLOUR, f"{t('legend_no_data', lang)} ({missing})"))
     return CellFills(by_code, t("legend_employers_title", lang), legend)
+
+
+# ------------------------------------------------------- level and children
+def child_class(children: int) -> int:
+    """Return the index in :data:`CHILD_BINS` of a child count.
+
+    Examples
+    --------
+    >>> [child_class(n) for n in (0, 1, 4, 5, 49, 50, 999)]
+    [0, 1, 1, 2, 4, 5, 5]
+    """
+    return int(np.searchsorted(CHILD_BINS, children, side="right") - 1)
+
+
+def fill_colour(properties: Mapping[str, Any], colour_by: ColourBy) -> str:
+    """Return the fill colour of a feature from its properties."""
+    if colour_by == "children":
+        return CHILD_COLOURS[child_class(int(properties.get("children", 0)))]
+    return LEVEL_COLOURS[Level(properties["level"])]
+
+
+def cell_style(
+    properties: Mapping[str, Any],
+    colour_by: ColourBy,
+    fills: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Return the Leaflet path style of a feature.
+
+    ``fills`` (fill per code, e.g. :attr:`maps.cell_fills.CellFills.by_code`)
+    overrides ``colour_by``; a code missing from it is no data.
+    Illustrative cells get a dashed outline, so the mark is visible on the
+    map itself and not only in the tooltip.
+    """
+    village = properties.get("level") == Level.VILLAGE.value
+    fill = (
+        fill_colour(properties, colour_by)
+        if fills is None
+        else fills.get(str(properties.get("code")), NO_DATA_COLOUR)
+    )
+    style: dict[str, Any] = {
+        "fillColor": fill,
+        "fillOpacity": 0.5,
+        "color": _LINE_COLOUR,
+        "weight": 0.7 if village else 1.4,
+        "opacity": 0.9,
+    }
+    if properties.get("illustrative"):
+        style["dashArray"] = "4 3"
+    return style
+
+
+def effective_colour_by(collection: Mapping[str, Any], colour_by: ColourBy) -> ColourBy:
+    """Return ``colour_by``, or a colouring the collection can show.
+
+    Without employer figures (no register loaded) ``"employers"`` falls back
+    to ``"children"``; ``"children"`` falls back to ``"level"`` when no cell
+    drawn has children: colouring villages by their (zero) number of children
+    would paint them all the same pale grey.
+    """
+    features = collection.get("features", [])
+    if colour_by == "employers" and not any(
+        "employers" in f["properties"] for f in features
+    ):
+        colour_by = "children"
+    if colour_by == "children" and not any(
+        int(f["properties"].get("children", 0)) for f in collection.get("features", [])
+    ):
+        return "level"
+    return colour_by
+
+
+def legend_items(
+    collection: Mapping[str, Any], colour_by: ColourBy, lang: str
+) -> list[tuple[str, str]]:
+    """Return (colour, label) pairs for the classes present in a collection."""
+    props = [f["properties"] for f in collection.get("features", [])]
+    colour_by = effective_colour_by(collection, colour_by)
+    if colour_by == "employers":
+        return employer_fills(collection, lang).legend
+    if colour_by == "level":
+        levels = sorted({Level(p["level"]) for p in props}, key=lambda lv: lv.depth)
+        return [(LEVEL_COLOURS[lv], level_label(lv, lang)) for lv in levels]
+    present = sorted({child_class(int(p["children"])) for p in props})
+    items = []
+    for i in present:
+        lo = CHILD_BINS[i]
+        hi = CHILD_BINS[i + 1] - 1 if i + 1 < len(CHILD_BINS) else None
+        if hi == lo:
+            label = t("legend_children_one", lang, n=lo)
+        elif hi is not None:
+            label = t("legend_children", lang, lo=lo, hi=hi)
+        else:
+            label = t("legend_children_open", lang, lo=lo)
+        items.append((CHILD_COLOURS[i], label))
+    return items
+
+
+def cell_legend(
+    collection: Mapping[str, Any], colour_by: ColourBy, lang: str
+) -> Swatches:
+    """Return the legend section of the cell fills (title and classes present)."""
+    colour_by = effective_colour_by(collection, colour_by)
+    if colour_by == "employers":
+        fills: CellFills = employer_fills(collection, lang)
+        return Swatches(fills.title, tuple(fills.legend))
+    title = t(f"legend_{colour_by}_title", lang)
+    return Swatches(title, tuple(legend_items(collection, colour_by, lang)))

@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -38,16 +38,19 @@ from maps.basemaps import (
     to_basemap_datum,
     to_basemap_lonlat,
 )
-from maps.cell_fills import CellFills, employer_fills
-from maps.choropleth import NO_DATA_COLOUR
+from maps.cell_fills import CHILD_BINS as CHILD_BINS
+from maps.cell_fills import CHILD_COLOURS as CHILD_COLOURS
+from maps.cell_fills import COLOUR_CHOICES as COLOUR_CHOICES
+from maps.cell_fills import LEVEL_COLOURS as LEVEL_COLOURS
+from maps.cell_fills import ColourBy as ColourBy
+from maps.cell_fills import cell_legend, cell_style, effective_colour_by, employer_fills
+from maps.cell_fills import child_class as child_class
+from maps.cell_fills import fill_colour as fill_colour
+from maps.cell_fills import legend_items as legend_items
 from maps.i18n import level_label, t
-from maps.legend import Section, Swatches, add_chrome, add_legend
+from maps.legend import Section, add_chrome, add_legend
 from maps.styles import TOOLTIP_CSS
 from maps.text import html_text
-
-ColourBy = Literal["employers", "level", "children"]
-#: The grid map's colourings, the default first.
-COLOUR_CHOICES: tuple[ColourBy, ...] = ("employers", "children", "level")
 
 #: Decimals kept in the GeoJSON coordinates (1e-6 degree is about 0.1 m).
 DEFAULT_DECIMALS = 6
@@ -64,24 +67,6 @@ TOLERANCE_PIXELS: dict[Level, float] = {
 }
 MIN_TOLERANCE = 1e-5  # degrees, about 1 m
 
-#: Fill colour of each level (colour by level).
-LEVEL_COLOURS: dict[Level, str] = {
-    Level.CITY: "#6a51a3",
-    Level.COUNTY: "#2171b5",
-    Level.TOWNSHIP: "#238b45",
-    Level.VILLAGE: "#d94801",
-}
-#: Lower bounds of the child-count classes and their colours (YlGnBu).
-CHILD_BINS: tuple[int, ...] = (0, 1, 5, 10, 20, 50)
-CHILD_COLOURS: tuple[str, ...] = (
-    "#f0f0f0",
-    "#c7e9b4",
-    "#7fcdbb",
-    "#41b6c4",
-    "#1d91c0",
-    "#253494",
-)
-_LINE_COLOUR = "#37474f"
 _TOOLTIP_FIELDS = ("code", "name", "level_label", "children", "boundary")
 
 
@@ -268,101 +253,6 @@ def geojson_size(collection: Mapping[str, Any]) -> int:
     return len(json.dumps(collection, sort_keys=True).encode("utf-8"))
 
 
-# ------------------------------------------------------------------ styling
-def child_class(children: int) -> int:
-    """Return the index in :data:`CHILD_BINS` of a child count.
-
-    Examples
-    --------
-    >>> [child_class(n) for n in (0, 1, 4, 5, 49, 50, 999)]
-    [0, 1, 1, 2, 4, 5, 5]
-    """
-    return int(np.searchsorted(CHILD_BINS, children, side="right") - 1)
-
-
-def fill_colour(properties: Mapping[str, Any], colour_by: ColourBy) -> str:
-    """Return the fill colour of a feature from its properties."""
-    if colour_by == "children":
-        return CHILD_COLOURS[child_class(int(properties.get("children", 0)))]
-    return LEVEL_COLOURS[Level(properties["level"])]
-
-
-def cell_style(
-    properties: Mapping[str, Any],
-    colour_by: ColourBy,
-    fills: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """Return the Leaflet path style of a feature.
-
-    ``fills`` (fill per code, e.g. :attr:`maps.cell_fills.CellFills.by_code`)
-    overrides ``colour_by``; a code missing from it is no data.
-    Illustrative cells get a dashed outline, so the mark is visible on the
-    map itself and not only in the tooltip.
-    """
-    village = properties.get("level") == Level.VILLAGE.value
-    fill = (
-        fill_colour(properties, colour_by)
-        if fills is None
-        else fills.get(str(properties.get("code")), NO_DATA_COLOUR)
-    )
-    style: dict[str, Any] = {
-        "fillColor": fill,
-        "fillOpacity": 0.5,
-        "color": _LINE_COLOUR,
-        "weight": 0.7 if village else 1.4,
-        "opacity": 0.9,
-    }
-    if properties.get("illustrative"):
-        style["dashArray"] = "4 3"
-    return style
-
-
-def effective_colour_by(collection: Mapping[str, Any], colour_by: ColourBy) -> ColourBy:
-    """Return ``colour_by``, or a colouring the collection can show.
-
-    Without employer figures (no register loaded) ``"employers"`` falls back
-    to ``"children"``; ``"children"`` falls back to ``"level"`` when no cell
-    drawn has children: colouring villages by their (zero) number of children
-    would paint them all the same pale grey.
-    """
-    features = collection.get("features", [])
-    if colour_by == "employers" and not any(
-        "employers" in f["properties"] for f in features
-    ):
-        colour_by = "children"
-    if colour_by == "children" and not any(
-        int(f["properties"].get("children", 0)) for f in collection.get("features", [])
-    ):
-        return "level"
-    return colour_by
-
-
-def legend_items(
-    collection: Mapping[str, Any], colour_by: ColourBy, lang: str
-) -> list[tuple[str, str]]:
-    """Return (colour, label) pairs for the classes present in a collection."""
-    props = [f["properties"] for f in collection.get("features", [])]
-    colour_by = effective_colour_by(collection, colour_by)
-    if colour_by == "employers":
-        return employer_fills(collection, lang).legend
-    if colour_by == "level":
-        levels = sorted({Level(p["level"]) for p in props}, key=lambda lv: lv.depth)
-        return [(LEVEL_COLOURS[lv], level_label(lv, lang)) for lv in levels]
-    present = sorted({child_class(int(p["children"])) for p in props})
-    items = []
-    for i in present:
-        lo = CHILD_BINS[i]
-        hi = CHILD_BINS[i + 1] - 1 if i + 1 < len(CHILD_BINS) else None
-        if hi == lo:
-            label = t("legend_children_one", lang, n=lo)
-        elif hi is not None:
-            label = t("legend_children", lang, lo=lo, hi=hi)
-        else:
-            label = t("legend_children_open", lang, lo=lo)
-        items.append((CHILD_COLOURS[i], label))
-    return items
-
-
 # -------------------------------------------------------------------- folium
 def cell_layer(
     collection: dict[str, Any],
@@ -408,18 +298,6 @@ def cell_layer(
         control=False,
         **options,
     )
-
-
-def cell_legend(
-    collection: Mapping[str, Any], colour_by: ColourBy, lang: str
-) -> Swatches:
-    """Return the legend section of the cell fills (title and classes present)."""
-    colour_by = effective_colour_by(collection, colour_by)
-    if colour_by == "employers":
-        fills: CellFills = employer_fills(collection, lang)
-        return Swatches(fills.title, tuple(fills.legend))
-    title = t(f"legend_{colour_by}_title", lang)
-    return Swatches(title, tuple(legend_items(collection, colour_by, lang)))
 
 
 def collection_bounds(collection: Mapping[str, Any]) -> list[list[float]] | None:
