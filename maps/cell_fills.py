@@ -25,8 +25,9 @@ from maps.choropleth import NO_DATA_COLOUR, classify
 from maps.i18n import level_label, t
 from maps.legend import Swatches
 
-ColourBy = Literal["employers", "level", "children"]
-#: The grid map's colourings, the default first.
+ColourBy = Literal["employers", "staffing", "level", "children"]
+#: The grid map's colourings, the default first ("staffing" is offered only
+#: to a logged-in user, whose staffing data the page can read).
 COLOUR_CHOICES: tuple[ColourBy, ...] = ("employers", "children", "level")
 
 
@@ -195,12 +196,18 @@ def cell_style(
 def effective_colour_by(collection: Mapping[str, Any], colour_by: ColourBy) -> ColourBy:
     """Return ``colour_by``, or a colouring the collection can show.
 
-    Without employer figures (no register loaded) ``"employers"`` falls back
-    to ``"children"``; ``"children"`` falls back to ``"level"`` when no cell
-    drawn has children: colouring villages by their (zero) number of children
-    would paint them all the same pale grey.
+    Without staffing statuses (:func:`maps.staffing_map.add_staffing`)
+    ``"staffing"`` falls back to ``"employers"``; without employer figures
+    (no register loaded) ``"employers"`` falls back to ``"children"``;
+    ``"children"`` falls back to ``"level"`` when no cell drawn has children:
+    colouring villages by their (zero) number of children would paint them
+    all the same pale grey.
     """
     features = collection.get("features", [])
+    if colour_by == "staffing" and not any(
+        "status" in f["properties"] for f in features
+    ):
+        colour_by = "employers"
     if colour_by == "employers" and not any(
         "employers" in f["properties"] for f in features
     ):
@@ -217,9 +224,10 @@ def legend_items(
 ) -> list[tuple[str, str]]:
     """Return (colour, label) pairs for the classes present in a collection."""
     props = [f["properties"] for f in collection.get("features", [])]
+    fills = figure_fills(collection, colour_by, lang)
+    if fills is not None:
+        return fills.legend
     colour_by = effective_colour_by(collection, colour_by)
-    if colour_by == "employers":
-        return employer_fills(collection, lang).legend
     if colour_by == "level":
         levels = sorted({Level(p["level"]) for p in props}, key=lambda lv: lv.depth)
         return [(LEVEL_COLOURS[lv], level_label(lv, lang)) for lv in levels]
@@ -242,9 +250,29 @@ def cell_legend(
     collection: Mapping[str, Any], colour_by: ColourBy, lang: str
 ) -> Swatches:
     """Return the legend section of the cell fills (title and classes present)."""
-    colour_by = effective_colour_by(collection, colour_by)
-    if colour_by == "employers":
-        fills: CellFills = employer_fills(collection, lang)
+    fills = figure_fills(collection, colour_by, lang)
+    if fills is not None:
         return Swatches(fills.title, tuple(fills.legend))
+    colour_by = effective_colour_by(collection, colour_by)
     title = t(f"legend_{colour_by}_title", lang)
     return Swatches(title, tuple(legend_items(collection, colour_by, lang)))
+
+
+def figure_fills(
+    collection: Mapping[str, Any], colour_by: ColourBy, lang: str
+) -> CellFills | None:
+    """Return the fills of a colouring by a figure per cell (``None``: by class).
+
+    Employers and staffing have a fill per cell code; level and child
+    counts are coloured from each feature's own properties
+    (:func:`fill_colour`).
+    """
+    colour_by = effective_colour_by(collection, colour_by)
+    if colour_by == "employers":
+        return employer_fills(collection, lang)
+    if colour_by == "staffing":
+        # imported here: maps.staffing_map builds on maps.layers, which uses us
+        from maps.staffing_map import staffing_fills
+
+        return staffing_fills(collection, lang)
+    return None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 LEGEND_STRINGS: dict[str, tuple[str, str]] = {
     "colour_by_employers": ("按用人单位数", "Employers per cell"),
+    "colour_by_staffing": ("按人员配备", "Staffing status"),
     "legend_employers_title": (
         "每个网格的用人单位数（自然断点分级）",
         "Employers per cell (natural breaks)",

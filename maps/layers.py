@@ -43,8 +43,9 @@ from maps.cell_fills import CHILD_COLOURS as CHILD_COLOURS
 from maps.cell_fills import COLOUR_CHOICES as COLOUR_CHOICES
 from maps.cell_fills import LEVEL_COLOURS as LEVEL_COLOURS
 from maps.cell_fills import ColourBy as ColourBy
-from maps.cell_fills import cell_legend, cell_style, effective_colour_by, employer_fills
+from maps.cell_fills import cell_legend, cell_style, figure_fills
 from maps.cell_fills import child_class as child_class
+from maps.cell_fills import effective_colour_by as effective_colour_by
 from maps.cell_fills import fill_colour as fill_colour
 from maps.cell_fills import legend_items as legend_items
 from maps.i18n import level_label, t
@@ -264,22 +265,25 @@ def cell_layer(
     """Build the GeoJson layer of a collection from :func:`feature_collection`.
 
     The tooltip shows code, name, level, number of child cells, employers
-    (when the collection has them) and the boundary mark (示意 for
-    illustrative cells).
+    and staffing status (when the collection has them) and the boundary
+    mark (示意 for illustrative cells).
     """
     keys = ["field_code", "field_name", "field_level", "field_children"]
     fields = list(_TOOLTIP_FIELDS[:4])
     features = collection.get("features", [])
-    if features and "employers" in features[0]["properties"]:
-        fields.append("employers")
-        keys.append("emp_field_employers")
+    present = features[0]["properties"] if features else {}
+    for field, key in (
+        ("employers", "emp_field_employers"),
+        ("status_label", "field_status"),
+    ):
+        if field in present:
+            fields.append(field)
+            keys.append(key)
     fields.append("boundary")
     keys.append("field_boundary")
     aliases = [t(key, lang) for key in keys]
-    colour_by = effective_colour_by(collection, colour_by)
-    fills = (
-        employer_fills(collection, lang).by_code if colour_by == "employers" else None
-    )
+    figures = figure_fills(collection, colour_by, lang)
+    fills = figures.by_code if figures is not None else None
     tooltip = folium.GeoJsonTooltip(
         fields=fields,
         aliases=aliases,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from collections.abc import Iterator
 
 import geopandas as gpd
 import pandas as pd
@@ -222,3 +223,118 @@ def test_dense_circles_are_summed_per_parent_cell() -> None:
         {"code": "370211001", "employers": 10, "flagged": 1, "queued": 0},
         {"code": "370211002", "employers": 10, "flagged": 2, "queued": 0},
     ]
+
+
+# --------------------------------------------------------- colour by staffing
+def test_staffing_fills_colour_cells_by_status(counties: gpd.GeoDataFrame) -> None:
+    from maps.staffing_map import STATUS_COLOURS, add_staffing
+
+    codes = sorted(counties["code"])
+    fc = layers.feature_collection(
+        layers.prepare_geometries(counties), employers={}, lang="zh"
+    )
+    assert layers.effective_colour_by(fc, "staffing") == "employers"  # no status
+    status = pd.DataFrame(
+        {"code": codes[:1], "assistants": 2, "inspectors": 1, "status": "full"}
+    )
+    add_staffing(fc, status, "zh")
+    page = _html(layers.build_map(fc, BASEMAP, lang="zh", colour_by="staffing"))
+    (inner,) = _legend_html(page)
+    assert "人员配备" in inner and "已配齐 (1)" in inner
+    assert STATUS_COLOURS["full"] in page and STATUS_COLOURS["nodata"] in page
+    assert "配备状态" in page or "status_label" in page  # the tooltip field
+
+
+@pytest.fixture(scope="module")
+def staffed_url(
+    tmp_path_factory: pytest.TempPathFactory, synthetic_cells: gpd.GeoDataFrame
+) -> Iterator[str]:
+    """A SpatiaLite file: the synthetic grid, one assistant in one village."""
+    import datetime as dt
+
+    from sqlalchemy import insert
+
+    from twonet.db import repository
+    from twonet.db.engine import get_engine, upgrade
+    from twonet.db.models import Assignment, Staff
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('legend') / 'staffed.sqlite'}"
+    engine = get_engine(url)
+    now = dt.datetime(2025, 1, 1, 8, 0)
+    try:
+        upgrade(engine)
+        repository.save_cells(engine, synthetic_cells.copy())
+        with repository.transaction(engine) as connection:
+            connection.execute(
+                insert(Staff),
+                [
+                    {
+                        "staff_id": "A1",
+                        "name": "张一",
+                        "kind": "assistant",
+                        "unit_code": "370211001",
+                        "active_from": dt.date(2024, 1, 1),
+                        "active_to": None,
+                        "content_hash": "A1",
+                        "first_seen": now,
+                        "last_changed": now,
+                    }
+                ],
+            )
+            connection.execute(
+                insert(Assignment),
+                [
+                    {
+                        "staff_id": "A1",
+                        "cell_code": "370211001001",
+                        "duty": "assistant",
+                        "valid_from": dt.date(2025, 1, 1),
+                        "created_at": now,
+                    }
+                ],
+            )
+        yield url
+    finally:
+        engine.dispose()
+
+
+#: The grid map page with the map's HTML kept in the session (AppTest does
+#: not render components).
+_GRID_PAGE = """
+import streamlit as st
+from maps.pages import grid_map
+
+def keep(fmap, **kwargs):
+    st.session_state["map_html"] = fmap.get_root().render()
+
+grid_map.st_folium = keep
+grid_map.render()
+"""
+
+
+@pytest.mark.db
+def test_grid_map_offers_staffing_to_a_logged_in_user(
+    staffed_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from twonet.db.engine import ENV_VAR, get_engine
+    from twonet.permissions import Role, User
+
+    monkeypatch.setenv(ENV_VAR, staffed_url)
+    at = AppTest.from_string(_GRID_PAGE, default_timeout=60)
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception
+    assert "按人员配备" not in at.radio(key="grid_colour_by__zh").options
+
+    at.session_state["auth_user"] = User("p", Role.PLANNER, "370200", frozenset())
+    at.session_state["auth_engine"] = get_engine(staffed_url)
+    at.run()
+    radio = at.radio(key="grid_colour_by__zh")
+    assert "按人员配备" in radio.options
+    radio.set_value("staffing").run()
+    assert not at.exception
+    (inner,) = _legend_html(at.session_state["map_html"])
+    assert "人员配备" in inner
+    assert any(label in inner for label in ("已配齐 (", "配备不足 (", "无人员 ("))

@@ -24,13 +24,15 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level, level_of_code
-from maps import count_circles, employer_card, layers
+from maps import count_circles, employer_card, layers, staffing_data
 from maps import employer_layers as emap
+from maps.auth import current_user, user_engine
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
 from maps.downloads import table_downloads
 from maps.i18n import level_label, t
 from maps.legend import Section, Swatches
 from maps.pages import employer_search as employer_loaders
+from maps.staffing_map import add_staffing
 from maps.styles import legend_markup
 from maps.text import md_escape, t_md
 from maps.widgets import bound, current_lang, init_state
@@ -143,6 +145,10 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
     }
     if st.session_state[_BASEMAP] not in basemaps:
         st.session_state[_BASEMAP] = next(iter(basemaps))
+    # staffing status needs a user: it is read through their jurisdiction
+    colourings = [*layers.COLOUR_CHOICES, *(["staffing"] if current_user() else [])]
+    if st.session_state[_COLOUR_BY] not in colourings:
+        st.session_state[_COLOUR_BY] = colourings[0]
     with st.sidebar:
         st.selectbox(
             t("level_select", lang),
@@ -153,7 +159,7 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
         )
         st.radio(
             t("colour_by", lang),
-            list(layers.COLOUR_CHOICES),
+            colourings,
             format_func=lambda v: t(f"colour_by_{v}", lang),
             horizontal=True,
             **bound(_COLOUR_BY, lang),
@@ -228,6 +234,22 @@ def _selected_cell(cells: pd.DataFrame, code: str, lang: str) -> None:
     st.dataframe(shown, hide_index=True)
     table_downloads(
         shown, None, f"{t('dl_cell', lang)}{cell['code']}", lang, key="grid_cell"
+    )
+
+
+def _add_staffing(
+    collection: dict[str, Any], url: str, as_of: dt.date, lang: str
+) -> None:
+    """Give the cells the logged-in user's staffing status (no user: none)."""
+    user = current_user()
+    if user is None:
+        return
+    engine = user_engine()
+    source = staffing_data.Source(
+        url, user.username, as_of, staffing_data.generation(engine)
+    )
+    add_staffing(
+        collection, staffing_data.staffing(engine, source, user)["status"], lang
     )
 
 
@@ -358,6 +380,8 @@ def render() -> None:
             if st.session_state[_EMPLOYERS]
             else None
         )
+        if colour_by == "staffing":
+            _add_staffing(data["collection"], url, as_of, lang)
     except (TwoNetError, SQLAlchemyError) as exc:
         st.error(t_md("database_error", lang, error=exc))
         st.info(t("database_hint", lang))
