@@ -265,7 +265,8 @@ def _candidate_map(
         )
         bounds = emap.cells_bounds(cells, datum=basemap.datum)
     point = pd.DataFrame([item])
-    if pd.notna(item.get("lon")) and pd.notna(item.get("lat")):
+    point_drawn = pd.notna(item.get("lon")) and pd.notna(item.get("lat"))
+    if point_drawn:
         point["queued"] = True
         overlays.append(
             emap.point_layer(point, datum=basemap.datum, lang=lang, radius=7)
@@ -275,7 +276,7 @@ def _candidate_map(
         basemap,
         overlays=overlays,
         bounds=bounds,
-        legend=[_candidate_legend(cells, lang)],
+        legend=[_candidate_legend(len(cells), point_drawn, lang)],
     )
     st_folium(
         fmap,
@@ -288,15 +289,15 @@ def _candidate_map(
     st.markdown(legend_markup([], lang, caption=caption), unsafe_allow_html=True)
 
 
-def _candidate_legend(cells: pd.DataFrame, lang: str) -> Swatches:
+def _candidate_legend(n_cells: int, point_drawn: bool, lang: str) -> Swatches:
     """Return the map legend: the employer's point, the candidates by rank."""
     colours = emap.CANDIDATE_COLOURS
-    ranks = [
-        (colours[min(n, len(colours)) - 1], t("legend_candidate_rank", lang, n=n))
-        for n in range(1, min(len(cells), len(colours)) + 1)
+    items = [(emap.QUEUED_COLOUR, t("emp_legend_queued", lang))] if point_drawn else []
+    items += [
+        (colours[n - 1], t("legend_candidate_rank", lang, n=n))
+        for n in range(1, min(n_cells, len(colours)) + 1)
     ]
-    items = ((emap.QUEUED_COLOUR, t("emp_legend_queued", lang)), *ranks)
-    return Swatches(t("legend_candidates_title", lang), items, "round")
+    return Swatches(t("legend_candidates_title", lang), tuple(items), "round")
 
 
 def _flash() -> None:
