@@ -21,7 +21,8 @@ from branca.element import Figure
 from maps import layers
 from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap
 from maps.choropleth import NO_DATA_COLOUR, fill_style
-from maps.styles import TOOLTIP_CSS, map_legend_box
+from maps.legend import Swatches, add_legend
+from maps.styles import TOOLTIP_CSS
 from maps.text import html_text
 
 
@@ -133,7 +134,7 @@ def figure_map(
         control=False,
         attribution=OSM_CELLS_ATTRIBUTION,
     ).add_to(fmap)
-    root.html.add_child(folium.Element(map_legend_box(legend_title, legend)))
+    add_legend(fmap, Swatches(legend_title, tuple(legend)))
     bounds = _selected_bounds(collection, selected) or layers.collection_bounds(
         collection
     )

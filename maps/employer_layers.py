@@ -41,6 +41,7 @@ from maps import layers
 from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap, Datum, to_basemap_datum
 from maps.employer_standing import GRADE_C_COLOUR, WARNING_COLOURS, PointMark
 from maps.i18n import flag_label, level_label, method_label, t
+from maps.legend import Section, add_legend
 from maps.styles import EMPLOYER_CSS
 from maps.text import html_text
 
@@ -161,7 +162,7 @@ class CountLayer(_DataLayer):
 var {{ this.get_name() }} = (function (map) {
   var d = {{ this.payload }};
   var circles = L.layerGroup(), labels = L.layerGroup();
-  var top = Math.max.apply(null, d.rows.map(function (r) { return r[2]; }).concat([1]));
+  var top = d.top;
   d.rows.forEach(function (r) {
     L.circleMarker([r[0], r[1]], {
       radius: d.rmin + (d.rmax - d.rmin) * Math.sqrt(r[2] / top),
@@ -297,6 +298,7 @@ def count_layer(
     rmin, rmax, weight = _circle_sizes(len(rows))
     payload = {
         "rows": rows,
+        "top": int(merged["employers"].max()) if rows else 1,
         "rmin": rmin,
         "rmax": rmax,
         "weight": weight,
@@ -556,6 +558,7 @@ def employer_map(
     *,
     overlays: Sequence[Any] = (),
     bounds: Sequence[Sequence[float]] | None = None,
+    legend: Sequence[Section] = (),
 ) -> folium.Map:
     """Build a small map: the basemap, the bundled Leaflet, ``overlays``.
 
@@ -567,6 +570,8 @@ def employer_map(
         Added in order (outlines first, then candidates or employers).
     bounds : [[south, west], [north, east]], optional
         Fitted to; default the whole of Qingdao.
+    legend : sequence of legend sections
+        Shown as a legend control on the map (:func:`maps.legend.add_legend`).
     """
     fmap = layers.base_map(basemap)
     root = cast(Figure, fmap.get_root())
@@ -578,6 +583,7 @@ def employer_map(
     for overlay in overlays:
         if overlay is not None:
             overlay.add_to(fmap)
+    add_legend(fmap, *legend)
     if bounds is not None:
         fmap.fit_bounds(bounds, padding=(20, 20), max_zoom=16)
     return fmap

@@ -20,6 +20,7 @@ from grid.geocode import FLAGS
 from maps.i18n_analysis import ANALYSIS_STRINGS
 from maps.i18n_basemap import BASEMAP_STRINGS
 from maps.i18n_downloads import DOWNLOAD_STRINGS
+from maps.i18n_legend import LEGEND_STRINGS
 from maps.i18n_records import RECORD_STRINGS
 from maps.i18n_staffing import STAFFING_STRINGS
 
@@ -324,6 +325,7 @@ STRINGS.update({k: v for k, v in ANALYSIS_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in RECORD_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in DOWNLOAD_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in BASEMAP_STRINGS.items() if k not in STRINGS})
+STRINGS.update({k: v for k, v in LEGEND_STRINGS.items() if k not in STRINGS})
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

@@ -19,7 +19,7 @@ import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import folium
 import geopandas as gpd
@@ -38,12 +38,21 @@ from maps.basemaps import (
     to_basemap_datum,
     to_basemap_lonlat,
 )
+from maps.cell_fills import CHILD_BINS as CHILD_BINS
+from maps.cell_fills import CHILD_COLOURS as CHILD_COLOURS
+from maps.cell_fills import COLOUR_CHOICES as COLOUR_CHOICES
+from maps.cell_fills import LEVEL_COLOURS as LEVEL_COLOURS
+from maps.cell_fills import ColourBy as ColourBy
+from maps.cell_fills import cell_legend, cell_style, figure_fills
+from maps.cell_fills import child_class as child_class
+from maps.cell_fills import effective_colour_by as effective_colour_by
+from maps.cell_fills import fill_colour as fill_colour
+from maps.cell_fills import legend_items as legend_items
 from maps.i18n import level_label, t
+from maps.legend import Section, add_chrome, add_legend
 from maps.offline_basemap import add_offline_basemap
 from maps.styles import TOOLTIP_CSS
 from maps.text import html_text
-
-ColourBy = Literal["level", "children"]
 
 #: Decimals kept in the GeoJSON coordinates (1e-6 degree is about 0.1 m).
 DEFAULT_DECIMALS = 6
@@ -60,24 +69,6 @@ TOLERANCE_PIXELS: dict[Level, float] = {
 }
 MIN_TOLERANCE = 1e-5  # degrees, about 1 m
 
-#: Fill colour of each level (colour by level).
-LEVEL_COLOURS: dict[Level, str] = {
-    Level.CITY: "#6a51a3",
-    Level.COUNTY: "#2171b5",
-    Level.TOWNSHIP: "#238b45",
-    Level.VILLAGE: "#d94801",
-}
-#: Lower bounds of the child-count classes and their colours (YlGnBu).
-CHILD_BINS: tuple[int, ...] = (0, 1, 5, 10, 20, 50)
-CHILD_COLOURS: tuple[str, ...] = (
-    "#f0f0f0",
-    "#c7e9b4",
-    "#7fcdbb",
-    "#41b6c4",
-    "#1d91c0",
-    "#253494",
-)
-_LINE_COLOUR = "#37474f"
 _TOOLTIP_FIELDS = ("code", "name", "level_label", "children", "boundary")
 
 
@@ -197,6 +188,7 @@ def feature_collection(
     cells: gpd.GeoDataFrame,
     *,
     counts: Mapping[str, int] | None = None,
+    employers: Mapping[str, int] | None = None,
     lang: str = "zh",
 ) -> dict[str, Any]:
     """Return the GeoJSON of placed cells with their tooltip properties.
@@ -208,6 +200,10 @@ def feature_collection(
         rows without geometry are skipped.
     counts : mapping of str to int, optional
         Number of children per code (missing codes count 0).
+    employers : mapping of str to int, optional
+        Employers per code (missing codes count 0); given, every feature
+        gets an ``employers`` property (the default colouring of the grid
+        map, :mod:`maps.cell_fills`).
     lang : {"zh", "en"}
         Language of the level name and the boundary mark.
 
@@ -237,6 +233,8 @@ def feature_collection(
             "illustrative": illustrative,
             "boundary": illustrative_mark if illustrative else mapped_mark,
         }
+        if employers is not None:
+            properties["employers"] = int(employers.get(code, 0))
         features.append(
             {
                 "type": "Feature",
@@ -257,81 +255,6 @@ def geojson_size(collection: Mapping[str, Any]) -> int:
     return len(json.dumps(collection, sort_keys=True).encode("utf-8"))
 
 
-# ------------------------------------------------------------------ styling
-def child_class(children: int) -> int:
-    """Return the index in :data:`CHILD_BINS` of a child count.
-
-    Examples
-    --------
-    >>> [child_class(n) for n in (0, 1, 4, 5, 49, 50, 999)]
-    [0, 1, 1, 2, 4, 5, 5]
-    """
-    return int(np.searchsorted(CHILD_BINS, children, side="right") - 1)
-
-
-def fill_colour(properties: Mapping[str, Any], colour_by: ColourBy) -> str:
-    """Return the fill colour of a feature from its properties."""
-    if colour_by == "children":
-        return CHILD_COLOURS[child_class(int(properties.get("children", 0)))]
-    return LEVEL_COLOURS[Level(properties["level"])]
-
-
-def cell_style(properties: Mapping[str, Any], colour_by: ColourBy) -> dict[str, Any]:
-    """Return the Leaflet path style of a feature.
-
-    Illustrative cells get a dashed outline, so the mark is visible on the
-    map itself and not only in the tooltip.
-    """
-    village = properties.get("level") == Level.VILLAGE.value
-    style: dict[str, Any] = {
-        "fillColor": fill_colour(properties, colour_by),
-        "fillOpacity": 0.5,
-        "color": _LINE_COLOUR,
-        "weight": 0.7 if village else 1.4,
-        "opacity": 0.9,
-    }
-    if properties.get("illustrative"):
-        style["dashArray"] = "4 3"
-    return style
-
-
-def effective_colour_by(collection: Mapping[str, Any], colour_by: ColourBy) -> ColourBy:
-    """Return ``colour_by``, or ``"level"`` when no cell drawn has children.
-
-    Colouring villages by their (zero) number of children would paint them
-    all the same pale grey.
-    """
-    if colour_by == "children" and not any(
-        int(f["properties"].get("children", 0)) for f in collection.get("features", [])
-    ):
-        return "level"
-    return colour_by
-
-
-def legend_items(
-    collection: Mapping[str, Any], colour_by: ColourBy, lang: str
-) -> list[tuple[str, str]]:
-    """Return (colour, label) pairs for the classes present in a collection."""
-    props = [f["properties"] for f in collection.get("features", [])]
-    colour_by = effective_colour_by(collection, colour_by)
-    if colour_by == "level":
-        levels = sorted({Level(p["level"]) for p in props}, key=lambda lv: lv.depth)
-        return [(LEVEL_COLOURS[lv], level_label(lv, lang)) for lv in levels]
-    present = sorted({child_class(int(p["children"])) for p in props})
-    items = []
-    for i in present:
-        lo = CHILD_BINS[i]
-        hi = CHILD_BINS[i + 1] - 1 if i + 1 < len(CHILD_BINS) else None
-        if hi == lo:
-            label = t("legend_children_one", lang, n=lo)
-        elif hi is not None:
-            label = t("legend_children", lang, lo=lo, hi=hi)
-        else:
-            label = t("legend_children_open", lang, lo=lo)
-        items.append((CHILD_COLOURS[i], label))
-    return items
-
-
 # -------------------------------------------------------------------- folium
 def cell_layer(
     collection: dict[str, Any],
@@ -342,20 +265,26 @@ def cell_layer(
 ) -> folium.GeoJson:
     """Build the GeoJson layer of a collection from :func:`feature_collection`.
 
-    The tooltip shows code, name, level, number of child cells and the
-    boundary mark (示意 for illustrative cells).
+    The tooltip shows code, name, level, number of child cells, employers
+    and staffing status (when the collection has them) and the boundary
+    mark (示意 for illustrative cells).
     """
-    fields = list(_TOOLTIP_FIELDS)
-    aliases = [
-        t(key, lang)
-        for key in (
-            "field_code",
-            "field_name",
-            "field_level",
-            "field_children",
-            "field_boundary",
-        )
-    ]
+    keys = ["field_code", "field_name", "field_level", "field_children"]
+    fields = list(_TOOLTIP_FIELDS[:4])
+    features = collection.get("features", [])
+    present = features[0]["properties"] if features else {}
+    for field, key in (
+        ("employers", "emp_field_employers"),
+        ("status_label", "field_status"),
+    ):
+        if field in present:
+            fields.append(field)
+            keys.append(key)
+    fields.append("boundary")
+    keys.append("field_boundary")
+    aliases = [t(key, lang) for key in keys]
+    figures = figure_fills(collection, colour_by, lang)
+    fills = figures.by_code if figures is not None else None
     tooltip = folium.GeoJsonTooltip(
         fields=fields,
         aliases=aliases,
@@ -368,7 +297,7 @@ def cell_layer(
     return folium.GeoJson(
         collection,
         name="cells",
-        style_function=lambda f: cell_style(f["properties"], colour_by),
+        style_function=lambda f: cell_style(f["properties"], colour_by, fills),
         highlight_function=lambda f: {"weight": 3, "fillOpacity": 0.75},
         tooltip=tooltip,
         control=False,
@@ -400,18 +329,21 @@ def base_map(
     ``centre`` is a WGS-84 (lon, lat), shifted into the basemap's datum.  On
     the offline basemap the land, sea, water and place labels are drawn by
     :mod:`maps.offline_basemap` for the extent the map is later fitted to.
+    The scale bar is metric only and the attribution has no "Leaflet" prefix
+    (:func:`maps.legend.add_chrome`).
     """
     lon, lat = to_basemap_lonlat(*centre, basemap.datum)
     fmap = folium.Map(
         location=(lat, lon),
         zoom_start=9,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # metric only: maps.legend.MapChrome
         zoom_snap=0.25,
         zoom_delta=0.5,
         prefer_canvas=prefer_canvas,
     )
     use_bundled_leaflet(fmap)
+    add_chrome(fmap)
     for spec in basemap.tiles:
         folium.TileLayer(
             tiles=spec.url,
@@ -431,11 +363,14 @@ def build_map(
     *,
     lang: str = "zh",
     colour_by: ColourBy = "level",
+    legend: Sequence[Section] = (),
 ) -> folium.Map:
     """Build the map of a collection on a basemap, fitted to its cells.
 
     The collection's geometries must already be in the basemap's datum
-    (:func:`prepare_geometries` with ``datum=basemap.datum``).
+    (:func:`prepare_geometries` with ``datum=basemap.datum``).  The legend
+    control on the map explains the cell fills, then ``legend`` (the
+    sections of the overlays the caller adds, e.g. the count circles).
     """
     fmap = base_map(basemap, prefer_canvas=len(collection["features"]) > 500)
     root = cast(Figure, fmap.get_root())
@@ -446,6 +381,7 @@ def build_map(
         collection, lang=lang, colour_by=colour_by, attribution=OSM_CELLS_ATTRIBUTION
     )
     layer.add_to(fmap)
+    add_legend(fmap, cell_legend(collection, colour_by, lang), *legend)
     bounds = collection_bounds(collection)
     if bounds is not None:
         fmap.fit_bounds(bounds, padding=(8, 8))

@@ -19,8 +19,10 @@ from branca.element import Figure
 
 from maps import layers
 from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap
+from maps.cell_fills import CellFills
 from maps.i18n import t
-from maps.styles import TOOLTIP_CSS, map_legend_box
+from maps.legend import Swatches, add_legend
+from maps.styles import TOOLTIP_CSS
 
 #: Staffing statuses in legend order, and the fill of each (no data last).
 STATUS_ORDER: tuple[str, ...] = ("full", "under", "none", "nodata")
@@ -66,7 +68,17 @@ def staffing_collection(
         properties also hold ``status``, ``status_label`` and ``staff``
         (``协管员 2 · 责任监察员 1``).
     """
-    collection = layers.feature_collection(cells, lang=lang)
+    return add_staffing(layers.feature_collection(cells, lang=lang), status, lang)
+
+
+def add_staffing(
+    collection: dict[str, Any], status: pd.DataFrame, lang: str
+) -> dict[str, Any]:
+    """Add ``status``, ``status_label`` and ``staff`` to a collection's features.
+
+    ``status`` as in :func:`staffing_collection`; returns ``collection``,
+    changed in place.
+    """
     by_code = status.set_index("code") if len(status) else None
     for feature in collection["features"]:
         props = feature["properties"]
@@ -123,9 +135,32 @@ def legend_items(collection: Mapping[str, Any], lang: str) -> list[tuple[str, st
     ]
 
 
-def legend_element(items: list[tuple[str, str]], lang: str) -> folium.Element:
-    """Return the legend as a box in the map's lower right corner (escaped)."""
-    return folium.Element(map_legend_box(t("staffing_legend", lang), items))
+def staffing_fills(collection: Mapping[str, Any], lang: str) -> CellFills:
+    """Return the fills of a collection's cells by staffing status.
+
+    For the grid map's "colour by staffing" (:mod:`maps.cell_fills`); the
+    collection must have been through :func:`add_staffing`.
+
+    Examples
+    --------
+    >>> fc = {"features": [{"properties": {"code": "a", "status": "under"}}]}
+    >>> staffing_fills(fc, "zh").by_code
+    {'a': '#f59e0b'}
+    """
+    by_code = {
+        str(f["properties"]["code"]): STATUS_COLOURS.get(
+            str(f["properties"].get("status")), STATUS_COLOURS["nodata"]
+        )
+        for f in collection.get("features", [])
+    }
+    return CellFills(
+        by_code, t("staffing_legend", lang), legend_items(collection, lang)
+    )
+
+
+def legend_section(items: list[tuple[str, str]], lang: str) -> Swatches:
+    """Return the legend section of the statuses (:mod:`maps.legend`)."""
+    return Swatches(t("staffing_legend", lang), tuple(items))
 
 
 def staffing_map(
@@ -167,7 +202,7 @@ def staffing_map(
         control=False,
         attribution=OSM_CELLS_ATTRIBUTION,
     ).add_to(fmap)
-    root.html.add_child(legend_element(legend_items(collection, lang), lang))
+    add_legend(fmap, legend_section(legend_items(collection, lang), lang))
     bounds = layers.collection_bounds(collection)
     if bounds is not None:
         fmap.fit_bounds(bounds, padding=(8, 8))

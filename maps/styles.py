@@ -4,8 +4,10 @@ The folium maps get their stylesheets in the page head
 (:data:`TOOLTIP_CSS` for the cell tooltips of :mod:`maps.layers`,
 :data:`EMPLOYER_CSS` for the count labels, popups and rank badges of
 :mod:`maps.employer_layers`); the review page's employer card uses
-:data:`CARD_CSS`.  :func:`legend_markup` draws the colour legend under a
-map.  Every label shown is escaped (:func:`maps.text.html_text`).
+:data:`CARD_CSS`.  :func:`legend_markup` draws a caption (and, where one is
+wanted off the map, a colour legend) under a map; the legends on the maps
+are Leaflet controls (:mod:`maps.legend`).  Every label shown is escaped
+(:func:`maps.text.html_text`).
 """
 
 from __future__ import annotations
@@ -118,29 +120,4 @@ def legend_markup(
         parts.append(f"{html_text(t('legend', lang))}:{swatches}")
     return (
         '<div style="font-size:0.85rem;color:#546e7a">' + " · ".join(parts) + "</div>"
-    )
-
-
-def map_legend_box(title: str, items: Sequence[tuple[str, str]]) -> str:
-    """Return a legend box fixed in a map's lower right corner (HTML, escaped).
-
-    Examples
-    --------
-    >>> box = map_legend_box("热点", [("#d62f27", "<99%>")])
-    >>> "&lt;99%&gt;" in box and "tn-legend" in box
-    True
-    """
-    rows = "".join(
-        f'<div><span style="display:inline-block;width:12px;height:12px;'
-        f"background:{html_text(colour)};border:1px solid #37474f;"
-        f'margin-right:6px;vertical-align:-1px"></span>{html_text(label)}</div>'
-        for colour, label in items
-    )
-    return (
-        '<div class="tn-legend" style="position:fixed;right:10px;bottom:28px;'
-        "z-index:1000;background:rgba(255,255,255,.92);padding:6px 10px;"
-        "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);"
-        'font:13px/1.6 system-ui,sans-serif">'
-        f'<div style="font-weight:600">{html_text(title)}</div>'
-        f"{rows}</div>"
     )

@@ -73,7 +73,7 @@ def test_runs_in_english(app: AppTest) -> None:
     assert "2 cells in view" in texts
     assert "county/district" in texts
     assert at.selectbox(key="grid_basemap__en").value == "offline"
-    assert at.radio(key="grid_colour_by__en").value == "children"
+    assert at.radio(key="grid_colour_by__en").value == "employers"
 
 
 def test_language_switch_keeps_the_choices(app: AppTest) -> None:

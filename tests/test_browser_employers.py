@@ -24,6 +24,8 @@ from twonet.db.engine import get_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
 
 @pytest.fixture(scope="module")
 def employer_url(
@@ -326,7 +328,8 @@ def test_a_warned_employer_is_ringed_on_the_map_and_carded(
     )
     popups = tab.wait_for_function(_POPUPS, timeout=TIMEOUT_MS).json_value()
     assert any("红色预警（欠薪 2.5 个月）" in p for p in popups)
-    tab.get_by_text("红色预警（外圈）").wait_for()  # the legend
+    legend = tab.frame_locator(MAP_FRAME).locator(".leaflet-control.tn-legend")
+    legend.get_by_text("红色预警（外圈）").wait_for()  # the legend, on the map
     _choose(tab, "查看单位", marked["uscc"], typed=True)
     tab.get_by_text("红色预警：欠薪 2.5 个月，未结欠薪案件 1 件").wait_for()
     tab.get_by_text("C级（不良）：年内查处违法 3 次").wait_for()

@@ -313,10 +313,10 @@ def test_grid_map_counts_employers_in_view(app: AppTest, engine: Any) -> None:
     assert f"本视图用人单位 {total:,} 家" in _texts(at)
     assert at.toggle(key="grid_employers__zh").value is True
     assert any("各网格用人单位" in e.label for e in at.expander)
-    # the whole city at village level: circles only until zoomed in
+    # the whole city at village level: one circle per township, not per village
     at.selectbox(key="grid_level__zh").set_value("village").run()
     assert not at.exception
-    assert "放大地图可显示数字" in _texts(at)
+    assert "圆圈按乡镇/街道汇总" in _texts(at)
     at.toggle(key="grid_employers__zh").set_value(False).run()
     assert not at.exception
     assert "本视图用人单位" not in _texts(at)

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level, level_of_code
-from maps import employer_card
+from maps import count_circles, employer_card
 from maps import employer_layers as emap
 from maps.basemaps import (
     Basemap,
@@ -32,6 +32,7 @@ from maps.basemaps import (
 from maps.downloads import EMPLOYER_COLUMNS, table_downloads
 from maps.engines import engine as engine
 from maps.i18n import flag_label, level_label, method_label, t
+from maps.legend import Section, Swatches
 from maps.styles import legend_markup
 from maps.text import t_md
 from maps.widgets import bound, current_lang, init_state
@@ -360,7 +361,7 @@ def result_map(
         cells = cells[cells["code"] == filters.cell_code]
     overlays: list[Any] = [emap.outline_layer(cells, datum=basemap.datum, lang=lang)]
     bounds = emap.cells_bounds(cells, datum=basemap.datum)
-    legend: list[tuple[str, str]] = []
+    legend: list[Section] = []
     if emap.overlay_mode(total) == "points" or village:
         points = employer_points(url, filters, emap.POINT_LIMIT)
         marks, mark_items = employer_card.map_marks(url, points, lang, as_of)
@@ -375,22 +376,25 @@ def result_map(
             )
         elif total > len(points):
             caption += " · " + t("emp_without_point", lang, n=total - len(points))
-        legend = [*emap.method_legend(lang), *mark_items]
+        items = (*emap.method_legend(lang), *mark_items)
+        legend.append(Swatches(t("legend_points_title", lang), items, "round"))
     else:
         counts = employer_counts(url, level.value, parent, filters)
         anchors = emap.anchor_points(cells, datum=basemap.datum)
-        overlays.append(emap.count_layer(counts, anchors, lang=lang))
+        count_layer = emap.count_layer(counts, anchors, lang=lang)
+        overlays.append(count_layer)
+        legend.append(count_circles.size_legend(count_layer, lang))
         caption = t(
             "emp_map_counts",
             lang,
             limit=emap.POINT_LIMIT,
             level=level_label(level, lang),
         )
-    fmap = emap.employer_map(basemap, overlays=overlays, bounds=bounds)
+    fmap = emap.employer_map(basemap, overlays=overlays, bounds=bounds, legend=legend)
     st_folium(
         fmap, key=key, height=_MAP_HEIGHT, use_container_width=True, returned_objects=[]
     )
-    st.markdown(legend_markup(legend, lang, caption=caption), unsafe_allow_html=True)
+    st.markdown(legend_markup([], lang, caption=caption), unsafe_allow_html=True)
 
 
 def chosen_basemap(lang: str) -> Basemap:

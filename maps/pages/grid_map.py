@@ -23,9 +23,10 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
-from grid.codes import LEVELS, Level
-from maps import employer_card, layers
+from grid.codes import LEVELS, Level, level_of_code
+from maps import count_circles, employer_card, layers, staffing_data
 from maps import employer_layers as emap
+from maps.auth import current_user, user_engine
 from maps.basemaps import (
     Basemap,
     available_basemaps,
@@ -34,7 +35,9 @@ from maps.basemaps import (
 )
 from maps.downloads import table_downloads
 from maps.i18n import level_label, t
+from maps.legend import Section, Swatches
 from maps.pages import employer_search as employer_loaders
+from maps.staffing_map import add_staffing
 from maps.styles import legend_markup
 from maps.text import md_escape, t_md
 from maps.widgets import bound, current_lang, init_state
@@ -101,9 +104,13 @@ def _view_data(
     """Return the GeoJSON and the summaries of one view on one basemap datum."""
     cells = _cells(url, level, parent_code, None, as_of)
     ready = layers.prepare_geometries(cells, datum=datum)  # type: ignore[arg-type]
+    employers = None
+    if employer_loaders.employer_total(url, None):  # a register is loaded
+        counts = employer_loaders.employer_counts(url, level, parent_code, None)
+        employers = dict(zip(counts["code"], counts["employers"], strict=True))
     return {
         "collection": layers.feature_collection(
-            ready, counts=_child_counts(url, as_of), lang=lang
+            ready, counts=_child_counts(url, as_of), employers=employers, lang=lang
         ),
         "n_cells": len(cells),
         "n_illustrative": layers.illustrative_count(cells),
@@ -143,6 +150,10 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
     }
     if st.session_state[_BASEMAP] not in basemaps:
         st.session_state[_BASEMAP] = next(iter(basemaps))
+    # staffing status needs a user: it is read through their jurisdiction
+    colourings = [*layers.COLOUR_CHOICES, *(["staffing"] if current_user() else [])]
+    if st.session_state[_COLOUR_BY] not in colourings:
+        st.session_state[_COLOUR_BY] = colourings[0]
     with st.sidebar:
         st.selectbox(
             t("level_select", lang),
@@ -153,7 +164,7 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
         )
         st.radio(
             t("colour_by", lang),
-            ["children", "level"],
+            colourings,
             format_func=lambda v: t(f"colour_by_{v}", lang),
             horizontal=True,
             **bound(_COLOUR_BY, lang),
@@ -233,6 +244,22 @@ def _selected_cell(cells: pd.DataFrame, code: str, lang: str) -> None:
     )
 
 
+def _add_staffing(
+    collection: dict[str, Any], url: str, as_of: dt.date, lang: str
+) -> None:
+    """Give the cells the logged-in user's staffing status (no user: none)."""
+    user = current_user()
+    if user is None:
+        return
+    engine = user_engine()
+    source = staffing_data.Source(
+        url, user.username, as_of, staffing_data.generation(engine)
+    )
+    add_staffing(
+        collection, staffing_data.staffing(engine, source, user)["status"], lang
+    )
+
+
 # ---------------------------------------------------------------- employers
 def _employer_overlay(
     url: str, view: layers.View, as_of: dt.date, basemap: Basemap, lang: str
@@ -264,12 +291,27 @@ def _employer_overlay(
     if shown is None and view.selected:
         shown = EmployerFilter(cell_code=view.selected)
     layers_: list[Any] = []
-    legend: list[tuple[str, str]] = []
+    legend: list[Section] = []
     if shown is not in_view:
         cells = _cells(url, view.level.value, view.parent_code, None, as_of)
+        circles, exclude = counts, [view.selected] if view.selected else []
+        parent_level = view.level.parent
+        if (
+            count_circles.needs_roll_up(counts)
+            and parent_level is not None
+            and parent_level.depth > _depth_of(view.parent_code)
+        ):
+            # one circle per parent cell: summed, anchored in the parent
+            circles = count_circles.roll_up(counts, cells)
+            cells = _cells(url, None, None, tuple(circles["code"]), as_of)
+            exclude = []
+            notes.append(
+                t("emp_counts_rolled_up", lang, level=level_label(parent_level, lang))
+            )
         anchors = emap.anchor_points(cells, datum=basemap.datum)
-        exclude = [view.selected] if view.selected else []
-        layers_.append(emap.count_layer(counts, anchors, lang=lang, exclude=exclude))
+        count_layer = emap.count_layer(circles, anchors, lang=lang, exclude=exclude)
+        layers_.append(count_layer)
+        legend.append(count_circles.size_legend(count_layer, lang))
         notes.append(t("emp_counts_shown", lang))
         if len(anchors) > emap.LABEL_LIMIT:
             notes.append(t("emp_zoom_for_numbers", lang))
@@ -285,8 +327,14 @@ def _employer_overlay(
             notes.append(t("emp_points_truncated", lang, shown=len(points), n=n_shown))
         elif n_shown > len(points):
             notes.append(t("emp_without_point", lang, n=n_shown - len(points)))
-        legend = [*emap.method_legend(lang), *mark_items]
+        items = (*emap.method_legend(lang), *mark_items)
+        legend.append(Swatches(t("legend_points_title", lang), items, "round"))
     return {"layers": layers_, "notes": notes, "legend": legend, "counts": counts}
+
+
+def _depth_of(code: str | None) -> int:
+    """Return the depth of a cell code's level (the whole city: -1)."""
+    return level_of_code(code).depth if code else -1
 
 
 def _employer_table(counts: pd.DataFrame, cells: pd.DataFrame, lang: str) -> None:
@@ -316,7 +364,7 @@ def render() -> None:
     init_state(
         {
             _LEVEL: st.session_state[_VIEW].level.value,
-            _COLOUR_BY: "children",
+            _COLOUR_BY: layers.COLOUR_CHOICES[0],
             _BASEMAP: default_basemap_key(tianditu_key(_secrets())),
             _AS_OF: dt.date.today(),
             _EMPLOYERS: True,
@@ -339,6 +387,8 @@ def render() -> None:
             if st.session_state[_EMPLOYERS]
             else None
         )
+        if colour_by == "staffing":
+            _add_staffing(data["collection"], url, as_of, lang)
     except (TwoNetError, SQLAlchemyError) as exc:
         st.error(t_md("database_error", lang, error=exc))
         st.info(t("database_hint", lang))
@@ -350,7 +400,13 @@ def render() -> None:
     if data["n_illustrative"]:
         st.warning(t("illustrative_note", lang, n=data["n_illustrative"]), icon="⚠️")
     if collection["features"]:
-        fmap = layers.build_map(collection, basemap, lang=lang, colour_by=colour_by)
+        fmap = layers.build_map(
+            collection,
+            basemap,
+            lang=lang,
+            colour_by=colour_by,
+            legend=overlay["legend"] if overlay else (),
+        )
         for layer in overlay["layers"] if overlay else []:
             layer.add_to(fmap)
         st_folium(
@@ -361,14 +417,12 @@ def render() -> None:
             returned_objects=["last_active_drawing"],
             on_change=_on_map_click,
         )
-        items = layers.legend_items(collection, colour_by, lang)
-        st.markdown(legend_markup(items, lang, shape="square"), unsafe_allow_html=True)
     else:
         st.info(t("no_cells", lang))
     if overlay:
         caption = " · ".join(overlay["notes"])
         st.markdown(
-            legend_markup(overlay["legend"], lang, caption=caption),
+            legend_markup([], lang, caption=caption),
             unsafe_allow_html=True,
         )
     elif st.session_state[_EMPLOYERS]:

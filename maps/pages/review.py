@@ -22,6 +22,7 @@ from streamlit_folium import st_folium
 from maps import employer_layers as emap
 from maps.downloads import REVIEW_COLUMNS, table_downloads
 from maps.i18n import level_label, reason_label, t, why_label
+from maps.legend import Swatches
 from maps.pages.employer_search import (
     cell_directory,
     cell_label,
@@ -264,13 +265,19 @@ def _candidate_map(
         )
         bounds = emap.cells_bounds(cells, datum=basemap.datum)
     point = pd.DataFrame([item])
-    if pd.notna(item.get("lon")) and pd.notna(item.get("lat")):
+    point_drawn = pd.notna(item.get("lon")) and pd.notna(item.get("lat"))
+    if point_drawn:
         point["queued"] = True
         overlays.append(
             emap.point_layer(point, datum=basemap.datum, lang=lang, radius=7)
         )
         bounds = bounds or emap.points_bounds(point, datum=basemap.datum)
-    fmap = emap.employer_map(basemap, overlays=overlays, bounds=bounds)
+    fmap = emap.employer_map(
+        basemap,
+        overlays=overlays,
+        bounds=bounds,
+        legend=[_candidate_legend(len(cells), point_drawn, lang)],
+    )
     st_folium(
         fmap,
         key="review_map",
@@ -280,6 +287,17 @@ def _candidate_map(
     )
     caption = t("review_map_caption", lang)
     st.markdown(legend_markup([], lang, caption=caption), unsafe_allow_html=True)
+
+
+def _candidate_legend(n_cells: int, point_drawn: bool, lang: str) -> Swatches:
+    """Return the map legend: the employer's point, the candidates by rank."""
+    colours = emap.CANDIDATE_COLOURS
+    items = [(emap.QUEUED_COLOUR, t("emp_legend_queued", lang))] if point_drawn else []
+    items += [
+        (colours[n - 1], t("legend_candidate_rank", lang, n=n))
+        for n in range(1, min(n_cells, len(colours)) + 1)
+    ]
+    return Swatches(t("legend_candidates_title", lang), tuple(items), "round")
 
 
 def _flash() -> None:
