@@ -26,7 +26,9 @@ _LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
 # the language is kept in the URL (?lang=en) like each page's view
 url_state.sync(
-    "app", (url_state.choice("lang", "lang", LANGUAGES),), {"lang": DEFAULT_LANG}
+    url_state.APP,
+    (url_state.choice("lang", "lang", LANGUAGES),),
+    {"lang": DEFAULT_LANG},
 )
 st.set_page_config(
     page_title=t("app_title", st.session_state.get("lang", DEFAULT_LANG)),
@@ -91,5 +93,6 @@ page = st.navigation(
     ]
 )
 page.run()
+url_state.flush()
 # last in the sidebar: a small entry on the map pages, open where a login is needed
 auth.sidebar(lang, expanded=page.url_path == "assignments")

@@ -14,7 +14,9 @@ session (a link opened, a bookmark, a reload) and seeds the session values
 from it; a value that does not parse, or is out of range, falls back to the
 page's default and never raises.  Then, on every run, it writes the current
 values back (``st.query_params``; values equal to the default are left out,
-so a bookmark of "today" stays today).  Widgets are bound to the session
+so a bookmark of "today" stays today).  The router calls :func:`flush` after
+the page has run, so that a value the page corrected (a filter option no
+longer in the data) reaches the URL in the same run.  Widgets are bound to the session
 values (:func:`maps.widgets.bound`), so they show what the URL said.
 
 Parameters (defaults left out of the URL):
@@ -57,6 +59,8 @@ from maps.layers import View
 
 #: Session key prefix of what :func:`sync` last wrote for a page.
 _WRITTEN = "_url_written__"
+#: Session key of the page :func:`flush` writes back at the end of a run.
+_PENDING = "_url_pending"
 _CODE = re.compile(r"\d{6}(\d{3}(\d{3}(\d{2})?)?)?")
 _TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 #: Dates outside this range are not read from a URL.
@@ -344,8 +348,7 @@ def sync(page: str, params: Sequence[Param], defaults: Mapping[str, Any]) -> Non
     """
     names = names_of(params)
     query = {n: str(st.query_params[n]) for n in names if n in st.query_params}
-    written = st.session_state.get(_WRITTEN + page)
-    if written is None and query:
+    if st.session_state.get(_WRITTEN + page) is None and query:
         # a link, a bookmark or a reload: the URL describes the whole view
         for key, value in read(query, params, defaults).items():
             if value is None:
@@ -354,13 +357,34 @@ def sync(page: str, params: Sequence[Param], defaults: Mapping[str, Any]) -> Non
                 st.session_state[key] = (
                     list(value) if isinstance(value, list) else value
                 )
+    _publish(page, params, defaults)
+    if page != APP:
+        st.session_state[_PENDING] = (page, tuple(params), dict(defaults))
+
+
+def flush() -> None:
+    """Write the values of the page that just ran back to the URL.
+
+    Called by the router after ``page.run()``; does nothing when the page
+    did not call :func:`sync` (or stopped before it).
+    """
+    pending = st.session_state.pop(_PENDING, None)
+    if pending is not None:
+        _publish(*pending)
+
+
+#: The page name of the values every page shares (the language).
+APP = "app"
+
+
+def _publish(page: str, params: Sequence[Param], defaults: Mapping[str, Any]) -> None:
     current = {
         p.key: st.session_state[p.key] for p in params if p.key in st.session_state
     }
     wanted = write(current, params, defaults)
-    for name in names:
+    for name in names_of(params):
         if name in wanted:
-            if query.get(name) != wanted[name]:
+            if st.query_params.get(name) != wanted[name]:
                 st.query_params[name] = wanted[name]
         elif name in st.query_params:
             del st.query_params[name]
