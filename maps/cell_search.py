@@ -7,8 +7,9 @@ Pure functions over the cell directory
 
 Matching:
 
-* digits only — the cell with that code, else the cells whose code starts
-  with it (``370211`` → 黄岛区; ``370211001`` → one township);
+* digits only (full-width too) — the cell with that code, else the cells
+  whose code starts with it (``370211`` → 黄岛区; ``370211001`` → one
+  township);
 * anything else — cells whose name contains the text (partial Chinese
   names: ``辛安`` finds 辛安街道), exact names first, then names starting
   with it, then the rest, coarse levels before fine ones;
@@ -19,6 +20,7 @@ Matching:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
@@ -82,12 +84,13 @@ def find_cells(
     >>> find_cells(cells, "370211").unique
     True
     """
-    words = re.sub(r"[\s\u3000,，、/]+", " ", query).strip().split()
+    text = unicodedata.normalize("NFKC", query)  # full-width digits and spaces
+    words = re.sub(r"[\s,、/]+", " ", text).strip().split()
     empty = CellMatches(directory.iloc[0:0], 0)
     if not words:
         return empty
     codes = directory["code"].astype(str)
-    if len(words) == 1 and words[0].isdigit():
+    if len(words) == 1 and words[0].isascii() and words[0].isdigit():
         exact = directory[codes == words[0]]
         found = exact if len(exact) else directory[codes.str.startswith(words[0])]
         rank = pd.Series(0, index=found.index)

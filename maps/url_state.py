@@ -61,7 +61,7 @@ from maps.layers import View
 _WRITTEN = "_url_written__"
 #: Session key of the page :func:`flush` writes back at the end of a run.
 _PENDING = "_url_pending"
-_CODE = re.compile(r"\d{6}(\d{3}(\d{3}(\d{2})?)?)?")
+_CODE = re.compile(r"[0-9]{6}([0-9]{3}([0-9]{3}([0-9]{2})?)?)?")
 _TOKEN = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 #: Dates outside this range are not read from a URL.
 DATE_RANGE = (dt.date(1990, 1, 1), dt.date(2100, 12, 31))
