@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from grid.codes import LEVELS, Level
+from maps.i18n import level_label
 from maps.layers import View, drill
 
 #: Candidates listed at most.
@@ -114,7 +117,24 @@ def find_cells(
             "code": found["code"].astype(str),
         }
     ).sort_values(["rank", "depth", "code"])
-    return CellMatches(found.loc[order.index[:limit]], len(found))
+    rows = found.loc[order.index[:limit]]
+    parents = rows[["parent_code", "parent_name"]].astype(object)
+    rows = rows.assign(**parents.where(parents.notna(), None))  # NaN → None
+    return CellMatches(rows, len(found))
+
+
+def match_label(row: Mapping[Any, Any], lang: str) -> str:
+    """Return how a candidate is listed: name, parent, level and code.
+
+    Examples
+    --------
+    >>> row = {"code": "370211001", "name": "辛安街道", "level": "township",
+    ...        "parent_name": "黄岛区"}
+    >>> match_label(row, "zh")
+    '辛安街道 · 黄岛区 · 乡镇/街道 (370211001)'
+    """
+    parts = (row["name"], row.get("parent_name"), level_label(row["level"], lang))
+    return " · ".join(str(p) for p in parts if p) + f" ({row['code']})"
 
 
 def view_for(code: str, level: str | Level, parent_code: str | None) -> View:

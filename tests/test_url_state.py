@@ -267,3 +267,10 @@ def test_every_map_focuses_without_scrolling_the_page() -> None:
     html = fmap.get_root().render()
     assert "preventScroll: true" in html
     assert html.count('"mousedown", keyboard._onMouseDown') == 2  # off, then on
+
+
+def test_a_candidate_without_parent_has_none(directory: pd.DataFrame) -> None:
+    directory.loc[directory["code"] == "370200", "parent_code"] = float("nan")
+    row = cell_search.find_cells(directory, "370200").rows.iloc[0]
+    assert row["parent_code"] is None and row["parent_name"] is None
+    assert cell_search.match_label(row, "en") == "青岛市 · city (370200)"

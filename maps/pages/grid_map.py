@@ -19,7 +19,7 @@ jumps to a cell by name or code (:mod:`maps.cell_search`) as a click would.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, get_args
 
 import geopandas as gpd
 import pandas as pd
@@ -55,7 +55,7 @@ _MAP_HEIGHT = 620
 _URL = (
     url_state.view(_VIEW),
     url_state.date("date", _AS_OF),
-    url_state.choice("colour", _COLOUR_BY, ("children", "level")),
+    url_state.choice("colour", _COLOUR_BY, get_args(layers.ColourBy)),
     url_state.token("basemap", _BASEMAP),
     url_state.flag("emp", _EMPLOYERS),
 )
@@ -149,8 +149,7 @@ def _on_search(url: str, as_of: dt.date) -> None:
     found = cell_search.find_cells(employer_loaders.cell_directory(url, as_of), query)
     if found.unique:
         row = found.rows.iloc[0]
-        parent = row["parent_code"]
-        _jump(str(row["code"]), str(row["level"]), None if pd.isna(parent) else parent)
+        _jump(str(row["code"]), str(row["level"]), row["parent_code"] or None)
     else:
         st.session_state[_FOUND] = query or None
 
@@ -225,24 +224,11 @@ def _search_box(url: str, as_of: dt.date, lang: str) -> None:
         st.caption(t("cell_search_many", lang, n=found.total, shown=len(found.rows)))
         with st.container(horizontal=True, gap="small", key="grid_search_hits"):
             for row in found.rows.to_dict("records"):
-                parent = (
-                    row["parent_name"] if isinstance(row["parent_name"], str) else ""
-                )
-                label = " · ".join(
-                    x
-                    for x in (row["name"], parent, level_label(row["level"], lang))
-                    if x
-                )
-                parent_code = row["parent_code"]
                 st.button(
-                    f"{md_escape(label)} ({row['code']})",
+                    md_escape(cell_search.match_label(row, lang)),
                     key=f"grid_hit_{row['code']}",
                     on_click=_jump,
-                    args=(
-                        row["code"],
-                        row["level"],
-                        parent_code if isinstance(parent_code, str) else None,
-                    ),
+                    args=(row["code"], row["level"], row["parent_code"] or None),
                 )
 
 
