@@ -37,6 +37,7 @@ all pages      ``lang`` — ``zh`` (default) or ``en``
                ``county``, ``min``, ``basemap``
 热点分析        ``level``, ``from``, ``to``, ``types`` (comma-separated),
                ``view``, ``scheme``, ``k``, ``basemap``
+导入记录        ``run`` (import run number)
 =============  ===========================================================
 
 Values a page can only check against its data (a county code, a category)
