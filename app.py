@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from maps import auth
+from maps import auth, url_state
 from maps.i18n import DEFAULT_LANG, LANGUAGES, t
 from maps.pages import (
     assignments,
@@ -24,6 +24,12 @@ from maps.pages import (
 
 _LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
+# the language is kept in the URL (?lang=en) like each page's view
+url_state.sync(
+    url_state.APP,
+    (url_state.choice("lang", "lang", LANGUAGES),),
+    {"lang": DEFAULT_LANG},
+)
 st.set_page_config(
     page_title=t("app_title", st.session_state.get("lang", DEFAULT_LANG)),
     page_icon="🗺️",
@@ -87,5 +93,6 @@ page = st.navigation(
     ]
 )
 page.run()
+url_state.flush()
 # last in the sidebar: a small entry on the map pages, open where a login is needed
 auth.sidebar(lang, expanded=page.url_path == "assignments")

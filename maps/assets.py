@@ -19,6 +19,8 @@ from pathlib import Path
 import folium
 import xstatic.pkg.leaflet as xstatic_leaflet
 
+from maps.map_focus import focus_without_scroll
+
 LEAFLET_VERSION: str = xstatic_leaflet.VERSION
 _LEAFLET_DIR = Path(xstatic_leaflet.BASE_DIR)
 
@@ -43,8 +45,10 @@ def use_bundled_leaflet(fmap: folium.Map) -> folium.Map:
     """Make a map load the bundled Leaflet and nothing from a CDN.
 
     Drops folium's jQuery, Bootstrap and awesome-markers links, which the
-    grid maps do not use.
+    grid maps do not use.  Also keeps the page still when the map takes the
+    focus on a first click (:mod:`maps.map_focus`).
     """
+    focus_without_scroll(fmap)
     fmap.default_js = [("leaflet", leaflet_js_url())]
     fmap.default_css = [("leaflet_css", leaflet_css_url())]
     return fmap

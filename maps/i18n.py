@@ -23,6 +23,7 @@ from maps.i18n_downloads import DOWNLOAD_STRINGS
 from maps.i18n_legend import LEGEND_STRINGS
 from maps.i18n_records import RECORD_STRINGS
 from maps.i18n_staffing import STAFFING_STRINGS
+from maps.i18n_url import URL_STRINGS
 
 Lang = Literal["zh", "en"]
 
@@ -299,10 +300,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "review_place_other": ("定位到该网格", "Place in this cell"),
     "review_reviewer": ("复核人", "Reviewer"),
-    "review_reviewer_missing": (
-        "请先在侧栏填写复核人姓名。",
-        "Enter the reviewer's name in the sidebar first.",
-    ),
     "review_done": (
         "已将 {name} 定位到 {cell}（{code}）。",
         "Placed {name} in {cell} ({code}).",
@@ -326,6 +323,7 @@ STRINGS.update({k: v for k, v in RECORD_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in DOWNLOAD_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in BASEMAP_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in LEGEND_STRINGS.items() if k not in STRINGS})
+STRINGS.update({k: v for k, v in URL_STRINGS.items() if k not in STRINGS})
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

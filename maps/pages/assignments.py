@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level
-from maps import layers
+from maps import layers, url_state
 from maps import staffing_data as data_
 from maps.assignment_form import changeable_cells, prefill_person, reassignment_form
 from maps.auth import current_user, role_label, user_engine
@@ -54,6 +54,12 @@ _PERSON = "asg_person"
 _AS_OF = "asg_as_of"
 _MAP = "asg_map"
 _MAP_HEIGHT = 560
+_URL = (
+    url_state.view(_VIEW),
+    url_state.code("pick", _CELL),
+    url_state.token("person", _PERSON),
+    url_state.date("date", _AS_OF),
+)
 
 
 # -------------------------------------------------------------------- view
@@ -285,7 +291,9 @@ def render() -> None:
         st.info(t("asg_login_needed", lang), icon=":material/login:")
         return
     engine = user_engine()
-    init_state({_AS_OF: dt.date.today()})
+    defaults = {_AS_OF: dt.date.today(), _VIEW: None, _CELL: None, _PERSON: None}
+    url_state.sync("assignments", _URL, defaults)
+    init_state({_AS_OF: defaults[_AS_OF]})
     with st.sidebar:
         st.date_input(t("as_of", lang), **bound(_AS_OF, lang))
     try:

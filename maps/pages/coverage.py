@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import Level
-from maps import analysis_map, coverage_view, layers
+from maps import analysis_map, coverage_view, layers, url_state
 from maps.analysis_view import Fills
 from maps.basemaps import available_basemaps, default_basemap_key
 from maps.choropleth import NO_DATA_COLOUR, SCHEMES
@@ -48,6 +48,16 @@ _MAP = "cov_map"
 _GAPS = "cov_gaps"
 _LEVELS = (Level.COUNTY.value, Level.TOWNSHIP.value, Level.VILLAGE.value)
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_URL = (
+    url_state.choice("level", _LEVEL, _LEVELS),
+    url_state.date("date", _AS_OF),
+    url_state.choice("metric", _METRIC, coverage_view.METRICS),
+    url_state.choice("scheme", _SCHEME, SCHEMES),
+    url_state.integer("k", _K, 3, 7),
+    url_state.code("county", _COUNTY),
+    url_state.integer("min", _MIN, 0, 10**6),
+    url_state.token("basemap", _BASEMAP),
+)
 
 
 # ------------------------------------------------------------------ loaders
@@ -261,18 +271,18 @@ def _downloads(
 def render() -> None:
     """Draw the coverage page."""
     lang = current_lang()
-    init_state(
-        {
-            _LEVEL: Level.TOWNSHIP.value,
-            _AS_OF: dt.date.today(),
-            _METRIC: "score",
-            _SCHEME: "quantiles",
-            _K: 5,
-            _COUNTY: "",
-            _MIN: 0,
-            _BASEMAP: default_basemap_key(),
-        }
-    )
+    defaults = {
+        _LEVEL: Level.TOWNSHIP.value,
+        _AS_OF: dt.date.today(),
+        _METRIC: "score",
+        _SCHEME: "quantiles",
+        _K: 5,
+        _COUNTY: "",
+        _MIN: 0,
+        _BASEMAP: default_basemap_key(),
+    }
+    url_state.sync("coverage", _URL, defaults)
+    init_state(defaults)
     st.title(t("coverage_title", lang))
     st.caption(t("coverage_intro", lang))
     url = default_url()

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level, level_of_code
-from maps import count_circles, employer_card
+from maps import count_circles, employer_card, url_state
 from maps import employer_layers as emap
 from maps.basemaps import (
     Basemap,
@@ -63,6 +63,17 @@ _DEFAULTS: dict[str, Any] = {
     _TEXT: "",
     _PAGE: 1,
 }
+#: The filters and the page in the URL (:mod:`maps.url_state`).
+_URL = (
+    url_state.choice("level", _LEVEL, ("", *url_state.LEVEL_VALUES)),
+    url_state.code("cell", _CELL),
+    url_state.text("industry", _INDUSTRY, max_length=20),
+    url_state.text("category", _CATEGORY, max_length=40),
+    url_state.tokens("flags", _FLAGS),
+    url_state.token("method", _METHOD),
+    url_state.text("q", _TEXT),
+    url_state.integer("page", _PAGE, 1, 100_000),
+)
 
 
 # ------------------------------------------------------------------ loaders
@@ -409,6 +420,7 @@ def chosen_basemap(lang: str) -> Basemap:
 def render() -> None:
     """Draw the employer search page."""
     lang = current_lang()
+    url_state.sync("employers", _URL, _DEFAULTS)
     init_state(_DEFAULTS)
     url = default_url()
     st.title(t("emp_search_title", lang))

@@ -10,12 +10,16 @@ cell makes Leaflet return that feature's GeoJSON (its properties carry the
 code and level); the ``on_change`` callback turns it into the next
 :class:`~maps.layers.View` before the rerun, so each click costs one rerun
 and panning or zooming none.
+
+The view (drill position, level, date, colouring, basemap, employer layer)
+lives in the URL (:mod:`maps.url_state`); the search box above the map
+jumps to a cell by name or code (:mod:`maps.cell_search`) as a click would.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, get_args
 
 import geopandas as gpd
 import pandas as pd
@@ -24,7 +28,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from grid.codes import LEVELS, Level, level_of_code
-from maps import count_circles, employer_card, layers, staffing_data
+from maps import (
+    cell_search,
+    count_circles,
+    employer_card,
+    layers,
+    staffing_data,
+    url_state,
+)
 from maps import employer_layers as emap
 from maps.auth import current_user, user_engine
 from maps.basemaps import (
@@ -53,7 +64,16 @@ _BASEMAP = "grid_basemap"
 _AS_OF = "grid_as_of"
 _EMPLOYERS = "grid_employers"
 _MAP = "grid_map"
+_SEARCH = "grid_search"
+_FOUND = "grid_search_found"
 _MAP_HEIGHT = 620
+_URL = (
+    url_state.view(_VIEW),
+    url_state.date("date", _AS_OF),
+    url_state.choice("colour", _COLOUR_BY, get_args(layers.ColourBy)),
+    url_state.token("basemap", _BASEMAP),
+    url_state.flag("emp", _EMPLOYERS),
+)
 
 
 # ------------------------------------------------------------------ loaders
@@ -136,6 +156,23 @@ def _on_map_click() -> None:
         _set_view(layers.drill(st.session_state[_VIEW], *clicked))
 
 
+def _jump(code: str, level: str, parent_code: str | None) -> None:
+    """Open a cell found by the search box, as a click on it would."""
+    st.session_state[_FOUND] = None
+    _set_view(cell_search.view_for(code, level, parent_code))
+
+
+def _on_search(url: str, as_of: dt.date) -> None:
+    """Jump to the only cell matching the search text, else list the matches."""
+    query = str(st.session_state[_SEARCH]).strip()
+    found = cell_search.find_cells(employer_loaders.cell_directory(url, as_of), query)
+    if found.unique:
+        row = found.rows.iloc[0]
+        _jump(str(row["code"]), str(row["level"]), row["parent_code"] or None)
+    else:
+        st.session_state[_FOUND] = query or None
+
+
 # ------------------------------------------------------------------ widgets
 def _secrets() -> Any:
     try:
@@ -189,6 +226,35 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
             **bound(_EMPLOYERS, lang),
         )
     return basemap, st.session_state[_COLOUR_BY], st.session_state[_AS_OF]
+
+
+def _search_box(url: str, as_of: dt.date, lang: str) -> None:
+    """Draw the search box and, for an ambiguous name, the cells it matches."""
+    with st.container(key="grid_search_box"):
+        st.text_input(
+            t("cell_search", lang),
+            placeholder=t("cell_search_placeholder", lang),
+            help=t("cell_search_help", lang),
+            width=480,
+            **bound(_SEARCH, lang, then=lambda: _on_search(url, as_of)),
+        )
+        query = st.session_state.get(_FOUND)
+        if not query:
+            return
+        directory = employer_loaders.cell_directory(url, as_of)
+        found = cell_search.find_cells(directory, query)
+        if not found.total:
+            st.caption(t("cell_search_none", lang, query=md_escape(query)))
+            return
+        st.caption(t("cell_search_many", lang, n=found.total, shown=len(found.rows)))
+        with st.container(horizontal=True, gap="small", key="grid_search_hits"):
+            for row in found.rows.to_dict("records"):
+                st.button(
+                    md_escape(cell_search.match_label(row, lang)),
+                    key=f"grid_hit_{row['code']}",
+                    on_click=_jump,
+                    args=(row["code"], row["level"], row["parent_code"] or None),
+                )
 
 
 def _breadcrumb(
@@ -360,17 +426,17 @@ def _employer_table(counts: pd.DataFrame, cells: pd.DataFrame, lang: str) -> Non
 def render() -> None:
     """Draw the grid map page."""
     lang = current_lang()
-    init_state({_VIEW: layers.View()})
-    init_state(
-        {
-            _LEVEL: st.session_state[_VIEW].level.value,
-            _COLOUR_BY: layers.COLOUR_CHOICES[0],
-            _BASEMAP: default_basemap_key(tianditu_key(_secrets())),
-            _AS_OF: dt.date.today(),
-            _EMPLOYERS: True,
-        }
-    )
+    defaults = {
+        _VIEW: layers.View(),
+        _COLOUR_BY: layers.COLOUR_CHOICES[0],
+        _BASEMAP: default_basemap_key(tianditu_key(_secrets())),
+        _AS_OF: dt.date.today(),
+        _EMPLOYERS: True,
+    }
+    url_state.sync("grid_map", _URL, defaults)
+    init_state({**defaults, _SEARCH: "", _FOUND: None})
     view: layers.View = st.session_state[_VIEW]
+    st.session_state[_LEVEL] = view.level.value
     url = default_url()
 
     st.title(t("grid_map_title", lang))
@@ -395,6 +461,7 @@ def render() -> None:
         return
 
     root = cities["name"].iloc[0] if len(cities) == 1 else t("whole_city", lang)
+    _search_box(url, as_of, lang)
     _breadcrumb(crumbs, root, view, lang)
     collection = data["collection"]
     if data["n_illustrative"]:

@@ -23,7 +23,7 @@ from streamlit_folium import st_folium
 from grid.codes import Level
 from grid.hotspot_text import CLASS_NAMES, TREND_NAMES
 from grid.record_types import VIOLATION_TYPES
-from maps import analysis_map, layers
+from maps import analysis_map, layers, url_state
 from maps.analysis_view import Fills, category_fills, numeric_fills
 from maps.basemaps import available_basemaps, default_basemap_key
 from maps.choropleth import HOTSPOT_COLOURS, NO_DATA_COLOUR, SCHEMES, TREND_COLOURS
@@ -49,6 +49,16 @@ _BASEMAP = "hot_basemap"
 _MAP = "hot_map"
 _VIEWS = ("class", "trend", "rate", "density", "hexagon")
 _LEVELS = (Level.COUNTY.value, Level.TOWNSHIP.value, Level.VILLAGE.value)
+_URL = (
+    url_state.choice("level", _LEVEL, _LEVELS),
+    url_state.date("from", _FROM),
+    url_state.date("to", _TO),
+    url_state.choices("types", _TYPES, VIOLATION_TYPES),
+    url_state.choice("view", _VIEW, _VIEWS),
+    url_state.choice("scheme", _SCHEME, SCHEMES),
+    url_state.integer("k", _K, 3, 7),
+    url_state.token("basemap", _BASEMAP),
+)
 
 
 # ------------------------------------------------------------------ loaders
@@ -358,18 +368,18 @@ def render() -> None:
     """Draw the hotspots page."""
     lang = current_lang()
     today = dt.date.today()
-    init_state(
-        {
-            _LEVEL: Level.TOWNSHIP.value,
-            _FROM: today.replace(year=today.year - 3),
-            _TO: today,
-            _TYPES: [],
-            _VIEW: "class",
-            _SCHEME: "quantiles",
-            _K: 5,
-            _BASEMAP: default_basemap_key(),
-        }
-    )
+    defaults = {
+        _LEVEL: Level.TOWNSHIP.value,
+        _FROM: today.replace(year=today.year - 3),
+        _TO: today,
+        _TYPES: [],
+        _VIEW: "class",
+        _SCHEME: "quantiles",
+        _K: 5,
+        _BASEMAP: default_basemap_key(),
+    }
+    url_state.sync("hotspots", _URL, defaults)
+    init_state(defaults)
     st.title(t("hotspots_title", lang))
     st.caption(t("hotspots_intro", lang))
     state = _sidebar(lang)

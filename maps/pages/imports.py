@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
-from maps import import_view
+from maps import import_view, url_state
 from maps.downloads import EMPLOYER_COLUMNS, table_downloads
 from maps.engines import engine
 from maps.i18n import t
@@ -34,6 +34,7 @@ RUN_LIMIT = 500
 UNPLACED_SHOWN = 200
 _RUN = "imports_run"
 _UNPLACED = EmployerFilter(method="none")
+_URL = (url_state.integer("run", _RUN, 1, 10**15),)
 
 
 @st.cache_data(show_spinner=False, ttl=30)
@@ -51,6 +52,7 @@ def problems(url: str, run_id: int) -> pd.DataFrame:
 def render() -> None:
     """Draw the import history page."""
     lang = current_lang()
+    url_state.sync("imports", _URL, {_RUN: None})
     url = default_url()
     st.title(t("imp_title", lang))
     st.caption(t("imp_intro", lang))

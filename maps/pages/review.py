@@ -6,7 +6,9 @@ addresses, flags).  For the item chosen it shows the ranked candidate cells
 button per candidate and a free cell-code input for any other cell.  A pick
 goes through :func:`twonet.employer_import.resolve_review` (the cell must be in the
 current grid), takes the item off the queue and clears the cached employer
-answers of every page.
+answers of every page.  An error is shown beside the button pressed, where
+the reviewer is looking; the reason filter and the item chosen are kept in
+the URL (:mod:`maps.url_state`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from maps import employer_layers as emap
+from maps import url_state
 from maps.downloads import REVIEW_COLUMNS, table_downloads
 from maps.i18n import level_label, reason_label, t, why_label
 from maps.legend import Swatches
@@ -51,6 +54,10 @@ _ITEM = "review_item"
 _REVIEWER = "review_reviewer"
 _OTHER = "review_other_code"
 _FLASH = "review_flash"
+_URL = (
+    url_state.token("reason", _REASON),
+    url_state.integer("item", _ITEM, 1, 10**15),
+)
 
 
 @st.cache_resource(show_spinner=False, ttl=600)
@@ -59,42 +66,55 @@ def _grid(url: str) -> GridContext:
 
 
 # -------------------------------------------------------------- callbacks
-def _place(url: str, item: dict[str, Any], code: str, lang: str) -> None:
-    """Resolve ``item`` to cell ``code``; leave a message for the next run."""
-    reviewer = str(st.session_state.get(_REVIEWER, "")).strip()
+def _place(url: str, item: dict[str, Any], code: str, lang: str, button: str) -> None:
+    """Resolve ``item`` to cell ``code``; leave a message for the next run.
+
+    An error is kept with the key of the ``button`` pressed, to be shown
+    beside it (:func:`_flash_beside`).
+    """
+    reviewer = str(sync(_REVIEWER, lang)).strip()
     code = code.strip()
     directory = cell_directory(url, dt.date.today())
     problem = placement_problem(directory, code)
     if not reviewer:
-        st.session_state[_FLASH] = ("error", t("review_reviewer_missing", lang))
+        field = t("review_reviewer", lang)
+        st.session_state[_FLASH] = (
+            "error",
+            t("review_need_reviewer", lang, field=field),
+            button,
+        )
         return
     if problem is not None:
         key, values = problem
-        st.session_state[_FLASH] = ("error", t_md(key, lang, **values))
+        st.session_state[_FLASH] = ("error", t_md(key, lang, **values), button)
         return
     try:
         resolve_review(
             engine(url), _grid(url), int(item["id"]), code, reviewer=reviewer
         )
     except (TwoNetError, SQLAlchemyError) as exc:
-        st.session_state[_FLASH] = ("error", t_md("review_failed", lang, error=exc))
+        error = t_md("review_failed", lang, error=exc)
+        st.session_state[_FLASH] = ("error", error, button)
         return
     names = dict(zip(directory["code"], directory["name"], strict=True))
     st.session_state[_FLASH] = (
         "success",
         t_md("review_done", lang, name=item["name"], cell=names[code], code=code),
+        None,
     )
     st.session_state[_ITEM] = None
     st.session_state[_OTHER] = ""
     clear_employer_caches()
 
 
-def _place_other(url: str, item: dict[str, Any], lang: str) -> None:
-    _place(url, item, str(sync(_OTHER, lang)), lang)
+def _place_other(url: str, item: dict[str, Any], lang: str, button: str) -> None:
+    _place(url, item, str(sync(_OTHER, lang)), lang, button)
 
 
-def _place_chosen(url: str, item: dict[str, Any], key: str, lang: str) -> None:
-    _place(url, item, str(st.session_state.get(key) or ""), lang)
+def _place_chosen(
+    url: str, item: dict[str, Any], key: str, lang: str, button: str
+) -> None:
+    _place(url, item, str(st.session_state.get(key) or ""), lang, button)
 
 
 # ------------------------------------------------------------------ widgets
@@ -188,12 +208,14 @@ def _candidates(
             placeholder="370211001001",
             **bound(_OTHER, lang),
         )
+        button = f"place_other_{item['id']}"
         st.button(
             t("review_place_other", lang),
-            key=f"place_other_{item['id']}",
+            key=button,
             on_click=_place_other,
-            args=(url, item, lang),
+            args=(url, item, lang, button),
         )
+    _flash_beside(button)
 
 
 def _place_controls(
@@ -208,16 +230,18 @@ def _place_controls(
         "primary" if row["rank"] == 1 else "secondary"
     )
     leaves = leaf_cells(directory, row["code"]) if row["in_grid"] else None
+    button = f"place_{item['id']}_{row['code']}"
     if leaves is None or leaves.empty:
         st.button(
             t("review_place", lang),
-            key=f"place_{item['id']}_{row['code']}",
+            key=button,
             type=primary,
             icon=":material/where_to_vote:",
             disabled=not row["in_grid"],
             on_click=_place,
-            args=(url, item, row["code"], lang),
+            args=(url, item, row["code"], lang, button),
         )
+        _flash_beside(button)
         return
     labels = cell_label(leaves)
     key = widget_key(f"choose_{item['id']}_{row['code']}", lang)
@@ -232,13 +256,14 @@ def _place_controls(
         )
         st.button(
             t("review_place", lang),
-            key=f"place_{item['id']}_{row['code']}",
+            key=button,
             type=primary,
             icon=":material/where_to_vote:",
             disabled=not st.session_state.get(key),
             on_click=_place_chosen,
-            args=(url, item, key, lang),
+            args=(url, item, key, lang, button),
         )
+    _flash_beside(button)
 
 
 def _townships_of(item: dict[str, Any], candidates: pd.DataFrame) -> list[str]:
@@ -301,18 +326,39 @@ def _candidate_legend(n_cells: int, point_drawn: bool, lang: str) -> Swatches:
 
 
 def _flash() -> None:
-    message = st.session_state.pop(_FLASH, None)
-    if message is None:
+    """Show a message that belongs to no button (a placement done) on top.
+
+    The success also pops up as a toast, in view wherever the page is
+    scrolled.
+    """
+    message = st.session_state.get(_FLASH)
+    if message is None or message[2] is not None:
         return
-    kind, text = message
-    (st.success if kind == "success" else st.error)(text)
+    del st.session_state[_FLASH]
+    kind, text, _ = message
+    if kind == "success":
+        st.toast(text, icon=":material/check_circle:")
+        st.success(text)
+    else:
+        st.error(text)
+
+
+def _flash_beside(button: str) -> None:
+    """Show the error of a press of ``button`` right below it."""
+    message = st.session_state.get(_FLASH)
+    if message is None or message[2] != button:
+        return
+    del st.session_state[_FLASH]
+    st.error(message[1], icon=":material/error:")
 
 
 # --------------------------------------------------------------------- page
 def render() -> None:
     """Draw the review queue page."""
     lang = current_lang()
-    init_state({_REASON: "", _ITEM: None, _REVIEWER: "", _OTHER: ""})
+    defaults = {_REASON: "", _ITEM: None, _REVIEWER: "", _OTHER: ""}
+    url_state.sync("review", _URL, defaults)
+    init_state(defaults)
     url = default_url()
     st.title(t("review_title", lang))
     st.caption(t("review_intro", lang))
@@ -373,3 +419,4 @@ def render() -> None:
         _candidates(url, item, candidates, lang)
     with right:
         _candidate_map(url, item, candidates, lang)
+    st.session_state.pop(_FLASH, None)  # an error beside a button no longer drawn
