@@ -18,6 +18,7 @@ from typing import Literal
 from grid.codes import LEVEL_NAMES_ZH, Level
 from grid.geocode import FLAGS
 from maps.i18n_analysis import ANALYSIS_STRINGS
+from maps.i18n_labels import LABEL_STRINGS
 from maps.i18n_records import RECORD_STRINGS
 from maps.i18n_staffing import STAFFING_STRINGS
 
@@ -89,7 +90,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field_boundary": ("边界", "Boundary"),
     "field_source": ("来源", "Source"),
     "field_licence": ("许可", "Licence"),
-    "boundary_illustrative": ("示意 illustrative", "示意 illustrative"),
+    "boundary_illustrative": ("示意", "illustrative"),
     "boundary_mapped": ("实测", "mapped"),
     # levels
     "level_city": (LEVEL_NAMES_ZH[Level.CITY], "city"),
@@ -320,6 +321,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 STRINGS.update({k: v for k, v in STAFFING_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in ANALYSIS_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in RECORD_STRINGS.items() if k not in STRINGS})
+STRINGS.update({k: v for k, v in LABEL_STRINGS.items() if k not in STRINGS})
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

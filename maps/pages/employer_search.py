@@ -26,6 +26,7 @@ from maps import employer_layers as emap
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
 from maps.engines import engine as engine
 from maps.i18n import flag_label, level_label, method_label, t
+from maps.i18n_labels import industry_options
 from maps.styles import legend_markup
 from maps.text import t_md
 from maps.widgets import bound, current_lang, init_state
@@ -88,9 +89,10 @@ def cell_directory(url: str, as_of: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, ttl=600)
-def filter_options(url: str) -> dict[str, list[str]]:
-    """Return the categories, methods and flags present in the data."""
-    return eq.filter_options(engine(url))
+def filter_options(url: str) -> dict[str, Any]:
+    """Return the categories, methods, flags and industries in the data."""
+    found: dict[str, Any] = eq.filter_options(engine(url))
+    return {**found, "industries": eq.industry_classes(engine(url))}
 
 
 @st.cache_data(show_spinner=False, ttl=600)
@@ -197,7 +199,7 @@ def cell_label(directory: pd.DataFrame) -> dict[str, str]:
 
 
 def _filters(
-    lang: str, options: dict[str, list[str]], directory: pd.DataFrame
+    lang: str, options: dict[str, Any], directory: pd.DataFrame
 ) -> eq.EmployerFilter:
     """Draw the filter panel; return the filter it describes."""
     labels = cell_label(directory)
@@ -230,10 +232,14 @@ def _filters(
             disabled=not level,
             **bound(_CELL, lang, then=_first_page),
         )
-        right.text_input(
-            t("emp_filter_industry", lang),
-            placeholder="C18",
-            help=t("emp_filter_industry_help", lang),
+        industries = industry_options(options.get("industries", {}), lang)
+        if state[_INDUSTRY] and state[_INDUSTRY] not in industries:
+            industries[state[_INDUSTRY]] = state[_INDUSTRY]  # a code from elsewhere
+        right.selectbox(
+            t("emp_filter_industry_name", lang),
+            ["", *industries],
+            format_func=lambda c: industries[c] if c else t("emp_industry_any", lang),
+            help=t("emp_filter_industry_name_help", lang),
             **bound(_INDUSTRY, lang, then=_first_page),
         )
         first, second, third, fourth = st.columns([1, 2, 1, 1])
@@ -249,6 +255,7 @@ def _filters(
             placeholder=t("emp_filter_flags_placeholder", lang),
             format_func=lambda f: flag_label(f, lang),
             help=t("emp_filter_flags_help", lang),
+            select_all=False,
             **bound(_FLAGS, lang, then=_first_page),
         )
         third.selectbox(
@@ -417,7 +424,7 @@ def render() -> None:
         st.info(t("database_hint", lang))
         return
     filters = _filters(lang, options, directory)
-    problems = filters.problems()
+    problems = [t(f"emp_problem_{kind}", lang, **v) for kind, v in filters.issues()]
     if problems:
         st.error(t_md("emp_filter_invalid", lang, error="; ".join(problems)))
         return
