@@ -18,6 +18,7 @@ from maps.pages import (
     employer_search,
     grid_map,
     hotspots,
+    imports,
     review,
 )
 from maps.zh_widgets import localize_builtins
@@ -78,6 +79,12 @@ page = st.navigation(
             title=t("page_hotspots", lang),
             icon=":material/local_fire_department:",
             url_path="hotspots",
+        ),
+        st.Page(
+            imports.render,
+            title=t("page_imports", lang),
+            icon=":material/history:",
+            url_path="imports",
         ),
     ]
 )

@@ -19,6 +19,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from maps.change_flow import preview_panel, request_preview, show_flash
+from maps.downloads import table_downloads
 from maps.i18n import t
 from maps.messages import localised
 from maps.staffing_panels import duty_label
@@ -216,7 +217,9 @@ def balance_panel(
     if not changes:
         st.info(t("bal_nothing", lang))
         return
-    st.dataframe(_changes_table(changes, lang), hide_index=True)
+    table = _changes_table(changes, lang)
+    st.dataframe(table, hide_index=True)
+    table_downloads(table, None, t("dl_balance_moves", lang), lang, key="asg_bal_moves")
     st.button(
         t("bal_preview", lang),
         key="asg_bal_preview",

@@ -25,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from grid.staffing import RULE_LABELS
 from maps.auth import current_user, user_engine
+from maps.downloads import table_downloads
 from maps.i18n import STRINGS, t
 from maps.messages import localised
 from maps.staffing_map import status_label
@@ -255,15 +256,25 @@ def preview_panel(origin: str, lang: str) -> None:
             )
         )
         st.markdown(f"**{t('preview_cells', lang)}**")
-        st.dataframe(_cells_table(result.cells, lang), hide_index=True)
+        table = _cells_table(result.cells, lang)
+        st.dataframe(table, hide_index=True)
+        stem = t("dl_preview_cells", lang)
+        table_downloads(table, None, stem, lang, key=f"asg_preview_cells_{origin}")
         st.markdown(f"**{t('preview_people', lang)}**")
-        st.dataframe(_people_table(result.people, lang), hide_index=True)
+        table = _people_table(result.people, lang)
+        st.dataframe(table, hide_index=True)
+        stem = t("dl_preview_people", lang)
+        table_downloads(table, None, stem, lang, key=f"asg_preview_people_{origin}")
         changed = breaches[breaches["change"] != "unchanged"]
         st.markdown(f"**{t('preview_breaches', lang)}**")
         if changed.empty:
             st.caption(t("preview_no_breach_change", lang))
         else:
-            st.dataframe(_breaches_table(changed, lang), hide_index=True)
+            table = _breaches_table(changed, lang)
+            st.dataframe(table, hide_index=True)
+            stem = t("dl_preview_breaches", lang)
+            key = f"asg_preview_breaches_{origin}"
+            table_downloads(table, None, stem, lang, key=key)
         if pending["error"]:
             st.error(md_escape(pending["error"]), icon="⚠️")
         with st.container(horizontal=True, key=f"asg_preview_buttons_{origin}"):

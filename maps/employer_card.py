@@ -23,6 +23,7 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
+from maps.downloads import table_downloads
 from maps.employer_standing import (
     PointMark,
     history_frame,
@@ -145,3 +146,10 @@ def _card(url: str, uscc: str, name: str, lang: str) -> None:
     shown = records.head(HISTORY_ROWS)
     st.caption(t("emp_history_shown", lang, shown=len(shown), n=len(records)))
     st.dataframe(history_frame(shown, lang), hide_index=True, key="emp_history")
+    table_downloads(
+        lambda: history_frame(records, lang),
+        None,
+        f"{t('dl_employer_records', lang)}{uscc}",
+        lang,
+        key="emp_history",
+    )

@@ -18,6 +18,7 @@ from typing import Literal
 from grid.codes import LEVEL_NAMES_ZH, Level
 from grid.geocode import FLAGS
 from maps.i18n_analysis import ANALYSIS_STRINGS
+from maps.i18n_downloads import DOWNLOAD_STRINGS
 from maps.i18n_labels import LABEL_STRINGS
 from maps.i18n_records import RECORD_STRINGS
 from maps.i18n_staffing import STAFFING_STRINGS
@@ -322,6 +323,7 @@ STRINGS.update({k: v for k, v in STAFFING_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in ANALYSIS_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in RECORD_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in LABEL_STRINGS.items() if k not in STRINGS})
+STRINGS.update({k: v for k, v in DOWNLOAD_STRINGS.items() if k not in STRINGS})
 
 
 def t(key: str, lang: str = DEFAULT_LANG, **values: object) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from maps.downloads import table_downloads
 from maps.i18n import level_label, t
 from maps.staffing_map import status_label
 from maps.styles import card_markup
@@ -158,11 +159,10 @@ def cell_panel(data: dict[str, Any], code: str, lang: str) -> None:
     if here.empty:
         st.caption(t("cell_no_staff", lang))
         return
-    st.dataframe(
-        assignment_table(here, data["workload"], lang, by_cell=True),
-        hide_index=True,
-        key="asg_cell_table",
-    )
+    shown = assignment_table(here, data["workload"], lang, by_cell=True)
+    st.dataframe(shown, hide_index=True, key="asg_cell_table")
+    stem = f"{t('dl_cell_staff', lang)}{code}"
+    table_downloads(shown, None, stem, lang, key="asg_cell_table")
 
 
 def person_panel(data: dict[str, Any], staff_id: str, lang: str) -> None:
@@ -200,8 +200,7 @@ def person_panel(data: dict[str, Any], staff_id: str, lang: str) -> None:
     if mine.empty:
         st.caption(t("person_no_cells", lang))
         return
-    st.dataframe(
-        assignment_table(mine, data["workload"], lang, by_cell=False),
-        hide_index=True,
-        key="asg_person_table",
-    )
+    shown = assignment_table(mine, data["workload"], lang, by_cell=False)
+    st.dataframe(shown, hide_index=True, key="asg_person_table")
+    stem = f"{t('dl_person_cells', lang)}{staff_id}"
+    table_downloads(shown, None, stem, lang, key="asg_person_table")

@@ -166,6 +166,7 @@ def test_hotspots_page_draws_classes_and_the_smoothed_rate(
     assert "不显著" in _map(tab)["legend"]  # four villages: no cluster
     _choose_radio(tab, "平滑违法率")
     _wait_legend(tab, "每家用人单位案件数（平滑）")
-    assert tab.get_by_test_id("stDownloadButton").count() == 4
+    # the report (CSV, XLSX), the printable map (PNG, PDF), the table shown
+    assert tab.get_by_test_id("stDownloadButton").count() == 6
     tab.screenshot(path=SCREENSHOTS / f"hotspots-{_backend(history_url)}.png")
     assert offline.refused_assets == []

@@ -178,6 +178,9 @@ def test_search_by_township_and_download(
     assert lines[0].startswith("统一社会信用代码,单位名称")
     assert len(lines) == n + 1
     assert all(f",{code}," in line for line in lines[1:])
+    # the cell's name beside its code
+    assert "乡级网格,乡级网格名称" in lines[0]
+    assert all(f",{code},{name}," in line for line in lines[1:])
     assert offline.refused_assets == []
 
 

@@ -53,7 +53,15 @@ def test_page_runs_in_chinese_with_every_view(
         at.radio(key="hot_view__zh").set_value(view).run()
         assert not at.exception, view
     labels = [b.label for b in at.get("download_button")]
-    assert labels == ["下载 CSV", "下载 XLSX", "打印图 PNG", "打印图 PDF"]
+    # the report and its printable map, then the per-cell table as shown
+    assert labels == [
+        "下载 CSV",
+        "下载 XLSX",
+        "打印图 PNG",
+        "打印图 PDF",
+        "下载 XLSX",
+        "下载 CSV",
+    ]
 
 
 def test_page_runs_in_english_and_filters_by_type(

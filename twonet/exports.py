@@ -118,15 +118,21 @@ def xlsx_bytes(
     """Return tables as an XLSX workbook, one sheet each; text stays text.
 
     openpyxl would store a string beginning with ``=`` as a formula; here
-    every such cell is typed as a string.
+    every such cell is typed as a string.  The header row is frozen (it
+    stays in view while scrolling) and each column is as wide as its
+    longest header or value, within limits (:func:`column_widths`).
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
     for title, frame in sheets.items():
         sheet = book.create_sheet(title=title[:31])
         named = frame.rename(columns=dict(headers or {}))
+        sheet.freeze_panes = "A2"
+        for number, width in enumerate(column_widths(named), start=1):
+            sheet.column_dimensions[get_column_letter(number)].width = width
         sheet.append([str(c) for c in named.columns])
         for record in named.itertuples(index=False, name=None):
             row: list[Any] = []
@@ -139,6 +145,39 @@ def xlsx_bytes(
     buffer = io.BytesIO()
     book.save(buffer)
     return _without_timestamps(buffer.getvalue())
+
+
+#: Narrowest and widest column of a workbook, in characters.
+_WIDTHS = (6.0, 60.0)
+#: Rows looked at to size a column (a large table is not read whole).
+_WIDTH_SAMPLE = 500
+
+
+def column_widths(frame: pd.DataFrame) -> list[float]:
+    """Return a spreadsheet width for each column: its longest text, bounded.
+
+    A CJK character counts as two (it is drawn twice as wide); only the
+    first rows are looked at.
+
+    Examples
+    --------
+    >>> column_widths(pd.DataFrame({"单位名称": ["青岛某某有限公司"], "n": [1]}))
+    [18.0, 6.0]
+    """
+    widths = []
+    sample = frame.head(_WIDTH_SAMPLE)
+    for position, header in enumerate(frame.columns):
+        texts = [str(header)]
+        texts += ["" if _plain(v) is None else str(v) for v in sample.iloc[:, position]]
+        longest = max(_text_width(text) for text in texts) + 2
+        widths.append(float(min(max(longest, _WIDTHS[0]), _WIDTHS[1])))
+    return widths
+
+
+def _text_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 #: The time written into a workbook instead of "now" (the zip format's epoch).

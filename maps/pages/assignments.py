@@ -29,6 +29,7 @@ from maps import staffing_data as data_
 from maps.assignment_form import changeable_cells, prefill_person, reassignment_form
 from maps.auth import current_user, role_label, user_engine
 from maps.balance_panel import balance_panel
+from maps.downloads import table_downloads
 from maps.i18n import STRINGS, level_label, t
 from maps.i18n_labels import attribution_text
 from maps.messages import localised
@@ -215,46 +216,43 @@ def _pickers(user: User, data: dict[str, Any], lang: str) -> None:
         person_panel(data, st.session_state[_PERSON], lang)
 
 
-def _history(history: dict[str, pd.DataFrame], lang: str) -> None:
+def _history(
+    history: dict[str, pd.DataFrame], names: dict[str, str], lang: str
+) -> None:
     sets, audit = history["change_sets"], history["audit"]
     st.markdown(f"**{t('log_sets', lang, n=len(sets))}**")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                "#": sets["id"],
-                t("col_when", lang): sets["created_at"].astype(str),
-                t("col_actor", lang): sets["actor"],
-                t("col_kind_set", lang): sets["kind"].map(
-                    lambda k: t(f"set_{k}", lang)
-                ),
-                t("col_change_reason", lang): sets["reason"],
-                t("col_steps", lang): sets["steps"],
-                t("col_undoes", lang): sets["undoes_id"].map(_id_text),
-                t("col_undone_by", lang): sets["undone_by"].map(_id_text),
-            }
-        ),
-        hide_index=True,
-        key="asg_log_sets",
+    shown = pd.DataFrame(
+        {
+            "#": sets["id"],
+            t("col_when", lang): sets["created_at"].astype(str),
+            t("col_actor", lang): sets["actor"],
+            t("col_kind_set", lang): sets["kind"].map(lambda k: t(f"set_{k}", lang)),
+            t("col_change_reason", lang): sets["reason"],
+            t("col_steps", lang): sets["steps"],
+            t("col_undoes", lang): sets["undoes_id"].map(_id_text),
+            t("col_undone_by", lang): sets["undone_by"].map(_id_text),
+        }
     )
+    st.dataframe(shown, hide_index=True, key="asg_log_sets")
+    table_downloads(shown, None, t("dl_change_sets", lang), lang, key="asg_log_sets")
     st.markdown(f"**{t('log_rows', lang, n=len(audit))}**")
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("col_change_set", lang): audit["change_set_id"],
-                t("col_when", lang): audit["at"].astype(str),
-                t("col_actor", lang): audit["actor"],
-                t("col_action", lang): audit["action"].map(lambda a: _op(a, lang)),
-                t("field_code", lang): audit["cell_code"],
-                t("col_staff_id", lang): audit["staff_id"],
-                t("col_before", lang): audit["before"].map(
-                    lambda r: _row_text(r, lang)
-                ),
-                t("col_after", lang): audit["after"].map(lambda r: _row_text(r, lang)),
-            }
-        ),
-        hide_index=True,
-        key="asg_log_rows",
+    shown = pd.DataFrame(
+        {
+            t("col_change_set", lang): audit["change_set_id"],
+            t("col_when", lang): audit["at"].astype(str),
+            t("col_actor", lang): audit["actor"],
+            t("col_action", lang): audit["action"].map(lambda a: _op(a, lang)),
+            t("field_code", lang): audit["cell_code"],
+            t("field_name", lang): audit["cell_code"].map(
+                lambda c: names.get(str(c), "")
+            ),
+            t("col_staff_id", lang): audit["staff_id"],
+            t("col_before", lang): audit["before"].map(lambda r: _row_text(r, lang)),
+            t("col_after", lang): audit["after"].map(lambda r: _row_text(r, lang)),
+        }
     )
+    st.dataframe(shown, hide_index=True, key="asg_log_rows")
+    table_downloads(shown, None, t("dl_audit_rows", lang), lang, key="asg_log_rows")
 
 
 def _id_text(value: Any) -> str:
@@ -347,4 +345,4 @@ def render() -> None:
         with st.expander(t("bal_title", lang), icon=":material/balance:"):
             balance_panel(user, engine, cells, names, lang)
     with st.expander(t("log_title", lang), icon=":material/history:"):
-        _history(history, lang)
+        _history(history, names, lang)

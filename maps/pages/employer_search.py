@@ -24,6 +24,7 @@ from grid.codes import LEVELS, Level, level_of_code
 from maps import employer_card
 from maps import employer_layers as emap
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
+from maps.downloads import EMPLOYER_COLUMNS, table_downloads
 from maps.engines import engine as engine
 from maps.i18n import flag_label, level_label, method_label, t
 from maps.i18n_labels import industry_options
@@ -35,7 +36,6 @@ from twonet.db import repository
 from twonet.db import review_queries as rq
 from twonet.db.engine import default_url
 from twonet.errors import TwoNetError
-from twonet.exports import search_csv
 
 PAGE_SIZE = 50
 _MAP_HEIGHT = 460
@@ -134,12 +134,6 @@ def search(
 
 
 @st.cache_data(show_spinner=False, ttl=600)
-def export(url: str, filters: eq.EmployerFilter) -> bytes:
-    """Return every match of a search as CSV bytes (Chinese headers)."""
-    return search_csv(search(url, filters, 0, None).rows)
-
-
-@st.cache_data(show_spinner=False, ttl=600)
 def open_reviews(url: str, reason: str | None, limit: int) -> pd.DataFrame:
     """Return the first ``limit`` open review items (optionally of one reason)."""
     return rq.open_reviews(engine(url), reason=reason, limit=limit)
@@ -160,7 +154,6 @@ def clear_employer_caches() -> None:
         employer_summary,
         employer_points,
         search,
-        export,
         open_reviews,
         review_reason_counts,
     ):
@@ -436,15 +429,14 @@ def render() -> None:
     with st.container(horizontal=True, vertical_alignment="center", key="emp_summary"):
         st.subheader(t("emp_results", lang, n=f"{page.total:,}"), width="content")
         st.space("stretch")
-        st.download_button(
-            t("emp_download", lang, n=f"{page.total:,}"),
-            data=lambda: export(url, filters),
-            file_name=t("emp_download_name", lang),
-            mime="text/csv",
+        table_downloads(
+            lambda: search(url, filters, 0, None).rows,
+            EMPLOYER_COLUMNS,
+            t("dl_employers_found", lang),
+            lang,
             key="emp_download",
-            icon=":material/download:",
-            on_click="ignore",
-            disabled=not page.total,
+            names=dict(zip(directory["code"], directory["name"], strict=True)),
+            empty=not page.total,
         )
     if not page.total:
         st.info(t("emp_no_results", lang))

@@ -27,6 +27,7 @@ from grid.codes import LEVELS, Level
 from maps import employer_card, layers
 from maps import employer_layers as emap
 from maps.basemaps import Basemap, available_basemaps, tianditu_key
+from maps.downloads import table_downloads
 from maps.i18n import level_label, t
 from maps.i18n_labels import attribution_text, provenance_text
 from maps.pages import employer_search as employer_loaders
@@ -212,18 +213,19 @@ def _selected_cell(cells: pd.DataFrame, code: str, lang: str) -> None:
     mark = t(
         "boundary_illustrative" if cell["illustrative"] else "boundary_mapped", lang
     )
-    st.dataframe(
-        pd.DataFrame(
-            {
-                t("field_code", lang): [cell["code"]],
-                t("field_name", lang): [cell["name"]],
-                t("field_level", lang): [level_label(cell["level"], lang)],
-                t("field_boundary", lang): [mark],
-                t("field_source", lang): [provenance_text(cell["source"], lang)],
-                t("field_licence", lang): [provenance_text(cell["licence"], lang)],
-            }
-        ),
-        hide_index=True,
+    shown = pd.DataFrame(
+        {
+            t("field_code", lang): [cell["code"]],
+            t("field_name", lang): [cell["name"]],
+            t("field_level", lang): [level_label(cell["level"], lang)],
+            t("field_boundary", lang): [mark],
+            t("field_source", lang): [provenance_text(cell["source"], lang)],
+            t("field_licence", lang): [provenance_text(cell["licence"], lang)],
+        }
+    )
+    st.dataframe(shown, hide_index=True)
+    table_downloads(
+        shown, None, f"{t('dl_cell', lang)}{cell['code']}", lang, key="grid_cell"
     )
 
 
@@ -289,17 +291,18 @@ def _employer_table(counts: pd.DataFrame, cells: pd.DataFrame, lang: str) -> Non
     """List employers, flagged and queued per cell of the view."""
     table = cells[["code", "name"]].merge(counts, on="code", how="inner")
     with st.expander(f"{t('emp_table_title', lang)} ({len(table)})"):
-        st.dataframe(
-            table.sort_values("employers", ascending=False).rename(
-                columns={
-                    "code": t("field_code", lang),
-                    "name": t("field_name", lang),
-                    "employers": t("emp_field_employers", lang),
-                    "flagged": t("emp_field_flagged", lang),
-                    "queued": t("emp_field_queued", lang),
-                }
-            ),
-            hide_index=True,
+        shown = table.sort_values("employers", ascending=False).rename(
+            columns={
+                "code": t("field_code", lang),
+                "name": t("field_name", lang),
+                "employers": t("emp_field_employers", lang),
+                "flagged": t("emp_field_flagged", lang),
+                "queued": t("emp_field_queued", lang),
+            }
+        )
+        st.dataframe(shown, hide_index=True)
+        table_downloads(
+            shown, None, t("dl_cells_employers", lang), lang, key="grid_employers"
         )
 
 
@@ -386,12 +389,17 @@ def render() -> None:
     if len(unplaced):
         with st.expander(f"{t('no_geometry_title', lang)} ({len(unplaced)})"):
             st.caption(t("no_geometry_help", lang))
-            st.dataframe(
-                unplaced.rename(
-                    columns={
-                        "code": t("field_code", lang),
-                        "name": t("field_name", lang),
-                    }
-                ),
-                hide_index=True,
+            shown = unplaced.rename(
+                columns={
+                    "code": t("field_code", lang),
+                    "name": t("field_name", lang),
+                }
+            )
+            st.dataframe(shown, hide_index=True)
+            table_downloads(
+                shown,
+                None,
+                t("dl_cells_without_boundary", lang),
+                lang,
+                key="grid_no_geometry",
             )

@@ -27,6 +27,7 @@ from maps import analysis_map, layers
 from maps.analysis_view import Fills, category_fills, numeric_fills
 from maps.basemaps import available_basemaps
 from maps.choropleth import HOTSPOT_COLOURS, NO_DATA_COLOUR, SCHEMES, TREND_COLOURS
+from maps.downloads import table_downloads
 from maps.i18n import level_label, t
 from maps.pages import employer_search as loaders
 from maps.print_map import render_print_map
@@ -337,13 +338,22 @@ def _tables(report: pd.DataFrame, lang: str) -> None:
     if hot.empty:
         st.caption(t("hotspots_none", lang))
     else:
-        st.dataframe(hot[shown].rename(columns=names), hide_index=True)
+        table = hot[shown].rename(columns=names)
+        st.dataframe(table, hide_index=True)
+        stem = t("dl_hotspots_significant", lang)
+        table_downloads(table, None, stem, lang, key="hotspots_significant")
     under = hot[hot["under_inspected"].fillna(False).astype(bool)]
     if len(under):
         st.markdown(f"**{t('hotspots_under_inspected', lang)}** ({len(under)})")
-        st.dataframe(under[shown].rename(columns=names), hide_index=True)
+        table = under[shown].rename(columns=names)
+        st.dataframe(table, hide_index=True)
+        stem = t("dl_hotspots_under", lang)
+        table_downloads(table, None, stem, lang, key="hotspots_under")
     with st.expander(f"{t('hotspots_table', lang)} ({len(labelled)})"):
-        st.dataframe(labelled[shown].rename(columns=names), hide_index=True)
+        table = labelled[shown].rename(columns=names)
+        st.dataframe(table, hide_index=True)
+        stem = t("dl_hotspots_all", lang)
+        table_downloads(table, None, stem, lang, key="hotspots_all")
 
 
 # --------------------------------------------------------------------- page

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit_folium import st_folium
 
 from maps import employer_layers as emap
+from maps.downloads import REVIEW_COLUMNS, table_downloads
 from maps.i18n import level_label, reason_label, t, why_label
 from maps.pages.employer_search import (
     cell_directory,
@@ -327,6 +328,14 @@ def render() -> None:
         return
     items = open_reviews(url, reason, QUEUE_PAGE)
     _queue_table(items, lang)
+    table_downloads(
+        lambda: open_reviews(url, reason, total),
+        REVIEW_COLUMNS,
+        t("dl_review_queue", lang),
+        lang,
+        key="review_queue",
+        names=dict(zip(directory["code"], directory["name"], strict=True)),
+    )
     ids = items["id"].astype(int).tolist()
     if st.session_state[_ITEM] not in ids:
         st.session_state[_ITEM] = ids[0]

@@ -19,11 +19,12 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from twonet.db.backends import backend_for
 from twonet.db.models import ImportReject, ImportRun
@@ -299,3 +300,86 @@ def run_problems(bind: Bind, run_id: int) -> pd.DataFrame:
             "raw",
         ],
     )
+
+
+#: Columns of :func:`import_history`.
+HISTORY_COLUMNS: tuple[str, ...] = (
+    "id",
+    "kind",
+    "source_name",
+    "started_at",
+    "finished_at",
+    "outcome",
+    "actor",
+    "read",
+    "accepted",
+    "rejected",
+    "warned",
+    "problems",
+    "error",
+)
+
+
+def import_history(bind: Bind, *, limit: int = 200) -> pd.DataFrame:
+    """Return the latest import runs with their counts, newest first.
+
+    Parameters
+    ----------
+    bind : Engine or Connection
+    limit : int
+        At most this many runs.
+
+    Returns
+    -------
+    DataFrame
+        :data:`HISTORY_COLUMNS`: ``source_name`` is the file's name without
+        its folder; ``actor`` the person recorded with the run (assignments
+        imports), else empty; ``read``, ``accepted``, ``rejected`` and
+        ``warned`` the run's counts (``<NA>`` when it stopped before
+        counting); ``problems`` the rows stored in ``import_reject``.
+    """
+    problems = (
+        select(ImportReject.import_run_id, func.count().label("n"))
+        .group_by(ImportReject.import_run_id)
+        .subquery()
+    )
+    query = (
+        select(
+            ImportRun.id,
+            ImportRun.kind,
+            ImportRun.source_name,
+            ImportRun.started_at,
+            ImportRun.finished_at,
+            ImportRun.outcome,
+            ImportRun.options,
+            ImportRun.counts,
+            func.coalesce(problems.c.n, 0).label("problems"),
+            ImportRun.error,
+        )
+        .join(problems, problems.c.import_run_id == ImportRun.id, isouter=True)
+        .order_by(ImportRun.id.desc())
+        .limit(max(int(limit), 0))
+    )
+    with transaction(bind) as connection:
+        found = connection.execute(query).mappings().all()
+    records = []
+    for run in found:
+        counts = run["counts"] if isinstance(run["counts"], dict) else {}
+        options = run["options"] if isinstance(run["options"], dict) else {}
+        records.append(
+            {
+                **{c: run[c] for c in ("id", "kind", "started_at", "finished_at")},
+                "source_name": PurePath(str(run["source_name"])).name,
+                "outcome": run["outcome"],
+                "actor": options.get("actor") or None,
+                **{
+                    c: counts.get(c) for c in ("read", "accepted", "rejected", "warned")
+                },
+                "problems": int(run["problems"]),
+                "error": run["error"],
+            }
+        )
+    frame = pd.DataFrame(records, columns=list(HISTORY_COLUMNS))
+    for column in ("read", "accepted", "rejected", "warned"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
