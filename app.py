@@ -21,6 +21,7 @@ from maps.pages import (
     imports,
     review,
 )
+from maps.zh_widgets import localize_builtins
 
 _LANGUAGE_NAMES = {"zh": "简体中文", "en": "English"}
 
@@ -44,6 +45,7 @@ with st.sidebar:
         format_func=_LANGUAGE_NAMES.__getitem__,
         horizontal=True,
     )
+localize_builtins(lang)
 
 page = st.navigation(
     [

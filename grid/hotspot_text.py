@@ -73,7 +73,7 @@ def explain(
     ...     smoothed_rate=0.1, neighbours=3, z=2.5, p=0.004, p_fdr=0.02,
     ...     klass="hot_95")
     >>> zh.split("；")[-1]
-    'Gi* z = 2.50，p = 0.004，FDR 校正后 p = 0.020：热点（95% 置信）。'
+    'Gi* z = 2.50，p = 0.004，错误发现率校正后 p = 0.020：热点（95% 置信）。'
     """
     zh_class, en_class = CLASS_NAMES[klass]
     if klass == "no_employers":
@@ -96,6 +96,7 @@ def explain(
     )
     if klass == "no_neighbours":
         return zh + f"{zh_class}。", en + f"{en_class}."
-    zh += f"Gi* z = {_num(z)}，p = {_p(p)}，FDR 校正后 p = {_p(p_fdr)}：{zh_class}。"
+    zh += f"Gi* z = {_num(z)}，p = {_p(p)}，"
+    zh += f"错误发现率校正后 p = {_p(p_fdr)}：{zh_class}。"
     en += f"Gi* z = {_num(z)}, p = {_p(p)}, after FDR p = {_p(p_fdr)}: {en_class}."
     return zh, en

@@ -19,7 +19,7 @@ import pandas as pd
 from branca.element import Figure
 
 from maps import layers
-from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap
+from maps.basemaps import Basemap
 from maps.choropleth import NO_DATA_COLOUR, fill_style
 from maps.legend import Swatches, add_legend
 from maps.styles import TOOLTIP_CSS
@@ -132,7 +132,7 @@ def figure_map(
             class_name="tn-tip",
         ),
         control=False,
-        attribution=OSM_CELLS_ATTRIBUTION,
+        attribution=basemap.cells_attribution,
     ).add_to(fmap)
     add_legend(fmap, Swatches(legend_title, tuple(legend)))
     bounds = _selected_bounds(collection, selected) or layers.collection_bounds(

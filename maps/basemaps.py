@@ -37,6 +37,7 @@ import shapely
 
 from grid.coords import wgs84_to_gcj02
 from maps.i18n import t
+from maps.i18n_labels import attribution_text
 
 Datum = Literal["wgs84", "gcj02"]
 
@@ -108,11 +109,20 @@ class Basemap:
         return t(f"basemap_{self.key}", lang)
 
     @property
+    def cells_attribution(self) -> str:
+        """Return the credit of the OSM-derived cells in the map's language."""
+        return attribution_text(OSM_CELLS_ATTRIBUTION, self.lang)
+
+    def tile_attribution(self, spec: TileSpec) -> str:
+        """Return a tile layer's credit in the map's language."""
+        return attribution_text(spec.attribution, self.lang)
+
+    @property
     def attributions(self) -> tuple[str, ...]:
         """Return the attribution HTML of the tiles and of the cells."""
-        texts = [s.attribution for s in self.tiles]
+        texts = [self.tile_attribution(s) for s in self.tiles]
         texts += [self.attribution] if self.attribution else []
-        texts += [OSM_CELLS_ATTRIBUTION]
+        texts += [self.cells_attribution]
         return tuple(dict.fromkeys(texts))
 
 

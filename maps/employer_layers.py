@@ -38,7 +38,7 @@ from branca.element import Figure, MacroElement
 from jinja2 import Template
 
 from maps import layers
-from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap, Datum, to_basemap_datum
+from maps.basemaps import Basemap, Datum, to_basemap_datum
 from maps.employer_standing import GRADE_C_COLOUR, WARNING_COLOURS, PointMark
 from maps.i18n import flag_label, level_label, method_label, t
 from maps.legend import Section, add_legend
@@ -578,7 +578,7 @@ def employer_map(
     root.header.add_child(folium.Element(EMPLOYER_CSS), name="tn_employer_css")
     # the cells are OSM-derived: credit them on every basemap
     folium.FeatureGroup(
-        name="credits", control=False, attribution=OSM_CELLS_ATTRIBUTION
+        name="credits", control=False, attribution=basemap.cells_attribution
     ).add_to(fmap)
     for overlay in overlays:
         if overlay is not None:

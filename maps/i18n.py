@@ -20,6 +20,7 @@ from grid.geocode import FLAGS
 from maps.i18n_analysis import ANALYSIS_STRINGS
 from maps.i18n_basemap import BASEMAP_STRINGS
 from maps.i18n_downloads import DOWNLOAD_STRINGS
+from maps.i18n_labels import LABEL_STRINGS
 from maps.i18n_legend import LEGEND_STRINGS
 from maps.i18n_records import RECORD_STRINGS
 from maps.i18n_staffing import STAFFING_STRINGS
@@ -93,7 +94,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field_boundary": ("边界", "Boundary"),
     "field_source": ("来源", "Source"),
     "field_licence": ("许可", "Licence"),
-    "boundary_illustrative": ("示意 illustrative", "示意 illustrative"),
+    "boundary_illustrative": ("示意", "illustrative"),
     "boundary_mapped": ("实测", "mapped"),
     # levels
     "level_city": (LEVEL_NAMES_ZH[Level.CITY], "city"),
@@ -320,6 +321,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 STRINGS.update({k: v for k, v in STAFFING_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in ANALYSIS_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in RECORD_STRINGS.items() if k not in STRINGS})
+STRINGS.update({k: v for k, v in LABEL_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in DOWNLOAD_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in BASEMAP_STRINGS.items() if k not in STRINGS})
 STRINGS.update({k: v for k, v in LEGEND_STRINGS.items() if k not in STRINGS})

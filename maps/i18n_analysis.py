@@ -13,7 +13,7 @@ ANALYSIS_STRINGS: dict[str, tuple[str, str]] = {
     "scheme_natural_breaks": ("自然间断点", "Natural breaks (Fisher–Jenks)"),
     "classes": ("分级数", "Classes"),
     "legend_no_data": ("无数据", "No data"),
-    "hotspot_legend": ("热点（Gi*，FDR校正）", "Hotspots (Gi*, FDR-corrected)"),
+    "hotspot_legend": ("热点（Gi*，错误发现率校正）", "Hotspots (Gi*, FDR-corrected)"),
     "trend_legend": ("热点趋势（按季度）", "Emerging trend (quarterly)"),
     # hotspots page
     "page_hotspots": ("违法热点", "Hotspots"),
@@ -58,7 +58,7 @@ ANALYSIS_STRINGS: dict[str, tuple[str, str]] = {
     "field_rate": ("每单位案件数", "Rate"),
     "field_smoothed": ("平滑后", "Smoothed"),
     "field_z": ("Gi* z", "Gi* z"),
-    "field_p_fdr": ("p（FDR 校正后）", "p (FDR-corrected)"),
+    "field_p_fdr": ("p（错误发现率校正后）", "p (FDR-corrected)"),
     "field_class": ("类别", "Class"),
     "field_trend": ("趋势", "Trend"),
     "field_coverage": ("12个月检查覆盖率", "Inspected, 12 months"),

@@ -32,7 +32,6 @@ from shapely.errors import GEOSException
 from grid.codes import LEVELS, Level
 from maps.assets import use_bundled_leaflet
 from maps.basemaps import (
-    OSM_CELLS_ATTRIBUTION,
     Basemap,
     Datum,
     to_basemap_datum,
@@ -347,7 +346,7 @@ def base_map(
     for spec in basemap.tiles:
         folium.TileLayer(
             tiles=spec.url,
-            attr=spec.attribution,
+            attr=basemap.tile_attribution(spec),
             subdomains=spec.subdomains or "abc",
             max_zoom=spec.max_zoom,
             control=False,
@@ -378,7 +377,10 @@ def build_map(
     colour_by = effective_colour_by(collection, colour_by)
     # The cells carry their own attribution, so it shows on every basemap.
     layer = cell_layer(
-        collection, lang=lang, colour_by=colour_by, attribution=OSM_CELLS_ATTRIBUTION
+        collection,
+        lang=lang,
+        colour_by=colour_by,
+        attribution=basemap.cells_attribution,
     )
     layer.add_to(fmap)
     add_legend(fmap, cell_legend(collection, colour_by, lang), *legend)

@@ -78,6 +78,26 @@ def staff_in_sight(user: User, staff: pd.DataFrame, cells_of: pd.Series) -> pd.S
     return unit | staff["staff_id"].isin(set(cells_of))
 
 
+def on_duty(staff: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """Return a mask of ``staff``: people active on ``as_of``.
+
+    ``active_from`` is the first day, ``active_to`` the first day no longer
+    active; either may be missing (as :func:`twonet.db.staffing_queries.
+    active_on` reads them).
+
+    Examples
+    --------
+    >>> staff = pd.DataFrame({"active_from": [dt.date(2024, 1, 1), None],
+    ...                       "active_to": [dt.date(2025, 6, 30), None]})
+    >>> on_duty(staff, dt.date(2025, 7, 1)).tolist()
+    [False, True]
+    """
+    day = pd.Timestamp(as_of)
+    start = pd.to_datetime(staff["active_from"])
+    end = pd.to_datetime(staff["active_to"])
+    return (start.isna() | (start <= day)) & (end.isna() | (end > day))
+
+
 # ---------------------------------------------------------------- loaders
 @st.cache_data(show_spinner=False, ttl=600, max_entries=32)
 def staffing(_engine: Engine, source: Source, _user: User) -> dict[str, Any]:
@@ -101,6 +121,10 @@ def staffing(_engine: Engine, source: Source, _user: User) -> dict[str, Any]:
         _engine, may_see_personal=user.may(Permission.SEE_PERSONAL_DATA)
     )
     people = people[staff_in_sight(user, people, jobs["staff_id"])]
+    # the people of that date: on duty then, or still holding an assignment
+    people = people[
+        on_duty(people, source.as_of) | people["staff_id"].isin(jobs["staff_id"])
+    ]
     loads = workload(context)
     loads = loads[loads["staff_id"].isin(set(people["staff_id"]))]
     return {

@@ -18,7 +18,7 @@ import pandas as pd
 from branca.element import Figure
 
 from maps import layers
-from maps.basemaps import OSM_CELLS_ATTRIBUTION, Basemap
+from maps.basemaps import Basemap
 from maps.cell_fills import CellFills
 from maps.i18n import t
 from maps.legend import Swatches, add_legend
@@ -200,7 +200,7 @@ def staffing_map(
             class_name="tn-tip",
         ),
         control=False,
-        attribution=OSM_CELLS_ATTRIBUTION,
+        attribution=basemap.cells_attribution,
     ).add_to(fmap)
     add_legend(fmap, legend_section(legend_items(collection, lang), lang))
     bounds = layers.collection_bounds(collection)

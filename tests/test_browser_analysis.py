@@ -162,7 +162,7 @@ def test_hotspots_page_draws_classes_and_the_smoothed_rate(
     tab, offline = page
     tab.goto(f"{app_url}/hotspots")
     tab.get_by_role("heading", name="违法热点").wait_for()
-    _wait_legend(tab, "热点（Gi*，FDR校正）")
+    _wait_legend(tab, "热点（Gi*，错误发现率校正）")
     assert "不显著" in _map(tab)["legend"]  # four villages: no cluster
     _choose_radio(tab, "平滑违法率")
     _wait_legend(tab, "每家用人单位案件数（平滑）")

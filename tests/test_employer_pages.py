@@ -12,6 +12,7 @@ Three layers, each tested on its own:
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ import folium
 import pandas as pd
 import pytest
 import shapely
+from browser_support import english_words
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -309,7 +311,8 @@ def _texts(at: AppTest) -> str:
 def test_grid_map_counts_employers_in_view(app: AppTest, engine: Any) -> None:
     at = app.run()
     assert not at.exception
-    total = eq.count_employers(engine)
+    # the employers of the cells drawn (every county: the grid is valid today)
+    total = int(eq.cell_counts(engine, level="county")["employers"].sum())
     assert f"本视图用人单位 {total:,} 家" in _texts(at)
     assert at.toggle(key="grid_employers__zh").value is True
     assert any("各网格用人单位" in e.label for e in at.expander)
@@ -319,6 +322,18 @@ def test_grid_map_counts_employers_in_view(app: AppTest, engine: Any) -> None:
     assert "圆圈按乡镇/街道汇总" in _texts(at)
     at.toggle(key="grid_employers__zh").set_value(False).run()
     assert not at.exception
+    assert "本视图用人单位" not in _texts(at)
+
+
+@pytest.mark.db
+def test_grid_map_counts_only_in_cells_valid_on_the_date(app: AppTest) -> None:
+    at = app.run()
+    assert "本视图用人单位" in _texts(at)
+    # before the grid existed no cell is drawn, so no employer is in view
+    at.session_state["grid_as_of"] = dt.date(2000, 1, 1)
+    at.run()
+    assert not at.exception
+    assert "当前视图共 0 个网格" in _texts(at)
     assert "本视图用人单位" not in _texts(at)
 
 
@@ -354,6 +369,44 @@ def test_search_page_in_chinese(
 
 
 @pytest.mark.db
+def test_industry_is_chosen_by_name_or_code_in_chinese(
+    employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _page("employer_search", employer_db_url, monkeypatch, "zh").run()
+    picker = at.selectbox(key="emp_industry__zh")
+    labels = list(picker.options)  # as shown: formatted
+    assert labels[0] == "全部行业"
+    assert "C13 农副食品加工业" in labels and "H 住宿和餐饮业" in labels
+    # the classes of the register are offered under their division
+    classes = eq.industry_classes(engine)
+    code, name = next(iter(classes.items()))
+    assert f"{code} {name}" in labels
+    picker.set_value("C13").run()
+    expected = eq.count_employers(engine, eq.EmployerFilter(industry="C13"))
+    assert at.subheader[0].value == f"共 {expected:,} 家用人单位"
+    # a bad code (from a link) is refused in Chinese
+    at.session_state["emp_industry"] = "99"
+    at.run()
+    shown = at.error[0].value.replace("\\", "")  # Markdown escapes undone
+    assert "“99”不是 GB/T 4754 行业代码" in shown
+    assert english_words(shown) == []
+
+
+@pytest.mark.db
+@pytest.mark.parametrize("name", ["employer_search", "review"])
+def test_chinese_tables_show_labels_not_codes(
+    employer_db_url: str, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    at = _page(name, employer_db_url, monkeypatch, "zh").run()
+    assert not at.exception and at.dataframe
+    for table in at.dataframe:
+        frame = table.value
+        text = " ".join(map(str, frame.columns)) + " "
+        text += " ".join(frame.astype(str).to_numpy().ravel())
+        assert english_words(text.replace("nan", "").replace("None", "")) == []
+
+
+@pytest.mark.db
 def test_search_page_in_english_by_township(
     employer_db_url: str, engine: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -368,10 +421,13 @@ def test_search_page_in_english_by_township(
     assert len(table) == min(50, town["employers"])
     assert any("drawn as points" in m.value for m in at.markdown)
 
-    at.text_input(key="emp_industry__en").input("q").run()
+    at.selectbox(key="emp_industry__en").set_value("C").run()
     assert not at.error
-    at.text_input(key="emp_industry__en").input("99").run()
+    # a code from elsewhere (a link) that is not GB/T 4754: said in English
+    at.session_state["emp_industry"] = "99"
+    at.run()
     assert at.error[0].value.startswith("Invalid filter")
+    assert "not a GB\\/T 4754 industry code" in at.error[0].value  # as Markdown
 
 
 def _place_first_candidate(at: AppTest, item_id: int, lang: str) -> AppTest:

@@ -176,7 +176,8 @@ def test_a_planted_cluster_is_hot_after_fdr():
     assert centre["neighbours"] == 8 and centre["z"] > 3
     assert centre["rate"] == pytest.approx(0.4)
     assert (
-        "FDR 校正后" in centre["explanation_zh"] and "热点" in centre["explanation_zh"]
+        "错误发现率校正后" in centre["explanation_zh"]
+        and "热点" in centre["explanation_zh"]
     )
     assert "after FDR" in centre["explanation_en"]
 

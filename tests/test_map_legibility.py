@@ -25,7 +25,7 @@ from maps.basemaps import available_basemaps
 from maps.choropleth import NO_DATA_COLOUR
 from maps.staffing_map import staffing_collection, staffing_map
 
-BASEMAP = available_basemaps("zh")[0]  # OSM: tiles with their attribution
+BASEMAP = next(b for b in available_basemaps("zh") if b.key == "osm")  # tiles + credit
 
 
 @pytest.fixture()

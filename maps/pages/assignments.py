@@ -31,6 +31,7 @@ from maps.auth import current_user, role_label, user_engine
 from maps.balance_panel import balance_panel
 from maps.downloads import table_downloads
 from maps.i18n import STRINGS, level_label, t
+from maps.i18n_labels import attribution_text
 from maps.messages import localised
 from maps.pages.employer_search import chosen_basemap
 from maps.staffing_map import staffing_collection, staffing_map
@@ -179,7 +180,8 @@ def _map(
     )
     st.caption(
         f"{t('asg_map_caption', lang, n=len(collection['features']))} · "
-        f"{t('attribution', lang)}: " + " · ".join(basemap.attributions),
+        f"{t('attribution', lang)}: "
+        + attribution_text(" · ".join(basemap.attributions), lang),
         unsafe_allow_html=True,
     )
 
@@ -295,7 +297,11 @@ def render() -> None:
     url_state.sync("assignments", _URL, defaults)
     init_state({_AS_OF: defaults[_AS_OF]})
     with st.sidebar:
-        st.date_input(t("as_of", lang), **bound(_AS_OF, lang))
+        st.date_input(
+            t("as_of", lang),
+            help=t("as_of_help_staffing", lang),
+            **bound(_AS_OF, lang),
+        )
     try:
         source = data_.Source(
             default_url(),

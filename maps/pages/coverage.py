@@ -116,7 +116,11 @@ def _sidebar(url: str, lang: str) -> dict[str, Any]:
             format_func=lambda v: level_label(v, lang),
             **bound(_LEVEL, lang, then=_forget_selection),
         )
-        st.date_input(t("as_of", lang), **bound(_AS_OF, lang, then=_forget_selection))
+        st.date_input(
+            t("as_of", lang),
+            help=t("as_of_help_coverage", lang),
+            **bound(_AS_OF, lang, then=_forget_selection),
+        )
         st.radio(
             t("cov_metric", lang),
             list(coverage_view.METRICS),

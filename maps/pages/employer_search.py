@@ -32,6 +32,7 @@ from maps.basemaps import (
 from maps.downloads import EMPLOYER_COLUMNS, table_downloads
 from maps.engines import engine as engine
 from maps.i18n import flag_label, level_label, method_label, t
+from maps.i18n_labels import industry_options
 from maps.legend import Section, Swatches
 from maps.styles import legend_markup
 from maps.text import t_md
@@ -105,9 +106,10 @@ def cell_directory(url: str, as_of: dt.date) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False, ttl=600)
-def filter_options(url: str) -> dict[str, list[str]]:
-    """Return the categories, methods and flags present in the data."""
-    return eq.filter_options(engine(url))
+def filter_options(url: str) -> dict[str, Any]:
+    """Return the categories, methods, flags and industries in the data."""
+    found: dict[str, Any] = eq.filter_options(engine(url))
+    return {**found, "industries": eq.industry_classes(engine(url))}
 
 
 @st.cache_data(show_spinner=False, ttl=600)
@@ -207,7 +209,7 @@ def cell_label(directory: pd.DataFrame) -> dict[str, str]:
 
 
 def _filters(
-    lang: str, options: dict[str, list[str]], directory: pd.DataFrame
+    lang: str, options: dict[str, Any], directory: pd.DataFrame
 ) -> eq.EmployerFilter:
     """Draw the filter panel; return the filter it describes."""
     labels = cell_label(directory)
@@ -240,10 +242,14 @@ def _filters(
             disabled=not level,
             **bound(_CELL, lang, then=_first_page),
         )
-        right.text_input(
-            t("emp_filter_industry", lang),
-            placeholder="C18",
-            help=t("emp_filter_industry_help", lang),
+        industries = industry_options(options.get("industries", {}), lang)
+        if state[_INDUSTRY] and state[_INDUSTRY] not in industries:
+            industries[state[_INDUSTRY]] = state[_INDUSTRY]  # a code from elsewhere
+        right.selectbox(
+            t("emp_filter_industry_name", lang),
+            ["", *industries],
+            format_func=lambda c: industries[c] if c else t("emp_industry_any", lang),
+            help=t("emp_filter_industry_name_help", lang),
             **bound(_INDUSTRY, lang, then=_first_page),
         )
         first, second, third, fourth = st.columns([1, 2, 1, 1])
@@ -259,6 +265,7 @@ def _filters(
             placeholder=t("emp_filter_flags_placeholder", lang),
             format_func=lambda f: flag_label(f, lang),
             help=t("emp_filter_flags_help", lang),
+            select_all=False,
             **bound(_FLAGS, lang, then=_first_page),
         )
         third.selectbox(
@@ -433,7 +440,7 @@ def render() -> None:
         st.info(t("database_hint", lang))
         return
     filters = _filters(lang, options, directory)
-    problems = filters.problems()
+    problems = [t(f"emp_problem_{kind}", lang, **v) for kind, v in filters.issues()]
     if problems:
         st.error(t_md("emp_filter_invalid", lang, error="; ".join(problems)))
         return

@@ -46,6 +46,7 @@ from maps.basemaps import (
 )
 from maps.downloads import table_downloads
 from maps.i18n import level_label, t
+from maps.i18n_labels import attribution_text, provenance_text
 from maps.legend import Section, Swatches
 from maps.pages import employer_search as employer_loaders
 from maps.staffing_map import add_staffing
@@ -219,7 +220,9 @@ def _sidebar(lang: str) -> tuple[Basemap, layers.ColourBy, dt.date]:
             st.caption(t("basemap_gaode_note", lang))
         if basemap.offline:
             st.caption(t("basemap_offline_note", lang))
-        st.date_input(t("as_of", lang), **bound(_AS_OF, lang))
+        st.date_input(
+            t("as_of", lang), help=t("as_of_help_grid", lang), **bound(_AS_OF, lang)
+        )
         st.toggle(
             t("show_employers", lang),
             help=t("show_employers_help", lang, limit=emap.POINT_LIMIT),
@@ -300,8 +303,8 @@ def _selected_cell(cells: pd.DataFrame, code: str, lang: str) -> None:
             t("field_name", lang): [cell["name"]],
             t("field_level", lang): [level_label(cell["level"], lang)],
             t("field_boundary", lang): [mark],
-            t("field_source", lang): [cell["source"]],
-            t("field_licence", lang): [cell["licence"]],
+            t("field_source", lang): [provenance_text(cell["source"], lang)],
+            t("field_licence", lang): [provenance_text(cell["licence"], lang)],
         }
     )
     st.dataframe(shown, hide_index=True)
@@ -337,20 +340,23 @@ def _employer_overlay(
     selected village on top of the counts otherwise.
     """
     in_view = EmployerFilter(cell_code=view.parent_code)
-    summary = employer_loaders.employer_summary(url, in_view)
-    total = summary["employers"]
-    if not total:
-        return None
     counts = employer_loaders.employer_counts(
         url, view.level.value, view.parent_code, None
     )
+    # The register is not dated: count it in the cells valid on the date
+    # chosen, as drawn, so that the numbers agree with the map and the table.
+    cells = _cells(url, view.level.value, view.parent_code, None, as_of)
+    counts = counts[counts["code"].isin(cells["code"])]
+    total = int(counts["employers"].sum())
+    if not total:
+        return None
     notes = [
         t(
             "emp_in_view",
             lang,
             n=f"{total:,}",
-            flagged=f"{summary['flagged']:,}",
-            queued=f"{summary['queued']:,}",
+            flagged=f"{int(counts['flagged'].sum()):,}",
+            queued=f"{int(counts['queued'].sum()):,}",
         )
     ]
     shown = in_view if emap.overlay_mode(total) == "points" else None
@@ -359,7 +365,6 @@ def _employer_overlay(
     layers_: list[Any] = []
     legend: list[Section] = []
     if shown is not in_view:
-        cells = _cells(url, view.level.value, view.parent_code, None, as_of)
         circles, exclude = counts, [view.selected] if view.selected else []
         parent_level = view.level.parent
         if (
@@ -501,7 +506,7 @@ def render() -> None:
     st.caption(
         f"{t('cells_in_view', lang, n=data['n_cells'])} · "
         f"{t('page_size', lang, size=size)} · {t('attribution', lang)}: "
-        + " · ".join(basemap.attributions),
+        + attribution_text(" · ".join(basemap.attributions), lang),
         unsafe_allow_html=True,
     )
     if view.selected:

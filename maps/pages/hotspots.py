@@ -126,13 +126,16 @@ def _sidebar(lang: str) -> dict[str, Any]:
             format_func=lambda v: level_label(v, lang),
             **bound(_LEVEL, lang),
         )
-        st.date_input(t("period_from", lang), **bound(_FROM, lang))
-        st.date_input(t("period_to", lang), **bound(_TO, lang))
+        period = t("period_help", lang)
+        st.date_input(t("period_from", lang), help=period, **bound(_FROM, lang))
+        st.date_input(t("period_to", lang), help=period, **bound(_TO, lang))
         index = 0 if lang == "zh" else 1
         st.multiselect(
             t("violation_types", lang),
             list(VIOLATION_TYPES),
             format_func=lambda c: VIOLATION_TYPES[c][1 + index],
+            placeholder=t("hot_types_placeholder", lang),
+            select_all=False,
             **bound(_TYPES, lang),
         )
         st.radio(

@@ -39,7 +39,8 @@ def run_app(
         "--browser.gatherUsageStats",
         "false",
     ]
-    raise typer.Exit(subprocess.call(command, env=env))
+    # cwd: Streamlit reads the project's .streamlit/config.toml (toolbar mode)
+    raise typer.Exit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
 
 
 if __name__ == "__main__":  # pragma: no cover

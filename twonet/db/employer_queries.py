@@ -130,23 +130,40 @@ class EmployerFilter:
     method: str | None = None
     has_point: bool | None = None
 
-    def problems(self) -> list[str]:
-        """Return every problem with the filter (empty when it is usable)."""
-        found: list[str] = []
+    def issues(self) -> list[tuple[str, dict[str, str]]]:
+        """Return every problem as ``(kind, values)``, for a translated message.
+
+        ``kind`` is ``"cell"``, ``"industry"`` or ``"flags"``; ``values``
+        hold the offending value (``code``, ``industry``, ``flags``) so that
+        the app can say what is wrong in the user's language.
+
+        Examples
+        --------
+        >>> EmployerFilter(industry="X9").issues()
+        [('industry', {'industry': 'X9'})]
+        """
+        found: list[tuple[str, dict[str, str]]] = []
         if self.cell_code:
             try:
                 level_of_code(self.cell_code)
-            except CellCodeError as exc:
-                found.append(str(exc))
+            except CellCodeError:
+                found.append(("cell", {"code": self.cell_code}))
         if self.industry and not _INDUSTRY.match(self.industry.strip().upper()):
-            found.append(
-                f"industry prefix {self.industry!r} is not a GB/T 4754 code "
-                "(a letter A-T and up to four digits)"
-            )
+            found.append(("industry", {"industry": self.industry}))
         unknown = [f for f in self.flags if f not in FLAGS]
         if unknown:
-            found.append(f"unknown flags {unknown!r}; known: {sorted(FLAGS)}")
+            found.append(("flags", {"flags": ", ".join(map(repr, unknown))}))
         return found
+
+    def problems(self) -> list[str]:
+        """Return every problem with the filter in English (empty when usable)."""
+        english = {
+            "cell": "{code!r} is not a cell code (6, 9, 12 or 14 digits)",
+            "industry": "industry prefix {industry!r} is not a GB/T 4754 code "
+            "(a letter A-T and up to four digits)",
+            "flags": "unknown flags {flags}; known: " + ", ".join(sorted(FLAGS)),
+        }
+        return [english[kind].format(**values) for kind, values in self.issues()]
 
     def validate(self) -> EmployerFilter:
         """Return the filter, or raise listing every problem.
@@ -436,6 +453,23 @@ def filter_options(bind: Bind) -> dict[str, list[str]]:
             "methods": [str(m) for m in methods],
             "flags": [f for f in FLAGS if f in present],
         }
+
+
+def industry_classes(bind: Bind) -> dict[str, str]:
+    """Return the GB/T 4754 codes in the register with their names.
+
+    For the industry picker: ``code -> name`` of every distinct
+    ``industry_code`` (its first stored name; ``""`` if none), by code.
+    """
+    query = (
+        select(Employer.industry_code, func.min(Employer.industry))
+        .where(Employer.industry_code.is_not(None), Employer.industry_code != "")
+        .group_by(Employer.industry_code)
+        .order_by(Employer.industry_code)
+    )
+    with transaction(bind) as connection:
+        rows = connection.execute(query).all()
+    return {str(code): str(name or "") for code, name in rows}
 
 
 def cell_directory(bind: Bind, *, as_of: dt.date | None = None) -> pd.DataFrame:
