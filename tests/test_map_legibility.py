@@ -49,7 +49,7 @@ def test_base_map_has_metric_scale_and_no_leaflet_prefix() -> None:
     assert "L.control.scale()" not in page  # folium's own (imperial too)
     assert ".attributionControl.setPrefix(false)" in page
     # the data attribution stays
-    assert "OpenStreetMap" in page and "contributors" in page
+    assert "OpenStreetMap" in page and "贡献者" in page  # 'contributors', in Chinese
 
 
 @pytest.mark.parametrize("colour_by", ["employers", "children", "level"])
