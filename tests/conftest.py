@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from browser_support import Offline
+from browser_support import TIMEOUT_MS, Offline
 from sqlalchemy import Connection, Engine
 
 from twonet.db.engine import get_engine
@@ -736,6 +736,27 @@ def offline_page() -> Callable[..., AbstractContextManager[tuple[Any, Offline]]]
     and styles among them.  The browser closes when the block ends.
     """
     return _offline_page
+
+
+#: The window the app is tried in: a bureau's usual laptop screen.
+VIEWPORT = {"width": 1440, "height": 900}
+
+
+@pytest.fixture()
+def page(
+    app_url: str,
+    offline_page: Callable[..., AbstractContextManager[tuple[Any, Offline]]],
+) -> Iterator[tuple[Any, Offline]]:
+    """An offline Chromium tab on the module's ``app_url``, at :data:`VIEWPORT`.
+
+    Yields ``(tab, offline)`` as :func:`offline_page` does; downloads are
+    accepted.  A browser test module defines the ``app_url`` fixture (the app
+    it serves) and may override this one for another window size.
+    """
+    with offline_page(
+        app_url, timeout_ms=TIMEOUT_MS, viewport=VIEWPORT, accept_downloads=True
+    ) as (tab, offline):
+        yield tab, offline
 
 
 # ---------------------------------------------------------- tiny staffed grid

@@ -20,14 +20,13 @@ from typing import Any
 import geopandas as gpd
 import pytest
 import shapely
-from browser_support import TIMEOUT_MS, Offline
+from browser_support import SCREENSHOTS, TIMEOUT_MS, Offline
 from record_rows import fill_small_history
 
 from twonet.db.engine import get_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 #: The township at the head of the gap list (employers 1-3), west of the centre.
 FIRST = "370211001"
 

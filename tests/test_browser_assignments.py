@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import shapely
-from browser_support import TIMEOUT_MS, Offline
+from browser_support import SCREENSHOTS, Offline
 
 from twonet import accounts, changes
 from twonet.db.assignment_store import assignments_as_of
@@ -27,7 +27,6 @@ from twonet.db.engine import get_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 COUNTY = "370211"
 #: username → (role, jurisdiction: "county", "town" or "other town")
 ACCOUNTS = {
@@ -133,17 +132,6 @@ def app_url(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with serve_app(staffed["url"], tmp_path_factory.mktemp("streamlit")) as url:
         yield url
-
-
-@pytest.fixture()
-def page(
-    app_url: str,
-    offline_page: Callable[..., AbstractContextManager[tuple[Any, Offline]]],
-) -> Iterator[tuple[Any, Offline]]:
-    with offline_page(
-        app_url, timeout_ms=TIMEOUT_MS, viewport={"width": 1440, "height": 900}
-    ) as (tab, offline):
-        yield tab, offline
 
 
 # ------------------------------------------------------------------- helpers

@@ -127,17 +127,6 @@ def app_url(
         yield url
 
 
-@pytest.fixture()
-def page(
-    app_url: str,
-    offline_page: Callable[..., AbstractContextManager[tuple[Any, Offline]]],
-) -> Iterator[tuple[Any, Offline]]:
-    with offline_page(
-        app_url, timeout_ms=TIMEOUT_MS, viewport={"width": 1440, "height": 900}
-    ) as (tab, offline):
-        yield tab, offline
-
-
 # ------------------------------------------------------------------- helpers
 def _log_in(tab: Any, app_url: str) -> None:
     tab.goto(f"{app_url}/assignments")

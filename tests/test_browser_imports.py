@@ -23,7 +23,7 @@ import geopandas as gpd
 import openpyxl
 import pandas as pd
 import pytest
-from browser_support import TIMEOUT_MS, Offline
+from browser_support import SCREENSHOTS, Offline
 from record_rows import employer_row, fill_small_history
 
 from twonet.db import import_runs
@@ -31,7 +31,6 @@ from twonet.db.engine import get_engine
 
 pytestmark = [pytest.mark.browser, pytest.mark.db]
 
-SCREENSHOTS = Path(__file__).resolve().parents[1] / "build" / "screenshots"
 UNPLACED_NAME = "无处安放的单位"
 
 
@@ -116,20 +115,6 @@ def app_url(
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     with serve_app(imports_db[0], tmp_path_factory.mktemp("streamlit")) as url:
         yield url
-
-
-@pytest.fixture()
-def page(
-    app_url: str,
-    offline_page: Callable[..., AbstractContextManager[tuple[Any, Offline]]],
-) -> Iterator[tuple[Any, Offline]]:
-    with offline_page(
-        app_url,
-        timeout_ms=TIMEOUT_MS,
-        viewport={"width": 1440, "height": 900},
-        accept_downloads=True,
-    ) as (tab, offline):
-        yield tab, offline
 
 
 def _download(tab: Any, key: str, fmt: str) -> bytes:
