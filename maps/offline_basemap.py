@@ -58,9 +58,11 @@ COLOURS = {"sea": "#d4e4f1", "land": "#f2f0eb", "water": "#d4e4f1"}
 #: map is not fitted to any bounds.
 DEFAULT_HALF_EXTENT = 0.8
 
+# Names sit just below their point: the count circles of the cells are
+# anchored at about the same points, and their numbers must stay readable.
 _LABEL_CSS = """<style>
 .tn-bm-label{pointer-events:none}
-.tn-bm-label span{display:inline-block;transform:translate(-50%,-50%);
+.tn-bm-label span{display:inline-block;transform:translate(-50%,14px);
 white-space:nowrap;font:11px/1.2 sans-serif;color:#6b6b6b;
 text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff}
 .tn-bm-label.tn-bm-r1 span{font-size:13px;color:#4a4a4a;font-weight:600}
