@@ -1,4 +1,5 @@
-"""Every page in Chinese, in headless Chromium at 1440×900, on both backends.
+"""Every page in Chinese, with legible maps and its view in its URL, in
+headless Chromium at 1440×900, on both backends.
 
 The app runs as ``streamlit run app.py`` on a database of each backend that
 holds what ``twonet demo`` builds, only smaller: the Qingdao demo grid, a
@@ -10,11 +11,15 @@ screenshot to ``build/screenshots/<backend>-<page>.png`` and scans the
 page's visible text, the maps' frames included, for English words outside
 codes and names (:func:`browser_support.english_words`).  Streamlit's
 Deploy button and main menu must be hidden (``.streamlit/config.toml``).
+Every map frame has its legend on the map, a metric scale and the data
+credits without Leaflet's prefix; every page opens on the view its URL names
+and keeps it through a reload.
 As in :mod:`test_browser`, every request leaving the app's host is refused.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -164,6 +169,22 @@ _SETTLED = """() => {
 }"""
 
 
+#: Per map frame: a legend inside a Leaflet control, the scale bar's text
+#: (one line, metric) and the attribution's text.
+_MAP_CHROME = """() => [...document.querySelectorAll('iframe[title*="st_folium"]')]
+    .map(f => f.contentDocument)
+    .filter(doc => doc && doc.querySelector('.leaflet-container'))
+    .map(doc => ({
+        legend: !!doc.querySelector('.leaflet-container .leaflet-control.tn-legend'),
+        scale: [...doc.querySelectorAll('.leaflet-control-scale-line')]
+            .map(e => e.textContent.trim()).join(' | '),
+        credit: (doc.querySelector('.leaflet-control-attribution') || {})
+            .textContent || '',
+    }))"""
+#: Pages that show a map once they have rendered (URL path; "grid-map" is "/").
+MAP_PAGES = {"grid-map", "employers", "assignments", "coverage", "hotspots"}
+
+
 # --------------------------------------------------------------------- tests
 def test_every_page_is_chinese_without_developer_chrome(
     page: tuple[Any, Offline], app_url: str, backend_name: str
@@ -171,6 +192,7 @@ def test_every_page_is_chinese_without_developer_chrome(
     tab, _ = page
     _log_in(tab, app_url)
     english: dict[str, list[str]] = {}
+    chrome: dict[str, list[dict[str, Any]]] = {}
     nav = tab.get_by_test_id("stSidebarNav")
     # a link's text is its icon's name (a ligature), then its title
     links = nav.get_by_role("link").all_inner_texts()
@@ -188,9 +210,19 @@ def test_every_page_is_chinese_without_developer_chrome(
         found = english_words(tab.evaluate(_VISIBLE_TEXT).replace(ADMIN, ""))
         if found:
             english[name] = found
+        chrome[name] = tab.evaluate(_MAP_CHROME)
     assert not english, "English on the Chinese pages:\n" + "\n".join(
         f"{name}: {word}" for name, words in english.items() for word in words
     )
+    # every map reads at a glance: its legend on the map, a metric scale,
+    # the data credits without Leaflet's prefix
+    assert {name for name, maps in chrome.items() if maps} >= MAP_PAGES, chrome
+    for name, maps in chrome.items():
+        for drawn in maps:
+            assert drawn["legend"], (name, drawn)
+            assert re.fullmatch(r"\d+ k?m", drawn["scale"]), (name, drawn)
+            assert "Leaflet" not in drawn["credit"], (name, drawn)
+            assert "OpenStreetMap" in drawn["credit"], (name, drawn)
 
 
 def test_dropdowns_speak_chinese_and_find_industries_by_name(
@@ -222,3 +254,34 @@ def test_dropdowns_speak_chinese_and_find_industries_by_name(
     options.first.wait_for()
     texts = options.all_inner_texts()
     assert texts and not [t for t in texts if english_words(t)]
+
+
+#: One view per page given by its URL: (path, query, the selector's label,
+#: what it must show).  The 人员分配 page needs a login, which a new URL (a
+#: new session) does not have; its parameters are those of the grid map.
+URL_VIEWS = [
+    ("", "level=township", "显示层级", "乡镇/街道"),
+    ("employers", "level=county", "网格层级", "县/区"),
+    ("coverage", "level=county", "分析层级", "县/区"),
+    ("hotspots", "level=county", "分析层级", "县/区"),
+    ("imports", "run=1", "选择导入记录", "#1 "),
+]
+
+
+@pytest.mark.parametrize(("path", "query", "label", "shown"), URL_VIEWS)
+def test_a_page_opens_on_the_view_its_url_names_and_keeps_it(
+    page: tuple[Any, Offline],
+    app_url: str,
+    path: str,
+    query: str,
+    label: str,
+    shown: str,
+) -> None:
+    tab, _ = page
+    tab.goto(f"{app_url}/{path}?{query}")
+    for _ in range(2):  # as opened, then after a reload
+        _settle(tab, None)
+        chosen = tab.get_by_label(label, exact=True).input_value()
+        assert shown in chosen, (path, query, chosen)
+        assert query in tab.url  # a value that is not the default stays
+        tab.reload()
