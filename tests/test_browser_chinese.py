@@ -1,5 +1,4 @@
-"""Every page in Chinese, with legible maps and its view in its URL, in
-headless Chromium at 1440×900, on both backends.
+"""Every page at 1440×900 in headless Chromium: Chinese, legible maps, URL views.
 
 The app runs as ``streamlit run app.py`` on a database of each backend that
 holds what ``twonet demo`` builds, only smaller: the Qingdao demo grid, a
