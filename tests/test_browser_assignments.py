@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import shapely
-from browser_support import SCREENSHOTS, Offline
+from browser_support import SCREENSHOTS, TIMEOUT_MS, Offline
 
 from twonet import accounts, changes
 from twonet.db.assignment_store import assignments_as_of
@@ -145,11 +145,34 @@ def _log_in(tab: Any, app_url: str, username: str) -> None:
     tab.get_by_role("button", name="退出登录").wait_for()
 
 
+#: The app's script has finished its run (no rerun is redrawing the page).
+_IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.dataset.testScriptState === 'notRunning';
+}"""
+
+
 def _choose(tab: Any, scope: str, label: str, option: str) -> None:
-    """Pick the option containing ``option`` in a selectbox of ``scope``."""
-    tab.locator(scope).get_by_label(label, exact=True).click()
-    tab.keyboard.type(option)
-    tab.get_by_role("option", name=re.compile(re.escape(option))).first.click()
+    """Pick the option containing ``option`` in a selectbox of ``scope``.
+
+    The list is opened once the app has finished its run; if a rerun still
+    redraws it under the pointer (the option never holds still), it is
+    closed and opened again, once.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in (1, 2):
+        tab.wait_for_function(_IDLE)
+        tab.locator(scope).get_by_label(label, exact=True).click()
+        tab.keyboard.type(option)
+        choice = tab.get_by_role("option", name=re.compile(re.escape(option)))
+        try:
+            choice.first.click(timeout=TIMEOUT_MS / 4)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            tab.keyboard.press("Escape")
 
 
 def _options(tab: Any, scope: str, label: str, typed: str) -> list[str]:
