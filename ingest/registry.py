@@ -35,6 +35,7 @@ from ingest.registry_checks import check_employers
 from ingest.registry_schema import (
     COUNT_FIELDS,
     EMPLOYERS,
+    EMPLOYERS_WITHOUT_USCC,
     FIELDS,
     KINDS,
     ROW_COLUMNS,
@@ -50,6 +51,7 @@ from ingest.tables.values import (
 __all__ = [
     "COUNT_FIELDS",
     "EMPLOYERS",
+    "EMPLOYERS_WITHOUT_USCC",
     "FIELDS",
     "KINDS",
     "PROBLEM_COLUMNS",
@@ -191,7 +193,7 @@ def open_registry(
     )
     return open_table(
         path,
-        EMPLOYERS,
+        EMPLOYERS if require_uscc else EMPLOYERS_WITHOUT_USCC,
         check=check,
         kinds=KINDS,
         mapping=mapping,

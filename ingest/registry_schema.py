@@ -7,6 +7,7 @@ every problem an employer row can have.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Final
 
 from ingest.tables.coordinates import OBFUSCATED_MARGIN as OBFUSCATED_MARGIN
@@ -246,6 +247,11 @@ EMPLOYERS: Final = TableSchema(
     must_have=("name", "uscc"),
     header_fields=("name", "uscc"),
 )
+
+#: The schema of a registry whose credit codes are optional (unlicensed
+#: workshops, old registrations): a file without a credit-code column is
+#: read, its rows have no key and are kept as they are.
+EMPLOYERS_WITHOUT_USCC: Final = replace(EMPLOYERS, must_have=("name",))
 
 #: Our field names, in the order of :attr:`RegistryResult.rows`.
 FIELDS: tuple[str, ...] = EMPLOYERS.field_names

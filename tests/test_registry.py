@@ -431,6 +431,17 @@ def test_area_codes_and_unlicensed(tmp_path: Path) -> None:
     assert len(lenient.rows["uscc"].iloc[2]) == 18
 
 
+def test_a_file_without_a_credit_code_column_is_read_when_allowed(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path / "r.csv", "单位名称,经营地址\n小作坊,青岛市胶州市北关\n")
+    with pytest.raises(TwoNetError, match="统一社会信用代码"):
+        read_registry(path)
+    lenient = read_registry(path, require_uscc=False)
+    assert lenient.rows["name"].tolist() == ["小作坊"]
+    assert lenient.rows["uscc"].iloc[0].startswith("ZZ")
+
+
 def test_extent_and_datums(tmp_path: Path) -> None:
     text = (
         "单位名称,统一社会信用代码,经度,纬度,坐标系\n"
