@@ -13,11 +13,19 @@ How it works
    short form (``青岛``, ``黄岛``, ``辛安``), historical name (``胶南市``,
    ``王台镇``) and zone alias (``西海岸新区``) in it.  A match inside a longer
    match is dropped; a bare stem followed by a road or building word is dropped
-   (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``).
+   (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``); of two matches that
+   share characters the longer stands (``胶州市北关``: not 市北).  A second
+   address run into the field (the admin names starting again) is cut off
+   and flagged ``multiple_addresses``.
 3. The tuple of remaining keyword ids is resolved once and memoised
    (addresses repeat their administrative prefix): every unit a keyword may
    mean is scored by the keywords that support it and its ancestors; the best
-   consistent chain wins.  When two unrelated chains score alike (``黄岛区``
+   consistent chain wins.  A unit found after a coarser unit named in full
+   that does not contain it is dropped (``即墨市南泉镇``: not the 南泉镇 of
+   Sichuan); a town named with another suffix is looked for in the county
+   named (南泉镇 → 南泉街道); an alias valid only in a period (``高新区``)
+   means what it meant on the record's date, and is ambiguous without one.
+   When two unrelated chains score alike (``黄岛区``
    but a township of 即墨区) the address is flagged ``ambiguous``, resolved
    only down to their common ancestor, and the chains are ranked in
    ``candidates``.  A ``region`` (code prefixes such as ``["3702"]``) adds
@@ -95,6 +103,8 @@ COLUMNS: tuple[str, ...] = (
     "ambiguous",
     "candidates",
     "historical_note",
+    "date_dependent",
+    "multiple_addresses",
 )
 #: ``level`` of an address in which nothing was recognised.
 LEVEL_NONE = "none"
@@ -137,6 +147,8 @@ class ParsedAddress:
     ambiguous: bool = False
     candidates: list[str] = field(default_factory=list)
     historical_note: str | None = None
+    date_dependent: bool = False
+    multiple_addresses: bool = False
 
 
 #: One parsed address: deepest unit, confidence, method, ambiguous,
@@ -276,47 +288,98 @@ class _Parser:
         self.indices: dict[int, Any] = {}
         #: visits per town before its index is built
         self.seen: dict[int, int] = {}
+        #: per address parsed, whether it names an alias valid only in a period
+        self.dated: list[bool] = []
+        #: per address parsed, whether a second address follows the first
+        self.multiple: list[bool] = []
 
-    def __call__(self, raws: list[object]) -> list[_Row]:
+    def __call__(
+        self, raws: list[object], dates: list[int | None] | None = None
+    ) -> list[_Row]:
         """Parse addresses.
 
         Parameters
         ----------
         raws : list
             Addresses (``None``, NaN and blanks give an empty row).
+        dates : list, optional
+            Each address's record date as YYYYMMDD (``None``: unknown).
 
         Returns
         -------
         list of tuple
-            One :data:`_Row` per address, in order.
+            One :data:`_Row` per address, in order; :attr:`dated` tells
+            which depend on the date.
         """
         rows: list[_Row] = []
+        is_dated = self.gazetteer.keyword_is_dated
         for at in range(0, len(raws), BATCH):
             texts = [normalise_fast(raw) for raw in raws[at : at + BATCH]]
             matched = match_batch(texts, self.find, self.is_stem)
-            for text, (matches, key) in zip(texts, matched, strict=True):
-                rows.append(self.finish(text, matches, key) if text else _EMPTY)
+            for k, (text, (matches, key)) in enumerate(
+                zip(texts, matched, strict=True)
+            ):
+                if not text:
+                    rows.append(_EMPTY)
+                    self.dated.append(False)
+                    self.multiple.append(False)
+                    continue
+                second = self.second_address(key)
+                if second > 0:
+                    text = text[: matches[second][0]]
+                    matches, key = matches[:second], key[:second]
+                self.multiple.append(second > 0)
+                dated = any(is_dated[keyword] for keyword in key)
+                self.dated.append(dated)
+                on = dates[at + k] if dated and dates is not None else None
+                rows.append(self.finish(text, matches, key, on))
         return rows
 
-    def admin(self, key: tuple[int, ...]) -> tuple[Admin, _Row, tuple[int, ...]]:
-        """Return the memoised resolution of a keyword tuple."""
-        cached: tuple[Admin, _Row, tuple[int, ...]] | None = self.memo.get(key)
+    def second_address(self, key: tuple[int, ...]) -> int:
+        """Return where a different second address starts in ``key`` (0: none).
+
+        An address written twice (``浙江省杭州市余杭区浙江省杭州市余杭区五常
+        街道``) is one address: the second part counts only when it does not
+        lie in the first one's unit, nor the first in its.
+        """
+        second = second_address(self.gazetteer, key)
+        if second == 0:
+            return 0
+        first = self.admin(key[:second])[0].unit
+        then = self.admin(key[second:])[0].unit
+        if first < 0 or then < 0:
+            return second
+        gazetteer = self.gazetteer
+        if gazetteer.is_within(then, first) or gazetteer.is_within(first, then):
+            return 0
+        return second
+
+    def admin(
+        self, key: tuple[int, ...], on: int | None = None
+    ) -> tuple[Admin, _Row, tuple[int, ...]]:
+        """Return the memoised resolution of a keyword tuple (on a date)."""
+        memo_key: Any = key if on is None else (key, on)
+        cached: tuple[Admin, _Row, tuple[int, ...]] | None = self.memo.get(memo_key)
         if cached is None:
             gazetteer = self.gazetteer
-            admin = resolve_admin(gazetteer, key, self.region) if key else NO_ADMIN
+            admin = resolve_admin(gazetteer, key, self.region, on) if key else NO_ADMIN
             cached = (
                 admin,
                 _admin_row(gazetteer, admin),
                 _containers(gazetteer, admin, self.region),
             )
-            self.memo[key] = cached
+            self.memo[memo_key] = cached
         return cached
 
     def finish(
-        self, text: str, matches: list[tuple[int, int, int]], key: tuple[int, ...]
+        self,
+        text: str,
+        matches: list[tuple[int, int, int]],
+        key: tuple[int, ...],
+        on: int | None = None,
     ) -> _Row:
         """Parse one address whose admin matches are known."""
-        admin, base, containers = self.admin(key)
+        admin, base, containers = self.admin(key, on)
         start = matches[admin.anchor][1] if admin.anchor >= 0 else 0
         gazetteer = self.gazetteer
         for container in containers:
@@ -368,12 +431,44 @@ class _Parser:
         return base
 
 
+def second_address(gazetteer: Gazetteer, key: tuple[int, ...]) -> int:
+    """Return where a second address starts among an address's keywords (0: none).
+
+    Two addresses run together in one field (``青岛市城阳区流亭街道 青岛市
+    李沧区九水路``) show as the admin names starting again: a name with its
+    suffix (``青岛市``) that may only mean a unit coarser than a suffixed
+    name before it, followed by another suffixed name of a finer unit.
+    Bare stems (``江湖`` inside ``浙江湖州``) are too weak to tell, and a
+    single coarser name after the first (``…香港中路青岛市政府``) is not a
+    second address.  Whether the second one is only the first repeated is
+    for the caller to tell.
+    """
+    if len(key) < 3:
+        return 0
+    coarsest = gazetteer.keyword_level
+    is_stem = gazetteer.keyword_is_stem
+    deepest = -1
+    for i in range(len(key) - 1):
+        if is_stem[key[i]]:
+            continue
+        level = coarsest[key[i]]
+        nxt = key[i + 1]
+        if level < deepest and not is_stem[nxt] and coarsest[nxt] > level:
+            return i
+        deepest = max(deepest, level)
+    return 0
+
+
 # --------------------------------------------------------------------------
 # public API
 
 
 def parse_address(
-    text: str, gazetteer: Gazetteer, *, region: Sequence[str] | None = None
+    text: str,
+    gazetteer: Gazetteer,
+    *,
+    region: Sequence[str] | None = None,
+    on: object = None,
 ) -> ParsedAddress:
     """Parse one address to codes at five levels.
 
@@ -385,6 +480,10 @@ def parse_address(
     region : sequence of str, optional
         Code prefixes (``["3702"]``) used to resolve addresses that name only a
         township or village and to prefer matches inside the region.
+    on : date or str, optional
+        The record's date (registration or update date): an alias whose
+        meaning changed (``高新区`` in Qingdao) is read as it was meant then;
+        without it such an address is ambiguous.
 
     Returns
     -------
@@ -396,7 +495,7 @@ def parse_address(
         If a region code is malformed or unknown.
     """
     parse_many = _Parser(gazetteer, region_units(gazetteer, region))
-    frame = _frame(gazetteer, parse_many([text]))
+    frame = _frame(gazetteer, parse_many([text], date_numbers([on])), parse_many)
     row = {str(k): v for k, v in frame.iloc[0].to_dict().items()}
     return ParsedAddress(
         province_code=row["province_code"],
@@ -415,6 +514,8 @@ def parse_address(
         ambiguous=bool(row["ambiguous"]),
         candidates=list(row["candidates"]),
         historical_note=row["historical_note"],
+        date_dependent=bool(row["date_dependent"]),
+        multiple_addresses=bool(row["multiple_addresses"]),
     )
 
 
@@ -423,6 +524,7 @@ def parse_addresses(
     gazetteer: Gazetteer,
     *,
     region: Sequence[str] | None = None,
+    dates: Iterable[object] | None = None,
 ) -> pd.DataFrame:
     """Parse many addresses; one row per address, in order.
 
@@ -433,6 +535,9 @@ def parse_addresses(
     gazetteer : Gazetteer
     region : sequence of str, optional
         See :func:`parse_address`.
+    dates : iterable, optional
+        Each address's record date (see ``on`` of :func:`parse_address`;
+        ``None``/NaT where unknown), aligned with ``texts``.
 
     Returns
     -------
@@ -444,8 +549,11 @@ def parse_addresses(
         ``town_only_in_region``, ``village_only_in_region``,
         ``merged_village``), ``ambiguous``, ``candidates`` (a list of
         codes, best first; rows with the same candidates share one list,
-        not to be changed in place) and ``historical_note`` (Chinese /
-        English).
+        not to be changed in place), ``historical_note`` (Chinese /
+        English), ``date_dependent`` (the address names an alias whose
+        meaning changed: its parse depends on the date given) and
+        ``multiple_addresses`` (a second address follows the first; only
+        the first is parsed, see :func:`second_address`).
 
     Raises
     ------
@@ -454,8 +562,28 @@ def parse_addresses(
     """
     units = region_units(gazetteer, region)
     texts = texts if isinstance(texts, list) else list(texts)
+    on = None if dates is None else date_numbers(dates)
+    if on is not None and len(on) != len(texts):
+        msg = f"{len(on)} dates for {len(texts)} addresses"
+        raise ValueError(msg)
+    parse_many = _Parser(gazetteer, units)
     with _cyclic_gc_paused():
-        return _frame(gazetteer, _Parser(gazetteer, units)(texts))
+        return _frame(gazetteer, parse_many(texts, on), parse_many)
+
+
+def date_numbers(dates: Iterable[object]) -> list[int | None]:
+    """Return record dates as YYYYMMDD numbers (``None`` where unknown).
+
+    Examples
+    --------
+    >>> import datetime
+    >>> date_numbers(["1998-05-04", datetime.date(2010, 1, 2), None, "bad"])
+    [19980504, 20100102, None, None]
+    """
+    stamps = pd.to_datetime(pd.Series(list(dates), dtype=object), errors="coerce")
+    return [
+        None if pd.isna(t) else t.year * 10_000 + t.month * 100 + t.day for t in stamps
+    ]
 
 
 @contextmanager
@@ -477,7 +605,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _frame(gazetteer: Gazetteer, rows: list[_Row]) -> pd.DataFrame:
+def _frame(gazetteer: Gazetteer, rows: list[_Row], parser: _Parser) -> pd.DataFrame:
     """Assemble parsed rows into the output frame, vectorised per level."""
     n = len(rows)
     if n == 0:
@@ -521,4 +649,6 @@ def _frame(gazetteer: Gazetteer, rows: list[_Row]) -> pd.DataFrame:
         coded[ranked] = [code(u) for u in ranked]
     data["candidates"] = pd.Series([coded[c] for c in candidates], dtype=object)
     data["historical_note"] = pd.Series(notes, dtype=object)
+    data["date_dependent"] = np.array(parser.dated, dtype=bool)
+    data["multiple_addresses"] = np.array(parser.multiple, dtype=bool)
     return pd.DataFrame(data, columns=list(COLUMNS))

@@ -5,7 +5,9 @@ digits and letters to ASCII, blanks removed), then the gazetteer's
 Aho-Corasick automaton finds every province-to-township keyword in
 :data:`BATCH` addresses at a time (:func:`match_batch`).  A match inside a
 longer match is dropped, and so is a bare stem followed by a road, building
-or village word (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``).
+or village word (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``); of two
+matches sharing characters the longer stands (``胶州市北关`` is 胶州市, not
+市北 of 市北区; ``青岛市南区`` keeps both 青岛市 and 市南区).
 """
 
 from __future__ import annotations
@@ -143,5 +145,28 @@ def _kept_matches(
             kept.pop()
         if kept and kept[-1][1] == end:
             continue
+        if kept and kept[-1][1] > start and _loses_overlap(kept, start, end):
+            continue
         kept.append((start, end, keyword))
     return kept, tuple([keyword for _, _, keyword in kept])
+
+
+def _loses_overlap(kept: list[tuple[int, int, int]], start: int, end: int) -> bool:
+    """Settle a match that starts inside the last kept one and ends after it.
+
+    Two names cannot both be meant where they share characters, so the
+    longer one stands: a shorter new match is dropped (``胶州市北关`` is
+    胶州市 and 北关, not 市北 of 市北区; ``即墨市南泉`` is not 市南), and
+    kept matches it outlasts are removed.  Names of the same length are
+    both kept (``青岛市南区`` is 青岛市 and 市南区 with one 市 written once).
+    Returns whether the new match is dropped.
+    """
+    length = end - start
+    while kept and kept[-1][1] > start:
+        other = kept[-1][1] - kept[-1][0]
+        if length < other:
+            return True
+        if length == other:
+            return False
+        kept.pop()
+    return False

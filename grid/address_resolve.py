@@ -9,7 +9,7 @@ region's code prefixes into the units that add support.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -27,6 +27,8 @@ from grid.gazetteer import (
 
 #: A rival chain scoring within this of the best makes an address ambiguous.
 _SIMILAR: Final = 0.3
+#: Support of a town named with another suffix (南泉镇 for 南泉街道).
+_WEIGHT_OTHER_SUFFIX: Final = 0.7
 #: Support a unit gets for lying in the region.
 _REGION_BONUS: Final = 0.5
 #: Keywords with more meanings are kept only inside units named otherwise.
@@ -112,16 +114,23 @@ def region_units(gazetteer: Gazetteer, region: Sequence[str] | None) -> tuple[in
 
 
 def _collect(
-    gazetteer: Gazetteer, keywords: tuple[int, ...], region: tuple[int, ...]
+    gazetteer: Gazetteer,
+    keywords: tuple[int, ...],
+    region: tuple[int, ...],
+    on: int | None = None,
 ) -> tuple[dict[int, tuple[float, int, int, int]], bool]:
     """Collect the units the keywords may mean; return them and a too-vague flag.
 
     ``mentioned`` maps a unit to ``(weight, match index, kind, note)``.  A
     keyword with many meanings (``城关镇``) or valid only in a scope (``高新区``
     in Qingdao) is kept only inside the units the other keywords or the region
-    name.
+    name.  A meaning valid only in a period (an alias that named one county
+    before a date and another after) is kept when ``on`` (YYYYMMDD) falls in
+    it; without ``on`` every period's meaning is kept, so the address is
+    ambiguous between them rather than guessed.
     """
     ent_unit, ent_kind, ent_note, ent_scope = gazetteer.entry_arrays
+    in_force = _in_force_test(gazetteer, keywords, on)
     pointers = gazetteer.keyword_pointers
     weights = KIND_WEIGHTS
     mentioned: dict[int, tuple[float, int, int, int]] = {}
@@ -134,6 +143,8 @@ def _collect(
             many.append(i)
             continue
         for e in range(lo, hi):
+            if not in_force(e):
+                continue
             if ent_scope[e] >= 0:
                 deferred.append((i, e))
                 continue
@@ -142,10 +153,11 @@ def _collect(
             old = mentioned.get(unit)
             if old is None or weight > old[0]:
                 mentioned[unit] = (weight, i, ent_kind[e], ent_note[e])
+    anchors = set(mentioned) | _region_anchors(gazetteer, region, mentioned)
+    _add_other_suffix_towns(gazetteer, keywords, anchors, mentioned, in_force)
     if not deferred and not many:
         return mentioned, False
     chains = gazetteer.chains
-    anchors = set(mentioned) | set(region)
     accepted = [
         (i, e)
         for i, e in deferred
@@ -155,13 +167,17 @@ def _collect(
     for i in many:
         if anchors:
             by_holder = gazetteer.entries_under(keywords[i])
-            accepted.extend((i, e) for a in anchors for e in by_holder.get(a, ()))
+            accepted.extend(
+                (i, e) for a in anchors for e in by_holder.get(a, ()) if in_force(e)
+            )
             continue
         lo, hi = pointers[keywords[i]], pointers[keywords[i] + 1]
         if hi - lo > _MAX_UNANCHORED:
             vague = True
         else:
-            accepted.extend((i, e) for e in range(lo, hi) if ent_scope[e] < 0)
+            accepted.extend(
+                (i, e) for e in range(lo, hi) if ent_scope[e] < 0 and in_force(e)
+            )
     for i, e in accepted:
         unit = ent_unit[e]
         weight = weights[ent_kind[e]]
@@ -169,6 +185,82 @@ def _collect(
         if old is None or weight > old[0]:
             mentioned[unit] = (weight, i, ent_kind[e], ent_note[e])
     return mentioned, vague
+
+
+def _region_anchors(
+    gazetteer: Gazetteer,
+    region: tuple[int, ...],
+    mentioned: dict[int, tuple[float, int, int, int]],
+) -> set[int]:
+    """Return the region units that may anchor scoped and many-meaning names.
+
+    The region stands for an address that does not say where it is: when
+    the address names a province or city outside a region unit (``烟台开发区``
+    parsed for a Qingdao grid), that unit anchors nothing, so ``开发区`` is
+    not read as Qingdao's.
+    """
+    if not region:
+        return set()
+    level = gazetteer.level
+    named = [u for u in mentioned if level[u] <= 1]
+    return {
+        r
+        for r in region
+        if not any(
+            not gazetteer.is_within(u, r) and not gazetteer.is_within(r, u)
+            for u in named
+        )
+    }
+
+
+def _in_force_test(
+    gazetteer: Gazetteer, keywords: tuple[int, ...], on: int | None
+) -> Callable[[int], bool]:
+    """Return whether an entry's meaning was in force on ``on`` (YYYYMMDD).
+
+    Every meaning is in force without a date or a dated keyword.
+    """
+    if on is None or not any(gazetteer.keyword_is_dated[k] for k in keywords):
+        return _always
+    ent_from, ent_to = gazetteer.entry_periods
+
+    def in_force(e: int) -> bool:
+        return ent_from[e] <= on < ent_to[e]
+
+    return in_force
+
+
+def _always(e: int) -> bool:
+    return True
+
+
+def _add_other_suffix_towns(
+    gazetteer: Gazetteer,
+    keywords: tuple[int, ...],
+    anchors: set[int],
+    mentioned: dict[int, tuple[float, int, int, int]],
+    in_force: Callable[[int], bool],
+) -> None:
+    """Add the towns of a named county that carry another suffix (in place).
+
+    ``即墨市南泉镇``: 南泉 is looked for among the towns of 即墨区 whatever
+    their suffix today (a town became a subdistrict, a township a town).
+    """
+    ent_unit = gazetteer.entry_arrays[0]
+    level = gazetteer.level
+    counties = [a for a in anchors if level[a] >= 2]
+    if not counties:
+        return
+    for i, keyword in enumerate(keywords):
+        stem = gazetteer.keyword_town_stem[keyword]
+        if stem < 0:
+            continue
+        by_holder = gazetteer.entries_under(stem)
+        for county in counties:
+            for e in by_holder.get(county, ()):
+                unit = ent_unit[e]
+                if level[unit] == 3 and unit not in mentioned and in_force(e):
+                    mentioned[unit] = (_WEIGHT_OTHER_SUFFIX, i, KIND_HIST_SHORT, -1)
 
 
 def _score(
@@ -219,12 +311,59 @@ def _lone_stem(
 ) -> bool:
     """Tell whether a unit rests on one bare short form and nothing else.
 
-    Such a rival (``书香`` of 书香门第, ``阿里`` of 阿里巴巴) does not make an
-    address that names a unit in full (``嘉善县``, ``滨江区``) ambiguous.
+    Such a rival (``书香`` of 书香门第, ``阿里`` of 阿里巴巴, ``南泉`` after
+    ``即墨市``) does not make an address that names a unit in full, by an old
+    name or by a zone alias (``嘉善县``, ``滨江区``, ``即墨市``) ambiguous.
     """
     weight, _, kind, _ = mentioned[unit]
     own = score - (_REGION_BONUS if in_region else 0.0)
     return kind in (KIND_SHORT, KIND_HIST_SHORT) and abs(own - weight) < 1e-9
+
+
+def _drop_out_of_order(
+    gazetteer: Gazetteer, mentioned: dict[int, tuple[float, int, int, int]]
+) -> None:
+    """Drop the meanings that an earlier, coarser name rules out (in place).
+
+    Addresses run from the larger unit to the smaller.  A unit found after
+    a coarser unit named in full (or by its old name or a zone alias) that
+    does not contain it, whose own ancestor at that level the address does
+    not name, cannot be meant: in ``即墨市南泉镇`` the 南泉镇 of Sichuan
+    does not compete with 即墨区, and in ``杭州市余杭区乔司`` 乔司街道 of
+    临平区 does not compete with 余杭区; the county is kept although its
+    town is not found.  A unit named in full is ruled out only outside the
+    coarser unit's parent (a full town of another county of the same city,
+    ``黄岛区灵山街道``, stays a conflict to review).  Short forms (``西湖``)
+    are too weak to rule anything out, and so is a unit itself ruled out
+    (``兴县`` inside ``绍兴市绍兴县``).
+    """
+    if len(mentioned) < 2:
+        return
+    chains = gazetteer.chains
+    level = gazetteer.level
+    parent = gazetteer.parent
+    supporting = {p for other in mentioned for p in chains[other]}
+    firm: list[tuple[int, int, int]] = []  # (match, level, unit) kept so far
+    out: list[int] = []
+    for unit, (_, match, kind, _) in sorted(
+        mentioned.items(), key=lambda item: item[1][1]
+    ):
+        chain = chains[unit]
+        weak = kind in (KIND_SHORT, KIND_HIST_SHORT)
+        ruled_out = unit not in supporting and any(
+            at < match
+            and lv < level[unit]
+            and other not in chain
+            and chain[level[unit] - 1 - lv] not in mentioned
+            and (weak or parent[other] < 0 or parent[other] not in chain)
+            for at, lv, other in firm
+        )
+        if ruled_out:
+            out.append(unit)
+        elif kind not in (KIND_SHORT, KIND_HIST_SHORT):
+            firm.append((match, level[unit], unit))
+    for unit in out:
+        del mentioned[unit]
 
 
 def _within(chains: list[tuple[int, ...]], unit: int, ancestor: int) -> bool:
@@ -244,10 +383,18 @@ def common_ancestor(gazetteer: Gazetteer, units: Iterable[int]) -> int:
 
 
 def resolve_admin(
-    gazetteer: Gazetteer, keywords: tuple[int, ...], region: tuple[int, ...]
+    gazetteer: Gazetteer,
+    keywords: tuple[int, ...],
+    region: tuple[int, ...],
+    on: int | None = None,
 ) -> Admin:
-    """Resolve a tuple of admin keyword ids to the deepest consistent unit."""
-    mentioned, vague = _collect(gazetteer, keywords, region)
+    """Resolve a tuple of admin keyword ids to the deepest consistent unit.
+
+    ``on`` is the record's date (YYYYMMDD), for aliases whose meaning
+    changed (see :func:`_collect`).
+    """
+    mentioned, vague = _collect(gazetteer, keywords, region, on)
+    _drop_out_of_order(gazetteer, mentioned)
     if not mentioned:
         return Admin(-1, -1, vague, (), frozenset(), 0.0, (), False)
     scored = _score(gazetteer, mentioned, region)
@@ -261,7 +408,8 @@ def resolve_admin(
         and not _within(chains, unit, best)
         and not _within(chains, best, unit)
         and not (
-            best_kind == KIND_FULL and _lone_stem(mentioned, unit, score, in_region)
+            best_kind not in (KIND_SHORT, KIND_HIST_SHORT)
+            and _lone_stem(mentioned, unit, score, in_region)
         )
     ]
     chain = [u for u in (best, *chains[best]) if u in mentioned]

@@ -71,6 +71,14 @@ KIND_TAGS: tuple[str, ...] = (
 #: How strongly a keyword of each kind supports its unit.
 KIND_WEIGHTS: tuple[float, ...] = (1.0, 0.8, 0.9, 0.7, 0.9)
 
+#: Validity of a keyword meaning that holds at every date (YYYYMMDD numbers,
+#: end exclusive): ``(from, to)`` of an alias valid only in a period are
+#: other numbers (see ``data/gazetteer/zone_aliases.csv``).
+ALWAYS: tuple[int, int] = (0, 99_991_231)
+
+#: Suffixes of township names (a town may have changed one for another).
+TOWN_SUFFIXES: tuple[str, ...] = ("街道办事处", "办事处", "街道", "镇", "乡")
+
 #: Village-form kinds.
 VKIND_FULL, VKIND_SHORT, VKIND_HIST, VKIND_HIST_SHORT = range(4)
 
@@ -160,6 +168,20 @@ class Gazetteer:
         self._ent_kind: list[int] = arrays["ent_kind"].tolist()
         self._ent_note: list[int] = arrays["ent_note"].tolist()
         self._ent_scope: list[int] = arrays["ent_scope"].tolist()
+        self._ent_from: list[int] = arrays["ent_from"].tolist()
+        self._ent_to: list[int] = arrays["ent_to"].tolist()
+        #: whether a keyword has a meaning valid only in a period: its
+        #: address resolves differently by the record's date
+        #: per keyword ending in a town suffix (镇, 乡, 街道, 办事处), the id of
+        #: its stem's keyword (-1: none): ``南泉镇`` → ``南泉``, whose towns
+        #: may carry another suffix today (南泉街道)
+        self.keyword_town_stem: list[int] = self._town_stems()
+        dated = (arrays["ent_from"] != ALWAYS[0]) | (arrays["ent_to"] != ALWAYS[1])
+        running = np.concatenate([[0], np.cumsum(dated)])
+        pointers = arrays["kw_ptr"]
+        self.keyword_is_dated: list[bool] = (
+            running[pointers[1:]] > running[pointers[:-1]]
+        ).tolist()
         self.notes: list[str] = arrays["notes"]
         self.parent: list[int] = self.unit_parent.tolist()
         self.level: list[int] = self.unit_level.tolist()
@@ -179,10 +201,28 @@ class Gazetteer:
             k[-1] not in SUFFIX_ENDINGS for k in self.keywords
         ]
         self._ent_unit_np: npt.NDArray[np.int32] = arrays["ent_unit"]
+        #: the coarsest level each keyword may name (0 province … 3 township)
+        self.keyword_level: list[int] = (
+            np.minimum.reduceat(
+                self.unit_level[arrays["ent_unit"]], arrays["kw_ptr"][:-1]
+            ).tolist()
+            if len(self.keywords)
+            else []
+        )
         self._ancestor_table: npt.NDArray[np.int32] | None = None
         self._village_indices: dict[int, _VillageIndex] = {}
         self._memos: dict[tuple[str, ...], dict[Any, Any]] = {}
         self._code_strings: dict[int, str] = {}
+
+    def _town_stems(self) -> list[int]:
+        ids = {k: i for i, k in enumerate(self.keywords)}
+        stems = [-1] * len(self.keywords)
+        for i, keyword in enumerate(self.keywords):
+            for suffix in TOWN_SUFFIXES:
+                if keyword.endswith(suffix) and len(keyword) - len(suffix) >= 2:
+                    stems[i] = ids.get(keyword[: -len(suffix)], -1)
+                    break
+        return stems
 
     @property
     def arrays(self) -> dict[str, Any]:
@@ -223,7 +263,10 @@ class Gazetteer:
             :func:`ingest.gazetteer_build.read_change_tables`).
         aliases : DataFrame, optional
             Columns ``alias``, ``code``, ``scope`` (may be empty), ``note_zh``,
-            ``note_en``: zone and popular names of units.
+            ``note_en``, and optionally ``valid_from``/``valid_to`` (ISO
+            dates, empty = open; ``valid_to`` exclusive): zone and popular
+            names of units, some valid only in a period (an alias that named
+            one place before a date and another after).
 
         Returns
         -------
@@ -315,17 +358,23 @@ class Gazetteer:
         """Return the entries of a keyword grouped by each ancestor-or-self unit.
 
         Used for keywords with many meanings (``城关镇``): only the entries
-        inside a unit the address also names are kept.  Built once per keyword.
+        inside a unit the address also names are kept.  An entry valid only
+        inside a scope is listed under the units from itself up to that
+        scope.  Built once per keyword.
         """
         found = self._entries_under.get(keyword_id)
         if found is None:
             found = {}
             chains = self.chains
             for e in range(self._kw_ptr[keyword_id], self._kw_ptr[keyword_id + 1]):
-                if self._ent_scope[e] >= 0:
-                    continue
                 unit = self._ent_unit[e]
-                for holder in (unit, *chains[unit]):
+                scope = self._ent_scope[e]
+                holders = (unit, *chains[unit])
+                if scope >= 0:  # valid only under its scope
+                    if scope not in holders:
+                        continue
+                    holders = holders[: holders.index(scope) + 1]
+                for holder in holders:
                     found.setdefault(holder, []).append(e)
             self._entries_under[keyword_id] = found
         return found
@@ -435,6 +484,11 @@ class Gazetteer:
     def entry_arrays(self) -> tuple[list[int], list[int], list[int], list[int]]:
         """Return the entry arrays: unit, kind, note id, scope unit."""
         return self._ent_unit, self._ent_kind, self._ent_note, self._ent_scope
+
+    @property
+    def entry_periods(self) -> tuple[list[int], list[int]]:
+        """Return each entry's validity: from and to (YYYYMMDD, to exclusive)."""
+        return self._ent_from, self._ent_to
 
     def lookup(self, name: str) -> list[str]:
         """Return the codes a province-to-township name may refer to.

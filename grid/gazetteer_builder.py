@@ -20,7 +20,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from grid.errors import GridFileError
 from grid.gazetteer import (
+    ALWAYS,
     CODE_WIDTHS,
     KIND_ALIAS,
     KIND_FULL,
@@ -37,7 +39,7 @@ from grid.gazetteer import (
 from grid.gazetteer_names import name_forms, village_stem
 
 #: Bumped whenever the cache layout or the build rules change.
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 #: Villages ranked for each merged village (see
 #: :meth:`~grid.gazetteer.Gazetteer.merged_village_candidates`).
 MERGED_CANDIDATES = 5
@@ -176,6 +178,36 @@ def _frame_rows(frame: pd.DataFrame | None) -> list[tuple[int, str]]:
     return list(zip(codes, names, strict=True))
 
 
+def _date_number(text: object, default: int) -> int:
+    """Return an ISO date (``2007-07-01``, ``2007-07``, ``2007``) as YYYYMMDD.
+
+    Raises
+    ------
+    GridFileError
+        If ``text`` is not blank and not such a date.
+    """
+    value = str(text or "").strip()
+    if not value:
+        return default
+    parts = value.split("-")
+    if not all(p.isdigit() for p in parts) or len(parts) > 3 or len(parts[0]) != 4:
+        msg = f"zone alias date {value!r} is not YYYY, YYYY-MM or YYYY-MM-DD"
+        raise GridFileError(msg)
+    numbers = [int(p) for p in parts] + [1] * (3 - len(parts))
+    return numbers[0] * 10_000 + numbers[1] * 100 + numbers[2]
+
+
+def _period_text(period: tuple[int, int]) -> str:
+    """Return a validity period as ``1994-04-01–2007-12-31`` (open ends blank)."""
+
+    def iso(number: int) -> str:
+        return f"{number // 10_000:04d}-{number // 100 % 100:02d}-{number % 100:02d}"
+
+    start = "" if period[0] == ALWAYS[0] else iso(period[0])
+    end = "" if period[1] == ALWAYS[1] else iso(period[1])
+    return f"{start}–{end}"
+
+
 def _note(zh: str, en: str) -> str:
     return f"{zh} / {en}"
 
@@ -202,7 +234,7 @@ class _Builder:
             for i, (lv, c) in enumerate(zip(self.level, self.code, strict=True))
         }
         self.parent = [self._parent_of(i) for i in range(len(rows))]
-        self.entries: dict[str, dict[int, tuple[int, int, int]]] = {}
+        self.entries: dict[str, dict[int, tuple[int, int, int, int, int]]] = {}
         self.notes: list[str] = []
         self.note_ids: dict[str, int] = {}
         self.successors: dict[int, tuple[int, int]] = {}
@@ -231,14 +263,25 @@ class _Builder:
         return found
 
     def add_keyword(
-        self, keyword: str, unit: int, kind: int, note: int = -1, scope: int = -1
+        self,
+        keyword: str,
+        unit: int,
+        kind: int,
+        note: int = -1,
+        scope: int = -1,
+        period: tuple[int, int] = ALWAYS,
     ) -> None:
         if len(keyword) < 2:
             return
         meanings = self.entries.setdefault(keyword, {})
         old = meanings.get(unit)
         if old is None or KIND_WEIGHTS[kind] > KIND_WEIGHTS[old[0]]:
-            meanings[unit] = (kind, note, scope)
+            meanings[unit] = (kind, note, scope, *period)
+        elif period != ALWAYS:
+            # a dated alias limits the name's meaning, however it was known
+            # (青岛高新技术产业开发区 is a 2023 name of 370214400, but meant
+            # the Laoshan park before 2007)
+            meanings[unit] = (*old[:3], *period)
 
     def code_text(self, unit: int) -> str:
         return str(self.code[unit]).zfill(CODE_WIDTHS[self.level[unit]])
@@ -518,8 +561,15 @@ class _Builder:
             alias, target = row["alias"], self.name[unit]
             zh = f"“{alias}”指{target}（{code}）：{row.get('note_zh', '')}"
             en = f"{alias} means {target} ({code}): {row.get('note_en', '')}"
+            period = (
+                _date_number(row.get("valid_from", ""), ALWAYS[0]),
+                _date_number(row.get("valid_to", ""), ALWAYS[1]),
+            )
+            if period != ALWAYS:
+                zh += f"（{_period_text(period)}）"
+                en += f" ({_period_text(period)})"
             self.add_keyword(
-                row["alias"], unit, KIND_ALIAS, self.note_id(zh, en), scope
+                row["alias"], unit, KIND_ALIAS, self.note_id(zh, en), scope, period
             )
 
     # -------------------------------------------------------------- finish
@@ -530,16 +580,15 @@ class _Builder:
         name_off[1:] = np.cumsum([len(s) for s in self.name])
         keywords = sorted(self.entries)
         kw_ptr = [0]
-        ent: list[tuple[int, int, int, int]] = []
+        ent: list[tuple[int, int, int, int, int, int]] = []
         for keyword in keywords:
             meanings = self.entries[keyword]
             for unit in sorted(
                 meanings, key=lambda u: (-KIND_WEIGHTS[meanings[u][0]], u)
             ):
-                kind, note, scope = meanings[unit]
-                ent.append((unit, kind, note, scope))
+                ent.append((unit, *meanings[unit]))
             kw_ptr.append(len(ent))
-        ent_array = np.array(ent, dtype=np.int32).reshape(-1, 4)
+        ent_array = np.array(ent, dtype=np.int32).reshape(-1, 6)
         vf_ptr = np.zeros(n + 1, dtype=np.int64)
         chunks: list[str] = []
         targets: list[int] = []
@@ -579,6 +628,8 @@ class _Builder:
             "ent_kind": ent_array[:, 1].astype(np.int8),
             "ent_note": ent_array[:, 2].copy(),
             "ent_scope": ent_array[:, 3].copy(),
+            "ent_from": ent_array[:, 4].copy(),
+            "ent_to": ent_array[:, 5].copy(),
             "notes": self.notes,
             "vf_ptr": vf_ptr,
             "vf_text": "".join(chunks),

@@ -166,10 +166,15 @@ def read_division_frames(
 
 
 def read_aliases(data_dir: Path) -> pd.DataFrame:
-    """Read the curated zone aliases (``alias, code, scope, note_zh, note_en``)."""
+    """Read the curated zone aliases.
+
+    Columns ``alias, code, scope, valid_from, valid_to, note_zh, note_en,
+    source`` (see ``data/gazetteer/PROVENANCE.md``).
+    """
     path = data_dir / ZONE_ALIASES_FILE
     if not path.exists():
-        return pd.DataFrame(columns=["alias", "code", "scope", "note_zh", "note_en"])
+        columns = ["alias", "code", "scope", "valid_from", "valid_to"]
+        return pd.DataFrame(columns=[*columns, "note_zh", "note_en"])
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 

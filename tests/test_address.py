@@ -215,7 +215,7 @@ def real(national_gazetteer: Gazetteer) -> Gazetteer:
         ("平度市南村镇郭庄村", None, "370283", "370283105"),
         ("山东青岛黄岛辛安", None, "370211", "370211002"),
         ("辛安街道前港村12号", ["3702"], "370211", "370211002"),
-        ("青岛高新区河东路", None, "370214", "370214400"),
+        ("城阳区青岛高新技术产业开发区河东路", None, "370214", "370214400"),
         ("四方区海岸路", None, "370203", None),
         ("北京市朝阳区建外街道永安里", None, "110105", "110105001"),
         ("青岛市黄岛区长江中路２１６号１号楼３０２室", None, "370211", None),
@@ -281,7 +281,8 @@ def _maximal_matches(
     """Brute-force reference for ``grid.address_match.match_batch`` of one text.
 
     Every occurrence of every keyword by ``str.find``; bare stems followed by
-    a road, building or village word dropped; then those inside no other.
+    a road, building or village word dropped; then those inside no other;
+    then those sharing characters with a longer one.
     """
     from grid.address_match import _BLOCK_1, _BLOCK_2, _ORDINALS, _ROAD_WORDS
 
@@ -299,10 +300,18 @@ def _maximal_matches(
             if not (is_stem[keyword_id] and blocked):
                 found.append((at, end, keyword_id))
             at = text.find(keyword, at + 1)
-    kept = sorted(
+    maximal = [
         m
         for m in found
         if not any(o != m and o[0] <= m[0] and o[1] >= m[1] for o in found)
+    ]
+    # of two names sharing characters the longer stands (equal: both)
+    kept = sorted(
+        m
+        for m in maximal
+        if not any(
+            o[0] < m[1] and m[0] < o[1] and o[1] - o[0] > m[1] - m[0] for o in maximal
+        )
     )
     return kept, tuple(k for _, _, k in kept)
 
