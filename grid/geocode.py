@@ -20,12 +20,18 @@ Rules
 * The USCC area agreeing with the placement county raises the confidence by
   ``USCC_AGREEMENT_BONUS``; disagreeing flags ``registered_elsewhere``
   ("registered in A, operating in B"), a list inspectors want.
+* An ambiguous address places what is certain: when the parser cannot
+  choose between villages or townships but knows their township or county
+  (``…胶州市北关…`` with two 北关), the employer is placed there with the
+  method ``address_partial``, a low confidence and the ``ambiguous_address``
+  flag, and queued with the ranked candidates.
 * Nothing is guessed: an employer that cannot be placed to the village is
   queued with ranked candidate cells.
 
 Confidence (0–1): coordinates in a cell 0.95 (0.9 on a shared boundary);
-address to a village 0.85, to a township 0.6 (times the parser's own
-confidence); conflicts cap it at 0.5.
+address to a village 0.85, to a township 0.6, to a county 0.3 (times the
+parser's own confidence, at least 0.5); an ambiguous address placed in part
+gets half of that; conflicts cap it at 0.5.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ import pandas as pd
 from grid.coords import parse_datum, to_wgs84
 
 #: Placement methods.
-METHODS = ("coordinates", "address", "manual", "none")
+METHODS = ("coordinates", "address", "address_partial", "manual", "none")
 #: Flags an employer may carry (comma-separated in storage).
 FLAGS: dict[str, tuple[str, str]] = {
     "coords_outside_grid": ("坐标不在网格内", "coordinates outside the grid"),
@@ -61,6 +67,10 @@ FLAGS: dict[str, tuple[str, str]] = {
     "outside_grid": ("不在本网格区域内", "outside the grid's region"),
     "village_unresolved": ("未能定位到村/社区", "village not resolved"),
     "ambiguous_address": ("地址有多个可能位置", "address is ambiguous"),
+    "multiple_addresses": (
+        "一栏中有多个地址，按第一个定位",
+        "several addresses in one field; the first is placed",
+    ),
     "unresolved": ("无法定位", "cannot be placed"),
 }
 USCC_AGREEMENT_BONUS = 0.05
@@ -87,8 +97,13 @@ class Locator(Protocol):
         ...
 
 
-#: ``texts -> DataFrame`` of parsed addresses (see :func:`geocode_employers`).
-AddressParser = Callable[[Sequence[str]], pd.DataFrame]
+#: ``texts -> DataFrame`` of parsed addresses (see :func:`geocode_employers`);
+#: called as ``parse(texts, dates=...)`` for addresses whose parse depends on
+#: the record's date.
+AddressParser = Callable[..., pd.DataFrame]
+#: Record columns whose date tells which meaning of a dated zone alias was
+#: in force (the latest update first: the address was current then).
+RECORD_DATE_COLUMNS = ("updated",)
 
 
 @dataclass(frozen=True)
@@ -220,6 +235,58 @@ def _parse_unique(
     return parsed, positions
 
 
+def _record_dates(rows: pd.DataFrame) -> pd.Series | None:
+    """Return each row's record date (:data:`RECORD_DATE_COLUMNS`), or ``None``."""
+    found: pd.Series | None = None
+    for column in RECORD_DATE_COLUMNS:
+        if column in rows:
+            values = pd.to_datetime(rows[column], errors="coerce")
+            found = values if found is None else found.fillna(values)
+    return found
+
+
+def _parse_dated(
+    keys: pd.Series,
+    dates: pd.Series | None,
+    parsed: pd.DataFrame,
+    positions: np.ndarray,
+    parser: AddressParser,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Parse again, with their dates, the rows whose parse depends on the date.
+
+    An address naming a zone alias whose meaning changed (``高新区``) is
+    ambiguous without a date; a row with a record date gets the meaning in
+    force then.  Each distinct (address, date) is parsed once; returns the
+    parse with those rows appended and the rows' positions in it.
+    """
+    if dates is None or "date_dependent" not in parsed:
+        return parsed, positions
+    dependent = parsed["date_dependent"].fillna(False).to_numpy(bool)[positions]
+    redo = np.flatnonzero(dependent & dates.notna().to_numpy())
+    if not len(redo):
+        return parsed, positions
+    pairs = pd.DataFrame(
+        {"key": keys.to_numpy(object)[redo], "date": dates.to_numpy()[redo]}
+    )
+    pair_ids, unique = pd.factorize(pd.MultiIndex.from_frame(pairs))
+    texts = [key for key, _ in unique]
+    again = parser(texts, dates=[date for _, date in unique])
+    positions = positions.copy()
+    positions[redo] = len(parsed) + pair_ids
+    both = pd.concat([parsed, again], ignore_index=True)
+    # concat turns the None of an all-None column into NaN: keep None
+    text = both.select_dtypes(include=["object"]).columns
+    both[text] = both[text].astype(object).where(both[text].notna(), None)
+    return both, positions
+
+
+def _parsed_flag(parsed: pd.DataFrame, column: str) -> np.ndarray:
+    """Return a boolean column of the parse (all false if the parser has none)."""
+    if column not in parsed:
+        return np.zeros(len(parsed), dtype=bool)
+    return parsed[column].fillna(False).to_numpy(bool)
+
+
 def _candidate(code: str, score: float, why: str) -> dict[str, Any]:
     return {"code": code, "score": round(float(score), 3), "why": why}
 
@@ -293,6 +360,7 @@ _FLAG_ORDER = (
     "historical_name",
     "coord_address_conflict",
     "ambiguous_address",
+    "multiple_addresses",
     "village_unresolved",
     "unresolved",
     "outside_grid",
@@ -373,6 +441,9 @@ def geocode_employers(
     # 2. address, parsed for every row (conflicts and historical names)
     keys = address_keys(rows) if keys is None else keys.reset_index(drop=True)
     parsed, parse_ids = _parse_unique(keys, parse)
+    parsed, parse_ids = _parse_dated(
+        keys, _record_dates(rows), parsed, parse_ids, parse
+    )
 
     def per_row(column: str) -> np.ndarray:
         return parsed[column].to_numpy(object)[parse_ids]
@@ -401,26 +472,27 @@ def geocode_employers(
     reason[clash] = "coord_address_conflict"
     by_address = ~in_grid
     ambiguous = by_address & p_ambiguous
-    reason[ambiguous] = "ambiguous_address"
-    open_rows = by_address & ~p_ambiguous
-    to_village = open_rows & _in_grid(p_village, grid)
-    to_town = open_rows & ~to_village & _in_grid(p_town, grid)
-    rest = open_rows & ~to_village & ~to_town
+    to_village = by_address & ~p_ambiguous & _in_grid(p_village, grid)
+    to_town = by_address & ~to_village & _in_grid(p_town, grid)
+    rest = by_address & ~to_village & ~to_town
     county_known = _in_grid(p_county, grid)
     outside = rest & has_county & ~county_known
     to_county = rest & county_known
     reason[to_town] = "village_unresolved"
     reason[rest & ~outside] = "unresolved"
+    reason[ambiguous] = "ambiguous_address"
     target = np.where(to_village, p_village, np.where(to_town, p_town, p_county))
     placed_by_address = to_village | to_town | to_county
     lineage = _lineages(target[placed_by_address], grid)
     for column in LEVEL_COLUMNS:
         codes[column][placed_by_address] = lineage[column]
     method[placed_by_address] = "address"
+    method[placed_by_address & ambiguous] = "address_partial"
     floor = np.maximum(p_score, 0.5)
     confidence = np.where(to_village, 0.85 * floor, confidence)
     confidence = np.where(to_town, 0.6 * floor, confidence)
     confidence = np.where(to_county, 0.3 * floor, confidence)
+    confidence = np.where(placed_by_address & ambiguous, confidence / 2, confidence)
     # 3. the USCC registration area, an independent county signal
     elsewhere = np.zeros(n, dtype=bool)
     area = np.full(n, None, dtype=object)
@@ -476,8 +548,9 @@ def geocode_employers(
             "historical_name": historical,
             "coord_address_conflict": clash,
             "ambiguous_address": ambiguous,
-            "village_unresolved": to_town,
-            "unresolved": rest & ~outside,
+            "multiple_addresses": _parsed_flag(parsed, "multiple_addresses")[parse_ids],
+            "village_unresolved": to_town & ~ambiguous,
+            "unresolved": rest & ~outside & ~ambiguous,
             "outside_grid": outside,
             "registered_elsewhere": elsewhere,
         },

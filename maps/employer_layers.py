@@ -55,6 +55,7 @@ LABEL_LIMIT = 150
 METHOD_COLOURS: dict[str, str] = {
     "coordinates": "#1565c0",
     "address": "#ef6c00",
+    "address_partial": "#ffb74d",
     "manual": "#2e7d32",
     "none": "#757575",
 }

@@ -164,6 +164,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     # placement methods
     "method_coordinates": ("坐标定位", "by coordinates"),
     "method_address": ("地址定位", "by address"),
+    "method_address_partial": (
+        "地址定位（仅确定的上级网格）",
+        "by address, certain levels only",
+    ),
     "method_manual": ("人工确认", "set by a reviewer"),
     "method_none": ("未定位", "not placed"),
     # flags, short (filters, popups, tables)
@@ -176,6 +180,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "flag_outside_grid": ("不在辖区", "outside the region"),
     "flag_village_unresolved": ("未定位到村", "village unresolved"),
     "flag_ambiguous_address": ("地址歧义", "ambiguous address"),
+    "flag_multiple_addresses": ("一栏多地址", "several addresses in one field"),
     "flag_unresolved": ("无法定位", "unresolved"),
     # why a review candidate was proposed
     "why_coordinates": ("坐标所在网格", "where the coordinates are"),

@@ -305,3 +305,40 @@ def test_address_memo_parses_each_address_once(gazetteer, monkeypatch):
     got = memo(["崂山区王哥庄街道", "青岛市市北区", "即墨市蓝村镇"])
     assert got["county_code"].tolist() == ["370212", "370203", "370215"]
     assert calls[-1] == ["崂山区王哥庄街道", "青岛市市北区", "即墨市蓝村镇"]
+
+
+def test_geocode_cli_accepts_a_file_without_a_credit_code_column(
+    grid_db, gazetteer, tmp_path
+):
+    """`twonet geocode --allow-missing-uscc` on a file with no USCC column (issue 14).
+
+    Old registrations as a bureau has them: a county-level city followed by a
+    direction, a zone alias whose meaning depends on the update date, and two
+    addresses in one field.
+    """
+    from typer.testing import CliRunner
+
+    from twonet.cli import app
+
+    registry = tmp_path / "old.csv"
+    registry.write_text(
+        "单位名称,经营地址,更新日期\n"
+        "北关机械厂,青岛市胶州市北关工业园,2003-05-01\n"
+        "高科园电子厂,青岛高新区株洲路1号,1998-05-04\n"
+        "红岛电子厂,青岛高新区火炬路1号,2019-03-01\n"
+        "两址商行,青岛市城阳区流亭街道 青岛市李沧区九水路,2010-01-01\n",
+        encoding="gb18030",
+    )
+    out = tmp_path / "placed.csv"
+    url = grid_db.url.render_as_string(hide_password=False)
+    result = CliRunner().invoke(
+        app, ["geocode", str(registry), "--out", str(out), "--db", url]
+    )
+    assert result.exit_code != 0 and "统一社会信用代码" in result.output
+    command = ["geocode", str(registry), "--out", str(out), "--db", url]
+    result = CliRunner().invoke(app, [*command, "--allow-missing-uscc"])
+    assert result.exit_code == 0, result.output
+    placed = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert placed["县级网格"].tolist() == ["370281", "370212", "370214", "370214"]
+    assert "multiple_addresses" in placed["标记"].iloc[3]
+    assert placed["标记"].iloc[:3].fillna("").str.contains("ambiguous").sum() == 0

@@ -59,6 +59,8 @@ ADDRESSES = {
     "黄岛": ("370211", None, None, 1.0, False, [], None),
     "北京朝阳": ("110105", None, None, 1.0, False, [], None),
     "两可": (None, None, None, 0.25, True, ["370211002", "370215010"], None),
+    # two townships of one county: the county is certain
+    "黄岛两镇": ("370211", None, None, 0.25, True, ["370211002", "370211005"], None),
 }
 
 
@@ -143,6 +145,7 @@ def test_coordinates_and_address_in_other_townships_are_queued() -> None:
         ("黄岛", None, None, "370211", "unresolved", 0.3),
         ("北京朝阳", None, None, None, None, 0.0),
         ("两可", None, None, None, "ambiguous_address", 0.0),
+        ("黄岛两镇", None, None, "370211", "ambiguous_address", 0.075),
     ],
 )
 def test_address_places_as_deep_as_it_resolves(
@@ -196,3 +199,49 @@ def test_house_numbers_do_not_cost_a_parse_each() -> None:
     )
     assert sorted(parser.seen) == ["辛安", "辛安前港村"]
     assert out["village_code"].tolist()[:3] == ["370211002001"] * 3
+
+
+def test_an_ambiguous_address_places_what_is_certain() -> None:
+    row = _place(_rows((None, "黄岛两镇"))).iloc[0]
+    assert (row["county_code"], row["method"]) == ("370211", "address_partial")
+    assert row["flags"] == "ambiguous_address"
+    assert [c["code"] for c in row["candidates"]] == ["370211002"]  # in the grid
+
+
+class DatedParser(CountingParser):
+    """Knows one alias whose meaning changed on 2007-11-01."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dates: list[object] = []
+
+    def __call__(self, texts, dates=None) -> pd.DataFrame:
+        frame = super().__call__(texts)
+        if dates is None:
+            frame["date_dependent"] = [str(t) == "高新区" for t in texts]
+            frame.loc[frame["date_dependent"], "ambiguous"] = True
+            frame["multiple_addresses"] = [str(t) == "两址" for t in texts]
+            return frame
+        self.dates.extend(dates)
+        early = [pd.Timestamp(d) < pd.Timestamp("2007-11-01") for d in dates]
+        frame["county_code"] = ["370211" if e else "370215" for e in early]
+        frame["ambiguous"] = False
+        frame["date_dependent"] = True
+        return frame
+
+
+def test_a_dated_alias_is_parsed_again_with_each_record_date() -> None:
+    rows = _rows((None, "高新区"), (None, "高新区"), (None, "高新区"), (None, "两址"))
+    rows["updated"] = ["1999-01-01", "2019-06-01", None, "2019-06-01"]
+    parser = DatedParser()
+    out = _place(rows, parser=parser)
+    counties = [c if isinstance(c, str) else None for c in out["county_code"]]
+    assert counties == [
+        "370211",
+        "370215",
+        None,
+        None,
+    ]
+    assert out["review_reason"].tolist()[2] == "ambiguous_address"
+    assert parser.dates == [pd.Timestamp("1999-01-01"), pd.Timestamp("2019-06-01")]
+    assert out["flags"].tolist()[3] == "multiple_addresses,unresolved"

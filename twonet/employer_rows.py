@@ -336,10 +336,21 @@ class AddressMemo:
         self._parts: list[pd.DataFrame] = []  # parses, in the order remembered
         self._where: dict[str, int] = {}  # address -> row in the parts, joined
 
-    def __call__(self, texts: Sequence[str]) -> pd.DataFrame:
-        """Parse ``texts`` (what was parsed before is not parsed again)."""
+    def __call__(
+        self, texts: Sequence[str], dates: Sequence[object] | None = None
+    ) -> pd.DataFrame:
+        """Parse ``texts`` (what was parsed before is not parsed again).
+
+        With ``dates`` (each address's record date, for zone aliases whose
+        meaning changed) the addresses are parsed as asked, not remembered:
+        few addresses need it.
+        """
         from grid.address import parse_addresses
 
+        if dates is not None:
+            return parse_addresses(
+                list(texts), self.gazetteer, region=self.region, dates=dates
+            )
         texts = list(texts)
         new = self._unknown(texts)
         if len(self._where) + len(new) > PARSE_MEMO_MAX:
