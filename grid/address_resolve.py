@@ -327,15 +327,15 @@ def _drop_out_of_order(
 
     Addresses run from the larger unit to the smaller.  A unit found after
     a coarser unit named in full (or by its old name or a zone alias) that
-    does not contain it, whose own ancestor at that level the address does
-    not name, cannot be meant: in ``即墨市南泉镇`` the 南泉镇 of Sichuan
-    does not compete with 即墨区, and in ``杭州市余杭区乔司`` 乔司街道 of
-    临平区 does not compete with 余杭区; the county is kept although its
-    town is not found.  A unit named in full is ruled out only outside the
-    coarser unit's parent (a full town of another county of the same city,
-    ``黄岛区灵山街道``, stays a conflict to review).  Short forms (``西湖``)
-    are too weak to rule anything out, and so is a unit itself ruled out
-    (``兴县`` inside ``绍兴市绍兴县``).
+    lies outside that unit's parent, and whose own ancestor at that level
+    the address does not name, cannot be meant: in ``即墨市南泉镇`` the
+    南泉镇 of Sichuan does not compete with 即墨区 (the county is kept
+    although its town is not found), and in ``绍兴市绍兴县`` 兴县 of Shanxi
+    does not compete with 绍兴市.  Inside the same parent the conflict stays
+    for review: ``黄岛区灵山街道`` names a town of 即墨区, and in
+    ``崂山区流亭镇`` (before 1994) or ``余杭区乔司`` (before 2021) the town
+    lies in another district today.  Short forms (``西湖``) are too weak to
+    rule anything out, and so is a unit itself ruled out.
     """
     if len(mentioned) < 2:
         return
@@ -349,13 +349,12 @@ def _drop_out_of_order(
         mentioned.items(), key=lambda item: item[1][1]
     ):
         chain = chains[unit]
-        weak = kind in (KIND_SHORT, KIND_HIST_SHORT)
         ruled_out = unit not in supporting and any(
             at < match
             and lv < level[unit]
             and other not in chain
             and chain[level[unit] - 1 - lv] not in mentioned
-            and (weak or parent[other] < 0 or parent[other] not in chain)
+            and (parent[other] < 0 or parent[other] not in chain)
             for at, lv, other in firm
         )
         if ruled_out:
