@@ -176,9 +176,9 @@ class Gazetteer:
         #: its stem's keyword (-1: none): ``南泉镇`` → ``南泉``, whose towns
         #: may carry another suffix today (南泉街道)
         self.keyword_town_stem: list[int] = self._town_stems()
+        pointers = arrays["kw_ptr"]
         dated = (arrays["ent_from"] != ALWAYS[0]) | (arrays["ent_to"] != ALWAYS[1])
         running = np.concatenate([[0], np.cumsum(dated)])
-        pointers = arrays["kw_ptr"]
         self.keyword_is_dated: list[bool] = (
             running[pointers[1:]] > running[pointers[:-1]]
         ).tolist()
@@ -195,10 +195,19 @@ class Gazetteer:
         self._keyword_ids: dict[str, int] | None = None
         self._chains: list[tuple[int, ...]] | None = None
         self._entries_under: dict[int, dict[int, list[int]]] = {}
-        #: whether a keyword is a bare stem (no administrative suffix): such a
-        #: match is dropped when a road or building word follows it
+        #: whether a keyword is a bare stem (no administrative suffix, or a
+        #: short form ending in 州 only by chance: 胶州 of 胶州市, 杭州 of
+        #: 杭州市): such a match is dropped when a road or building word
+        #: follows it (胶州路, 杭州路 and 徐州路 are streets of Qingdao)
+        short = np.isin(arrays["ent_kind"], (KIND_SHORT, KIND_HIST_SHORT))
+        running_short = np.concatenate([[0], np.cumsum(short)])
+        only_short = (
+            running_short[pointers[1:]] - running_short[pointers[:-1]]
+            == pointers[1:] - pointers[:-1]
+        )
         self.keyword_is_stem: list[bool] = [
-            k[-1] not in SUFFIX_ENDINGS for k in self.keywords
+            k[-1] not in SUFFIX_ENDINGS or (k[-1] == "州" and bool(only))
+            for k, only in zip(self.keywords, only_short, strict=True)
         ]
         self._ent_unit_np: npt.NDArray[np.int32] = arrays["ent_unit"]
         #: the coarsest level each keyword may name (0 province … 3 township)

@@ -357,3 +357,18 @@ def test_zone_aliases_of_qingdao(
     parsed = parse_address(text, national_gazetteer, on=on)
     assert parsed.county_code == county
     assert parsed.ambiguous == (county is None)
+
+
+@pytest.mark.parametrize(
+    ("text", "county"),
+    [
+        ("青岛市胶州路1号", None),  # a street of 市北区, not the city 胶州
+        ("青岛市市北区杭州路10号", "370203"),
+        ("平度市常州路255号", "370283"),
+        ("山东省青岛市胶州市海尔大道69号", "370281"),
+    ],
+)
+def test_streets_named_after_cities(
+    national_gazetteer: Any, text: str, county: str | None
+) -> None:
+    assert parse_address(text, national_gazetteer).county_code == county
