@@ -13,8 +13,8 @@ How it works
    short form (``青岛``, ``黄岛``, ``辛安``), historical name (``胶南市``,
    ``王台镇``) and zone alias (``西海岸新区``) in it.  A match inside a longer
    match is dropped; a bare stem followed by a road or building word is dropped
-   (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``); of two matches that
-   share characters the longer stands (``胶州市北关``: not 市北).  A second
+   (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``), and so is a match
+   starting inside a name with its suffix (``胶州市北关``: not 市北).  A second
    address run into the field (the admin names starting again) is cut off
    and flagged ``multiple_addresses``.
 3. The tuple of remaining keyword ids is resolved once and memoised

@@ -5,9 +5,10 @@ digits and letters to ASCII, blanks removed), then the gazetteer's
 Aho-Corasick automaton finds every province-to-township keyword in
 :data:`BATCH` addresses at a time (:func:`match_batch`).  A match inside a
 longer match is dropped, and so is a bare stem followed by a road, building
-or village word (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``); of two
-matches sharing characters the longer stands (``胶州市北关`` is 胶州市, not
-市北 of 市北区; ``青岛市南区`` keeps both 青岛市 and 市南区).
+or village word (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``), and so
+is a match that starts inside a name with its suffix and runs past it
+(``胶州市北关`` is 胶州市, not 市北 of 市北区; ``青岛市南区`` keeps both
+青岛市 and 市南区, as long as each other).
 """
 
 from __future__ import annotations
@@ -117,7 +118,11 @@ def _kept_matches(
 ) -> tuple[list[tuple[int, int, int]], tuple[int, ...]]:
     """Filter ``found[first:last]``, matches in ``text`` from ``offset`` on.
 
-    ``found`` must be ordered by end.  Keeps the matches inside no other
+    ``found`` must be ordered by end.  A match that starts inside an
+    earlier name with its suffix and ends after it is dropped unless both
+    are as long (``胶州市北关`` is not 市北, ``莱西市经济技术开发区`` not
+    市经济技术开发区; ``青岛市南区`` keeps 青岛市 and 市南区, one 市 written
+    once).  Keeps the matches inside no other
     match, in order, with positions relative to ``offset``: one pass with a
     stack, where a match drops the kept ones that start at or after it (they
     lie inside it) and is itself dropped when the last one kept ends where
@@ -127,6 +132,7 @@ def _kept_matches(
     building word starts with.
     """
     kept: list[tuple[int, int, int]] = []
+    suffixed: list[tuple[int, int]] = []  # names with their suffix, so far
     block_first, block_1, block_2 = _BLOCK_FIRST, _BLOCK_1, _BLOCK_2
     ordinals, roads = _ORDINALS, _ROAD_WORDS
     for i in range(first, last):
@@ -141,32 +147,13 @@ def _kept_matches(
                 continue  # a road, building or village named after a place
         start -= offset
         end -= offset
+        if any(s < start < e < end and e - s != end - start for s, e in suffixed):
+            continue  # starts inside a name with its suffix: 胶州市|北关
+        if not is_stem[keyword]:
+            suffixed.append((start, end))
         while kept and kept[-1][0] >= start:
             kept.pop()
         if kept and kept[-1][1] == end:
             continue
-        if kept and kept[-1][1] > start and _loses_overlap(kept, start, end):
-            continue
         kept.append((start, end, keyword))
     return kept, tuple([keyword for _, _, keyword in kept])
-
-
-def _loses_overlap(kept: list[tuple[int, int, int]], start: int, end: int) -> bool:
-    """Settle a match that starts inside the last kept one and ends after it.
-
-    Two names cannot both be meant where they share characters, so the
-    longer one stands: a shorter new match is dropped (``胶州市北关`` is
-    胶州市 and 北关, not 市北 of 市北区; ``即墨市南泉`` is not 市南), and
-    kept matches it outlasts are removed.  Names of the same length are
-    both kept (``青岛市南区`` is 青岛市 and 市南区 with one 市 written once).
-    Returns whether the new match is dropped.
-    """
-    length = end - start
-    while kept and kept[-1][1] > start:
-        other = kept[-1][1] - kept[-1][0]
-        if length < other:
-            return True
-        if length == other:
-            return False
-        kept.pop()
-    return False

@@ -281,8 +281,9 @@ def _maximal_matches(
     """Brute-force reference for ``grid.address_match.match_batch`` of one text.
 
     Every occurrence of every keyword by ``str.find``; bare stems followed by
-    a road, building or village word dropped; then those inside no other;
-    then those sharing characters with a longer one.
+    a road, building or village word dropped; then those starting inside a
+    suffixed name, ending after it and not as long; then those inside no
+    other.
     """
     from grid.address_match import _BLOCK_1, _BLOCK_2, _ORDINALS, _ROAD_WORDS
 
@@ -300,18 +301,22 @@ def _maximal_matches(
             if not (is_stem[keyword_id] and blocked):
                 found.append((at, end, keyword_id))
             at = text.find(keyword, at + 1)
-    maximal = [
+    # a match starting inside a name with its suffix, ending after it, and
+    # not as long as it, is dropped
+    found = [
+        m
+        for m in found
+        if not any(
+            not is_stem[o[2]]
+            and o[0] < m[0] < o[1] < m[1]
+            and o[1] - o[0] != m[1] - m[0]
+            for o in found
+        )
+    ]
+    kept = sorted(
         m
         for m in found
         if not any(o != m and o[0] <= m[0] and o[1] >= m[1] for o in found)
-    ]
-    # of two names sharing characters the longer stands (equal: both)
-    kept = sorted(
-        m
-        for m in maximal
-        if not any(
-            o[0] < m[1] and m[0] < o[1] and o[1] - o[0] > m[1] - m[0] for o in maximal
-        )
     )
     return kept, tuple(k for _, _, k in kept)
 

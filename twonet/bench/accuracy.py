@@ -33,6 +33,13 @@ from twonet.bench.datum_accuracy import (
 )
 from twonet.bench.parser_accuracy import ALL, LABEL_COLUMNS, address_accuracy
 
+#: Labelled Qingdao addresses of county-level cities and historical zones.
+QINGDAO_SET = "qingdao_addresses.csv"
+#: The region that set is parsed with, as a Qingdao grid parses its register.
+QINGDAO_REGION = ("3702",)
+#: ``dataset`` of that set in the report.
+QINGDAO_DATASET = "Qingdao county-level cities & zones"
+
 #: Trailing row locators of a ``source`` value (`` line 12``, `` case 3``).
 _ROW_LOCATOR = re.compile(r"\s+(?:line|case|row)\s+\d+\s*$")
 
@@ -70,7 +77,8 @@ def load_labelled_addresses(path: Path | str) -> pd.DataFrame:
     path : path-like
         A UTF-8 CSV with the columns ``address`` and :data:`LABEL_COLUMNS`
         (names as the source wrote them, ``|`` between several; empty = not
-        labelled), and optionally ``source`` and ``label_method``.
+        labelled), and optionally ``date`` (the record's date, blank where
+        unknown), ``source`` and ``label_method``.
 
     Returns
     -------
@@ -189,7 +197,11 @@ def accuracy_benchmark(data_dir: Path) -> dict[str, Any]:
     dict
         ``addresses``: per source and level, from
         :func:`twonet.bench.parser_accuracy.address_accuracy` (human-labelled
-        CCKS 2021 addresses and JioNLP's test cases); ``gcj02``: county
+        CCKS 2021 addresses and JioNLP's test cases); ``qingdao``: the same
+        for the Qingdao set of county-level cities and historical zones
+        (:data:`QINGDAO_SET`, pooled, parsed in :data:`QINGDAO_REGION` as a
+        Qingdao grid parses its register, with each record's date where its
+        source gives one); ``gcj02``: county
         accuracy of points declared GCJ-02, converted versus taken naively as
         WGS-84 (:func:`twonet.bench.datum_accuracy.gcj02_accuracy`);
         ``township_moved``: the share of those points whose township cell
@@ -203,6 +215,12 @@ def accuracy_benchmark(data_dir: Path) -> dict[str, Any]:
     labelled = load_labelled_addresses(folder / "addresses.csv")
     gazetteer = load_gazetteer()
     addresses = address_accuracy(labelled, gazetteer)
+    qingdao = load_labelled_addresses(folder / QINGDAO_SET)
+    qingdao["dataset"] = QINGDAO_DATASET
+    qingdao_accuracy = address_accuracy(
+        qingdao, gazetteer, region=QINGDAO_REGION, by=None
+    )
+    qingdao_accuracy["dataset"] = QINGDAO_DATASET
     cells, _ = build_qingdao_demo(data_dir / "qingdao")
     locator = CellLocator.from_cells(cells)
     points = load_gcj02_points(folder / "gcj02_points.csv")
@@ -211,6 +229,7 @@ def accuracy_benchmark(data_dir: Path) -> dict[str, Any]:
     moved = both & (found["township_converted"] != found["township_naive"])
     return {
         "addresses": addresses,
+        "qingdao": qingdao_accuracy,
         "gcj02": gcj02_accuracy(points, locator),
         "township_moved": float(moved.sum() / max(int(both.sum()), 1)),
     }

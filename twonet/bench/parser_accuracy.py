@@ -384,7 +384,9 @@ def address_accuracy(
     ----------
     labelled : DataFrame
         ``address`` and :data:`LABEL_COLUMNS`, e.g. from
-        :func:`twonet.bench.accuracy.load_labelled_addresses`.
+        :func:`twonet.bench.accuracy.load_labelled_addresses`; an optional
+        ``date`` column (the record's date as its source gives it, blank
+        where unknown) is passed on to the parser.
     gazetteer : Gazetteer
     region : sequence of str, optional
         Passed to :func:`grid.address.parse_addresses` (``None`` for a
@@ -412,7 +414,10 @@ def address_accuracy(
     CellCodeError
         If a region code is malformed or unknown.
     """
-    parsed = parse_addresses(labelled["address"], gazetteer, region=region)
+    dates = labelled["date"] if "date" in labelled.columns else None
+    parsed = parse_addresses(
+        labelled["address"].tolist(), gazetteer, region=region, dates=dates
+    )
     outcomes = label_outcomes(labelled, parsed, gazetteer, chain=chain)
     datasets = labelled[by] if by is not None and by in labelled.columns else None
     return summarise_outcomes(outcomes, datasets)

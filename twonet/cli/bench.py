@@ -203,6 +203,11 @@ def bench_accuracy() -> None:
         result["addresses"],
     )
     _print_frame(
+        "青岛县级市与历史园区地址 / Qingdao county-level cities and historical "
+        "zones (labels from the sources; see data/accuracy/PROVENANCE.md)",
+        result["qingdao"],
+    )
+    _print_frame(
         "GCJ-02 坐标 / points declared GCJ-02 (Amap district labels)",
         result["gcj02"],
     )
