@@ -66,7 +66,7 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from grid.address_match import BATCH, match_batch, normalise_fast
+from grid.address_match import BATCH, match_batch, normalise_fast, second_address
 from grid.address_match import normalise_address as normalise_address
 from grid.address_resolve import (
     NO_ADMIN,
@@ -429,34 +429,6 @@ class _Parser:
                 (index.targets[i], rivals, kind, index.records[i]),
             )
         return base
-
-
-def second_address(gazetteer: Gazetteer, key: tuple[int, ...]) -> int:
-    """Return where a second address starts among an address's keywords (0: none).
-
-    Two addresses run together in one field (``青岛市城阳区流亭街道 青岛市
-    李沧区九水路``) show as the admin names starting again: a name with its
-    suffix (``青岛市``) that may only mean a unit coarser than a suffixed
-    name before it, followed by another suffixed name of a finer unit.
-    Bare stems (``江湖`` inside ``浙江湖州``) are too weak to tell, and a
-    single coarser name after the first (``…香港中路青岛市政府``) is not a
-    second address.  Whether the second one is only the first repeated is
-    for the caller to tell.
-    """
-    if len(key) < 3:
-        return 0
-    coarsest = gazetteer.keyword_level
-    is_stem = gazetteer.keyword_is_stem
-    deepest = -1
-    for i in range(len(key) - 1):
-        if is_stem[key[i]]:
-            continue
-        level = coarsest[key[i]]
-        nxt = key[i + 1]
-        if level < deepest and not is_stem[nxt] and coarsest[nxt] > level:
-            return i
-        deepest = max(deepest, level)
-    return 0
 
 
 # --------------------------------------------------------------------------

@@ -8,14 +8,18 @@ longer match is dropped, and so is a bare stem followed by a road, building
 or village word (``黄岛路``, ``长江中路``, ``即墨路``, ``辛安社区``), and so
 is a match that starts inside a name with its suffix and runs past it
 (``胶州市北关`` is 胶州市, not 市北 of 市北区; ``青岛市南区`` keeps both
-青岛市 and 市南区, as long as each other).
+青岛市 and 市南区, as long as each other).  :func:`second_address` finds
+where a second address run into the field starts.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from grid.gazetteer import Gazetteer
 
 
 def _normalise_table() -> list[str | None]:
@@ -157,3 +161,31 @@ def _kept_matches(
             continue
         kept.append((start, end, keyword))
     return kept, tuple([keyword for _, _, keyword in kept])
+
+
+def second_address(gazetteer: Gazetteer, key: tuple[int, ...]) -> int:
+    """Return where a second address starts among an address's keywords (0: none).
+
+    Two addresses run together in one field (``青岛市城阳区流亭街道 青岛市
+    李沧区九水路``) show as the admin names starting again: a name with its
+    suffix (``青岛市``) that may only mean a unit coarser than a suffixed
+    name before it, followed by another suffixed name of a finer unit.
+    Bare stems (``江湖`` inside ``浙江湖州``) are too weak to tell, and a
+    single coarser name after the first (``…香港中路青岛市政府``) is not a
+    second address.  Whether the second one is only the first repeated is
+    for the caller to tell.
+    """
+    if len(key) < 3:
+        return 0
+    coarsest = gazetteer.keyword_level
+    is_stem = gazetteer.keyword_is_stem
+    deepest = -1
+    for i in range(len(key) - 1):
+        if is_stem[key[i]]:
+            continue
+        level = coarsest[key[i]]
+        nxt = key[i + 1]
+        if level < deepest and not is_stem[nxt] and coarsest[nxt] > level:
+            return i
+        deepest = max(deepest, level)
+    return 0
