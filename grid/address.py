@@ -288,10 +288,16 @@ class _Parser:
         self.indices: dict[int, Any] = {}
         #: visits per town before its index is built
         self.seen: dict[int, int] = {}
-        #: per address parsed, whether it names an alias valid only in a period
-        self.dated: list[bool] = []
-        #: per address parsed, whether a second address follows the first
-        self.multiple: list[bool] = []
+        #: rows parsed that name an alias valid only in a period
+        self.dated: list[int] = []
+        #: rows parsed where a second address follows the first
+        self.multiple: list[int] = []
+        #: :meth:`plan` by keyword tuple
+        self.plans: dict[tuple[int, ...], tuple[int, bool]] = {}
+        #: keywords with a meaning valid only in a period
+        self.dated_keywords: frozenset[int] = frozenset(
+            k for k, dated in enumerate(gazetteer.keyword_is_dated) if dated
+        )
 
     def __call__(
         self, raws: list[object], dates: list[int | None] | None = None
@@ -308,11 +314,12 @@ class _Parser:
         Returns
         -------
         list of tuple
-            One :data:`_Row` per address, in order; :attr:`dated` tells
-            which depend on the date.
+            One :data:`_Row` per address, in order; :attr:`dated` and
+            :attr:`multiple` list the rows that depend on the date and that
+            hold a second address.
         """
         rows: list[_Row] = []
-        is_dated = self.gazetteer.keyword_is_dated
+        plans = self.plans
         for at in range(0, len(raws), BATCH):
             texts = [normalise_fast(raw) for raw in raws[at : at + BATCH]]
             matched = match_batch(texts, self.find, self.is_stem)
@@ -321,19 +328,31 @@ class _Parser:
             ):
                 if not text:
                     rows.append(_EMPTY)
-                    self.dated.append(False)
-                    self.multiple.append(False)
                     continue
-                second = self.second_address(key)
-                if second > 0:
+                plan = plans.get(key)
+                if plan is None:
+                    plan = plans[key] = self.plan(key)
+                second, dated = plan
+                on = None
+                if second:
                     text = text[: matches[second][0]]
                     matches, key = matches[:second], key[:second]
-                self.multiple.append(second > 0)
-                dated = any(is_dated[keyword] for keyword in key)
-                self.dated.append(dated)
-                on = dates[at + k] if dated and dates is not None else None
+                    self.multiple.append(len(rows))
+                if dated:
+                    self.dated.append(len(rows))
+                    on = None if dates is None else dates[at + k]
                 rows.append(self.finish(text, matches, key, on))
         return rows
+
+    def plan(self, key: tuple[int, ...]) -> tuple[int, bool]:
+        """Return how to parse a keyword tuple: ``(second, dated)``.
+
+        ``second``: where a second address starts (0: none); ``dated``:
+        whether the first one depends on the record's date.
+        """
+        second = self.second_address(key)
+        first = key[:second] if second else key
+        return second, not self.dated_keywords.isdisjoint(first)
 
     def second_address(self, key: tuple[int, ...]) -> int:
         """Return where a different second address starts in ``key`` (0: none).
@@ -621,6 +640,11 @@ def _frame(gazetteer: Gazetteer, rows: list[_Row], parser: _Parser) -> pd.DataFr
         coded[ranked] = [code(u) for u in ranked]
     data["candidates"] = pd.Series([coded[c] for c in candidates], dtype=object)
     data["historical_note"] = pd.Series(notes, dtype=object)
-    data["date_dependent"] = np.array(parser.dated, dtype=bool)
-    data["multiple_addresses"] = np.array(parser.multiple, dtype=bool)
+    for column, rows_flagged in (
+        ("date_dependent", parser.dated),
+        ("multiple_addresses", parser.multiple),
+    ):
+        flags = np.zeros(n, dtype=bool)
+        flags[rows_flagged] = True
+        data[column] = flags
     return pd.DataFrame(data, columns=list(COLUMNS))

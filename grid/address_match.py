@@ -151,7 +151,11 @@ def _kept_matches(
                 continue  # a road, building or village named after a place
         start -= offset
         end -= offset
-        if any(s < start < e < end and e - s != end - start for s, e in suffixed):
+        if (
+            suffixed
+            and suffixed[-1][1] > start
+            and _starts_inside(suffixed, start, end)
+        ):
             continue  # starts inside a name with its suffix: 胶州市|北关
         if not is_stem[keyword]:
             suffixed.append((start, end))
@@ -161,6 +165,20 @@ def _kept_matches(
             continue
         kept.append((start, end, keyword))
     return kept, tuple([keyword for _, _, keyword in kept])
+
+
+def _starts_inside(suffixed: list[tuple[int, int]], start: int, end: int) -> bool:
+    """Tell whether a match starts inside a suffixed name and runs past it.
+
+    ``suffixed`` is ordered by end, so only its tail can reach ``start``.
+    """
+    length = end - start
+    for s, e in reversed(suffixed):
+        if e <= start:
+            return False
+        if s < start < e < end and e - s != length:
+            return True
+    return False
 
 
 def second_address(gazetteer: Gazetteer, key: tuple[int, ...]) -> int:

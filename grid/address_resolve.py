@@ -27,6 +27,8 @@ from grid.gazetteer import (
 
 #: A rival chain scoring within this of the best makes an address ambiguous.
 _SIMILAR: Final = 0.3
+#: Kinds too weak to rule out another name (short forms).
+_WEAK: Final = frozenset({KIND_SHORT, KIND_HIST_SHORT})
 #: Support of a town named with another suffix (南泉镇 for 南泉街道).
 _WEIGHT_OTHER_SUFFIX: Final = 0.7
 #: Support a unit gets for lying in the region.
@@ -131,6 +133,7 @@ def _collect(
     """
     ent_unit, ent_kind, ent_note, ent_scope = gazetteer.entry_arrays
     in_force = _in_force_test(gazetteer, keywords, on)
+    dated = in_force is not _always
     pointers = gazetteer.keyword_pointers
     weights = KIND_WEIGHTS
     mentioned: dict[int, tuple[float, int, int, int]] = {}
@@ -143,7 +146,7 @@ def _collect(
             many.append(i)
             continue
         for e in range(lo, hi):
-            if not in_force(e):
+            if dated and not in_force(e):
                 continue
             if ent_scope[e] >= 0:
                 deferred.append((i, e))
@@ -202,14 +205,12 @@ def _region_anchors(
     if not region:
         return set()
     level = gazetteer.level
+    chains = gazetteer.chains
     named = [u for u in mentioned if level[u] <= 1]
     return {
         r
         for r in region
-        if not any(
-            not gazetteer.is_within(u, r) and not gazetteer.is_within(r, u)
-            for u in named
-        )
+        if all(u == r or u in chains[r] or r in chains[u] for u in named)
     }
 
 
@@ -322,7 +323,7 @@ def _lone_stem(
 
 def _drop_out_of_order(
     gazetteer: Gazetteer, mentioned: dict[int, tuple[float, int, int, int]]
-) -> None:
+) -> bool:
     """Drop the meanings that an earlier, coarser name rules out (in place).
 
     Addresses run from the larger unit to the smaller.  A unit found after
@@ -335,21 +336,22 @@ def _drop_out_of_order(
     for review: ``黄岛区灵山街道`` names a town of 即墨区, and in
     ``崂山区流亭镇`` (before 1994) or ``余杭区乔司`` (before 2021) the town
     lies in another district today.  Short forms (``西湖``) are too weak to
-    rule anything out, and so is a unit itself ruled out.
+    rule anything out, and so is a unit itself ruled out.  Returns whether
+    anything was dropped.
     """
-    if len(mentioned) < 2:
-        return
     chains = gazetteer.chains
     level = gazetteer.level
+    if all(m[2] in _WEAK for m in mentioned.values()):
+        return False  # short forms only: nothing rules anything out
     parent = gazetteer.parent
-    supporting = {p for other in mentioned for p in chains[other]}
+    supporting: set[int] | None = None  # ancestors of what is mentioned
     firm: list[tuple[int, int, int]] = []  # (match, level, unit) kept so far
     out: list[int] = []
     for unit, (_, match, kind, _) in sorted(
         mentioned.items(), key=lambda item: item[1][1]
     ):
         chain = chains[unit]
-        ruled_out = unit not in supporting and any(
+        ruled_out = firm and any(
             at < match
             and lv < level[unit]
             and other not in chain
@@ -358,11 +360,44 @@ def _drop_out_of_order(
             for at, lv, other in firm
         )
         if ruled_out:
+            if supporting is None:
+                supporting = {p for other in mentioned for p in chains[other]}
+            ruled_out = unit not in supporting
+        if ruled_out:
             out.append(unit)
-        elif kind not in (KIND_SHORT, KIND_HIST_SHORT):
+        elif kind not in _WEAK:
             firm.append((match, level[unit], unit))
     for unit in out:
         del mentioned[unit]
+    return bool(out)
+
+
+def _rank(
+    gazetteer: Gazetteer,
+    mentioned: dict[int, tuple[float, int, int, int]],
+    region: tuple[int, ...],
+) -> tuple[int, bool, list[int]]:
+    """Return the best unit, whether it lies in the region, and its rivals.
+
+    A rival is an unrelated unit scoring within :data:`_SIMILAR` of the
+    best, unless it rests on one bare short form while the best is named
+    in full (:func:`_lone_stem`).
+    """
+    scored = _score(gazetteer, mentioned, region)
+    best_score, _, _, best, best_in_region = scored[0]
+    chains = gazetteer.chains
+    best_kind = mentioned[best][2]
+    rivals = [
+        unit
+        for score, _, _, unit, in_region in scored[1:]
+        if score >= best_score - _SIMILAR
+        and not _within(chains, unit, best)
+        and not _within(chains, best, unit)
+        and not (
+            best_kind not in _WEAK and _lone_stem(mentioned, unit, score, in_region)
+        )
+    ]
+    return best, best_in_region, rivals
 
 
 def _within(chains: list[tuple[int, ...]], unit: int, ancestor: int) -> bool:
@@ -393,24 +428,13 @@ def resolve_admin(
     changed (see :func:`_collect`).
     """
     mentioned, vague = _collect(gazetteer, keywords, region, on)
-    _drop_out_of_order(gazetteer, mentioned)
     if not mentioned:
         return Admin(-1, -1, vague, (), frozenset(), 0.0, (), False)
-    scored = _score(gazetteer, mentioned, region)
-    best_score, _, _, best, in_region = scored[0]
+    best, in_region, rivals = _rank(gazetteer, mentioned, region)
+    # only a rival can be a meaning that the order of the names rules out
+    if rivals and _drop_out_of_order(gazetteer, mentioned):
+        best, in_region, rivals = _rank(gazetteer, mentioned, region)
     chains = gazetteer.chains
-    best_kind = mentioned[best][2]
-    rivals = [
-        unit
-        for score, _, _, unit, in_region in scored[1:]
-        if score >= best_score - _SIMILAR
-        and not _within(chains, unit, best)
-        and not _within(chains, best, unit)
-        and not (
-            best_kind not in (KIND_SHORT, KIND_HIST_SHORT)
-            and _lone_stem(mentioned, unit, score, in_region)
-        )
-    ]
     chain = [u for u in (best, *chains[best]) if u in mentioned]
     tags: set[str] = set()
     confidence = 1.0

@@ -258,8 +258,26 @@ def _move(tab: Any, person: str, source: str, target: str) -> None:
     _choose(tab, form, "人员", person)
     _choose(tab, form, "原网格", source)
     _choose(tab, form, "新网格", target)
-    tab.locator(form).get_by_role("button", name="预览").click()
-    tab.locator(".st-key-asg_preview_form").wait_for()
+    _press_once_idle(tab, form, "预览", ".st-key-asg_preview_form")
+
+
+def _press_once_idle(tab: Any, scope: str, button: str, then: str) -> None:
+    """Press a button once the app is idle and wait for ``then`` to appear.
+
+    A press that lands while a rerun redraws the form is pressed again,
+    once, when the app is idle again (seen on a loaded machine).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in (1, 2):
+        tab.wait_for_function(_IDLE)
+        tab.locator(scope).get_by_role("button", name=button).click()
+        try:
+            tab.locator(then).wait_for(timeout=TIMEOUT_MS / 3)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
 
 
 # ---------------------------------------------------------------------- tests
