@@ -372,3 +372,17 @@ def test_streets_named_after_cities(
     national_gazetteer: Any, text: str, county: str | None
 ) -> None:
     assert parse_address(text, national_gazetteer).county_code == county
+
+
+def test_parse_address_command_reads_the_date(national_gazetteer: Any) -> None:
+    from typer.testing import CliRunner
+
+    from twonet.cli import app
+
+    runner = CliRunner()
+    text = "青岛高新区株洲路1号"
+    early = runner.invoke(app, ["parse-address", text, "--on", "1998-05-04"])
+    assert early.exit_code == 0, early.output
+    assert "370212" in early.output
+    late = runner.invoke(app, ["parse-address", text, "--on", "2019-05-04"])
+    assert "370214400" in late.output and "370212 " not in late.output

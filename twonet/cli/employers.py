@@ -249,13 +249,22 @@ def parse_address_command(
         list[str] | None,
         typer.Option(help="区域代码前缀，如 3702 / region code prefix, e.g. 3702"),
     ] = None,
+    on: Annotated[
+        str | None,
+        typer.Option(
+            "--on",
+            help="记录日期（含义随时间变化的园区名按当时理解）/ the record's date, "
+            "for zone names whose meaning changed (YYYY-MM-DD)",
+        ),
+    ] = None,
 ) -> None:
     """解析地址到五级区划代码 / parse addresses into codes at five levels."""
     from grid.address import parse_addresses
     from twonet.employer_import import load_gazetteer
 
     try:
-        parsed = parse_addresses(texts, load_gazetteer(), region=region)
+        dates = None if on is None else [on] * len(texts)
+        parsed = parse_addresses(texts, load_gazetteer(), region=region, dates=dates)
     except TwoNetError as exc:
         raise fail(exc) from exc
     columns = [
@@ -269,6 +278,8 @@ def parse_address_command(
         "method",
         "ambiguous",
         "historical_note",
+        "date_dependent",
+        "multiple_addresses",
     ]
     shown = parsed[columns].copy()
     shown.insert(0, "address", texts)
