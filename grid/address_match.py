@@ -141,7 +141,8 @@ def _kept_matches(
     ordinals, roads = _ORDINALS, _ROAD_WORDS
     for i in range(first, last):
         keyword, start, end = found[i]
-        if is_stem[keyword] and text[end : end + 1] in block_first:
+        stem = is_stem[keyword]
+        if stem and text[end : end + 1] in block_first:
             nxt = text[end : end + 2]
             if (
                 nxt[0] in block_1
@@ -157,7 +158,7 @@ def _kept_matches(
             and _starts_inside(suffixed, start, end)
         ):
             continue  # starts inside a name with its suffix: 胶州市|北关
-        if not is_stem[keyword]:
+        if not stem:
             suffixed.append((start, end))
         while kept and kept[-1][0] >= start:
             kept.pop()
