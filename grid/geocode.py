@@ -238,7 +238,7 @@ def _parse_unique(
 def _record_dates(rows: pd.DataFrame) -> pd.Series | None:
     """Return each row's record date (:data:`RECORD_DATE_COLUMNS`), or ``None``."""
     found: pd.Series | None = None
-    for column in RECORD_DATE_COLUMNS:
+    for column in RECORD_DATE_COLUMNS:  # the first known date of a row wins
         if column in rows:
             values = pd.to_datetime(rows[column], errors="coerce")
             found = values if found is None else found.fillna(values)
@@ -259,9 +259,9 @@ def _parse_dated(
     force then.  Each distinct (address, date) is parsed once; returns the
     parse with those rows appended and the rows' positions in it.
     """
-    if dates is None or "date_dependent" not in parsed:
+    if dates is None:
         return parsed, positions
-    dependent = parsed["date_dependent"].fillna(False).to_numpy(bool)[positions]
+    dependent = _parsed_flag(parsed, "date_dependent")[positions]
     redo = np.flatnonzero(dependent & dates.notna().to_numpy())
     if not len(redo):
         return parsed, positions
@@ -273,11 +273,7 @@ def _parse_dated(
     again = parser(texts, dates=[date for _, date in unique])
     positions = positions.copy()
     positions[redo] = len(parsed) + pair_ids
-    both = pd.concat([parsed, again], ignore_index=True)
-    # concat turns the None of an all-None column into NaN: keep None
-    text = both.select_dtypes(include=["object"]).columns
-    both[text] = both[text].astype(object).where(both[text].notna(), None)
-    return both, positions
+    return pd.concat([parsed, again], ignore_index=True), positions
 
 
 def _parsed_flag(parsed: pd.DataFrame, column: str) -> np.ndarray:
