@@ -210,7 +210,7 @@ def _region_anchors(
     return {
         r
         for r in region
-        if all(u == r or u in chains[r] or r in chains[u] for u in named)
+        if all(_within(chains, r, u) or _within(chains, u, r) for u in named)
     }
 
 
